@@ -1,0 +1,291 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Defaults of a Client.
+const (
+	DefaultTimeout = 10 * time.Second
+	DefaultMaxBody = 1 << 20
+	// DefaultMaxConns bounds idle keep-alive connections to the target; a
+	// load run keeps about as many requests in flight as it has sessions.
+	DefaultMaxConns = 512
+)
+
+// Client calls the loyalty API. It is safe for concurrent use. Every call
+// returns the Exchange (what was sent and what came back, verbatim) next to
+// the decoded answer, because a checker must judge what the server actually
+// sent: decoding alone would hide a wrongly typed field.
+type Client struct {
+	base    string
+	key     string
+	timeout time.Duration
+	maxBody int64
+	hc      *http.Client
+}
+
+// Option configures a Client.
+type Option func(*Client)
+
+// WithAPIKey sets the value of the apikey header (G2).
+func WithAPIKey(key string) Option { return func(c *Client) { c.key = key } }
+
+// WithTimeout bounds each request, from sending to the last byte read.
+func WithTimeout(d time.Duration) Option { return func(c *Client) { c.timeout = d } }
+
+// WithMaxBody caps how many bytes of a response body are read; a longer
+// body is an error, so a broken target cannot exhaust memory.
+func WithMaxBody(n int64) Option { return func(c *Client) { c.maxBody = n } }
+
+// WithHTTPClient replaces the underlying HTTP client (its Timeout is left
+// alone; the per-request timeout still applies).
+func WithHTTPClient(hc *http.Client) Option { return func(c *Client) { c.hc = hc } }
+
+// NewClient returns a client for the API served at baseURL (scheme, host
+// and an optional path prefix, e.g. http://127.0.0.1:8080).
+func NewClient(baseURL string, opts ...Option) (*Client, error) {
+	u, err := url.Parse(baseURL)
+	if err != nil {
+		return nil, fmt.Errorf("target %q: %w", baseURL, err)
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("target %q: want an http:// or https:// URL with a host", baseURL)
+	}
+	c := &Client{
+		base:    strings.TrimRight(baseURL, "/"),
+		timeout: DefaultTimeout,
+		maxBody: DefaultMaxBody,
+	}
+	for _, o := range opts {
+		o(c)
+	}
+	if c.hc == nil {
+		c.hc = &http.Client{Transport: NewTransport(DefaultMaxConns)}
+	}
+	return c, nil
+}
+
+// NewTransport returns an HTTP transport tuned for many concurrent
+// keep-alive requests to one host.
+func NewTransport(maxConns int) *http.Transport {
+	return &http.Transport{
+		Proxy:               http.ProxyFromEnvironment,
+		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:        maxConns,
+		MaxIdleConnsPerHost: maxConns,
+		IdleConnTimeout:     90 * time.Second,
+		TLSHandshakeTimeout: 5 * time.Second,
+	}
+}
+
+// BaseURL returns the target's base URL.
+func (c *Client) BaseURL() string { return c.base }
+
+// Exchange is one request and its answer, verbatim. It never holds the
+// apikey, so it can go into evidence and reports as it is.
+type Exchange struct {
+	Endpoint Endpoint      `json:"endpoint"`
+	URL      string        `json:"url"`
+	Request  []byte        `json:"-"`
+	Status   int           `json:"status"`
+	Body     []byte        `json:"-"`
+	Start    time.Time     `json:"start"`
+	Latency  time.Duration `json:"latency"`
+	// KeySent says which apikey header went out: "configured", "none" or
+	// "other" (a deliberately wrong key); never the key itself.
+	KeySent string `json:"key_sent"`
+}
+
+// CallOption changes one call.
+type CallOption func(*call)
+
+type call struct {
+	key    string
+	keySet bool
+	noKey  bool
+}
+
+// WithoutKey sends the request with no apikey header (G3 checks).
+func WithoutKey() CallOption { return func(c *call) { c.noKey = true } }
+
+// WithKey sends key instead of the configured apikey (G3 checks).
+func WithKey(key string) CallOption { return func(c *call) { c.key, c.keySet = key, true } }
+
+// TransportError is a request that got no HTTP answer: the target is
+// unreachable, the call timed out, or the body could not be read.
+type TransportError struct {
+	Endpoint Endpoint
+	Err      error
+}
+
+func (e *TransportError) Error() string { return fmt.Sprintf("%s: %v", e.Endpoint, e.Err) }
+func (e *TransportError) Unwrap() error { return e.Err }
+
+// ErrBodyTooLarge is wrapped by a TransportError when a response body is
+// longer than the client's cap.
+var ErrBodyTooLarge = errors.New("response body too large")
+
+// Do sends body to the endpoint and returns the exchange. A non-nil error
+// is always a *TransportError; any HTTP status, 5xx included, is an answer
+// and comes back with a nil error for the caller to judge.
+func (c *Client) Do(ctx context.Context, ep Endpoint, body []byte, opts ...CallOption) (*Exchange, error) {
+	var o call
+	for _, f := range opts {
+		f(&o)
+	}
+	ex := &Exchange{Endpoint: ep, URL: c.base + ep.Path(), Request: body, KeySent: "configured"}
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, ex.URL, bytes.NewReader(body))
+	if err != nil {
+		return ex, &TransportError{Endpoint: ep, Err: err}
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	switch {
+	case o.noKey:
+		ex.KeySent = "none"
+	case o.keySet:
+		ex.KeySent = "other"
+		req.Header.Set("apikey", o.key)
+	default:
+		req.Header.Set("apikey", c.key)
+	}
+	ex.Start = time.Now()
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		ex.Latency = time.Since(ex.Start)
+		return ex, &TransportError{Endpoint: ep, Err: scrubURLError(err)}
+	}
+	defer resp.Body.Close()
+	ex.Status = resp.StatusCode
+	ex.Body, err = readCapped(resp.Body, c.maxBody)
+	ex.Latency = time.Since(ex.Start)
+	if err != nil {
+		return ex, &TransportError{Endpoint: ep, Err: err}
+	}
+	return ex, nil
+}
+
+// scrubURLError drops the *url.Error wrapper, whose message repeats the
+// method and URL that the TransportError already names.
+func scrubURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+func readCapped(r io.Reader, max int64) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, max+1))
+	if err != nil {
+		return b, fmt.Errorf("reading body: %w", err)
+	}
+	if int64(len(b)) > max {
+		return b[:max], fmt.Errorf("%w: over %d bytes", ErrBodyTooLarge, max)
+	}
+	return b, nil
+}
+
+// StatusError is an answer other than 200: Fields holds the error body's
+// field -> message pairs when it has that shape (G4).
+type StatusError struct {
+	Endpoint Endpoint
+	Status   int
+	Fields   map[string]string
+	Body     []byte
+}
+
+func (e *StatusError) Error() string {
+	if len(e.Fields) > 0 {
+		parts := make([]string, 0, len(e.Fields))
+		for _, k := range sortedKeys(e.Fields) {
+			parts = append(parts, k+": "+e.Fields[k])
+		}
+		return fmt.Sprintf("%s: HTTP %d: %s", e.Endpoint, e.Status, strings.Join(parts, "; "))
+	}
+	return fmt.Sprintf("%s: HTTP %d: %s", e.Endpoint, e.Status, Snippet(e.Body, 120))
+}
+
+// Has reports whether the error body names field.
+func (e *StatusError) Has(field string) bool { _, ok := e.Fields[field]; return ok }
+
+// DecodeError is a 200 answer whose body does not decode into the
+// endpoint's response type.
+type DecodeError struct {
+	Endpoint Endpoint
+	Err      error
+	Body     []byte
+}
+
+func (e *DecodeError) Error() string {
+	return fmt.Sprintf("%s: undecodable 200 answer: %v", e.Endpoint, e.Err)
+}
+func (e *DecodeError) Unwrap() error { return e.Err }
+
+// call1 marshals req, sends it and decodes a 200 answer into resp.
+func (c *Client) call1(ctx context.Context, ep Endpoint, req, resp any, opts ...CallOption) (*Exchange, error) {
+	body, err := json.Marshal(req)
+	if err != nil {
+		return nil, fmt.Errorf("%s: encoding request: %w", ep, err)
+	}
+	ex, err := c.Do(ctx, ep, body, opts...)
+	if err != nil {
+		return ex, err
+	}
+	if ex.Status != http.StatusOK {
+		fields, _ := ParseErrorBody(ex.Body)
+		return ex, &StatusError{Endpoint: ep, Status: ex.Status, Fields: fields, Body: ex.Body}
+	}
+	if err := json.Unmarshal(ex.Body, resp); err != nil {
+		return ex, &DecodeError{Endpoint: ep, Err: err, Body: ex.Body}
+	}
+	return ex, nil
+}
+
+// Search finds a client by phone, card or app code.
+func (c *Client) Search(ctx context.Context, req SearchRequest, opts ...CallOption) (*SearchResponse, *Exchange, error) {
+	var r SearchResponse
+	ex, err := c.call1(ctx, EpSearch, req, &r, opts...)
+	return &r, ex, err
+}
+
+// Recalc previews an operation.
+func (c *Client) Recalc(ctx context.Context, req RecalcRequest, opts ...CallOption) (*RecalcResponse, *Exchange, error) {
+	var r RecalcResponse
+	ex, err := c.call1(ctx, EpRecalc, req, &r, opts...)
+	return &r, ex, err
+}
+
+// Hold holds points of a client.
+func (c *Client) Hold(ctx context.Context, req HoldRequest, opts ...CallOption) (*HoldResponse, *Exchange, error) {
+	var r HoldResponse
+	ex, err := c.call1(ctx, EpHold, req, &r, opts...)
+	return &r, ex, err
+}
+
+// Release ends a hold.
+func (c *Client) Release(ctx context.Context, req ReleaseRequest, opts ...CallOption) (*ReleaseResponse, *Exchange, error) {
+	var r ReleaseResponse
+	ex, err := c.call1(ctx, EpRelease, req, &r, opts...)
+	return &r, ex, err
+}
+
+// Retail creates an operation: a spend, or an accrual when Spend is 0.
+func (c *Client) Retail(ctx context.Context, req RetailRequest, opts ...CallOption) (*RetailResponse, *Exchange, error) {
+	var r RetailResponse
+	ex, err := c.call1(ctx, EpRetail, req, &r, opts...)
+	return &r, ex, err
+}
