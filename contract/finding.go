@@ -1,0 +1,131 @@
+package contract
+
+import (
+	"bytes"
+	"encoding/json"
+	"time"
+
+	"loyalcheck/api"
+)
+
+// Status is the verdict of one finding.
+type Status string
+
+// Finding statuses. A doc rule broken is Fail, an interp rule broken is Warn
+// (Fail under the strict profile); Skip means the fixtures (or the absence
+// of --slow) could not exercise the rule, and the message says why.
+const (
+	Pass Status = "pass"
+	Fail Status = "fail"
+	Warn Status = "warn"
+	Skip Status = "skip"
+)
+
+// MaxEvidenceBody caps the request and response bodies kept in evidence.
+const MaxEvidenceBody = 4 << 10
+
+// Evidence is one exchange with the target, as it went over the wire. It
+// never holds the apikey: api.Exchange does not keep it, and KeySent only
+// says which kind of key went out ("configured", "none" or "other").
+type Evidence struct {
+	Endpoint string `json:"endpoint"`
+	Method   string `json:"method,omitempty"` // only when not POST
+	URL      string `json:"url"`
+	// Request and Body are verbatim when they are valid JSON, else a JSON
+	// string of their text; both are cut at MaxEvidenceBody bytes.
+	Request json.RawMessage `json:"request,omitempty"`
+	Status  int             `json:"status"`
+	Body    json.RawMessage `json:"body,omitempty"`
+	KeySent string          `json:"key_sent,omitempty"`
+	Note    string          `json:"note,omitempty"`
+}
+
+// Finding is one verdict of one check on one rule.
+type Finding struct {
+	Rule     string       `json:"rule"`
+	Check    string       `json:"check"`
+	Area     string       `json:"area"`
+	Kind     api.RuleKind `json:"kind"`
+	Status   Status       `json:"status"`
+	Message  string       `json:"message"`
+	Evidence *Evidence    `json:"evidence,omitempty"`
+	// Trail holds earlier exchanges the verdict rests on (e.g. the balance
+	// read before a state-changing call).
+	Trail []Evidence `json:"trail,omitempty"`
+}
+
+// Summary counts findings by status.
+type Summary struct {
+	Pass int `json:"pass"`
+	Fail int `json:"fail"`
+	Warn int `json:"warn"`
+	Skip int `json:"skip"`
+}
+
+func (s *Summary) add(st Status) {
+	switch st {
+	case Pass:
+		s.Pass++
+	case Fail:
+		s.Fail++
+	case Warn:
+		s.Warn++
+	case Skip:
+		s.Skip++
+	}
+}
+
+// Result is the record of one contract run.
+type Result struct {
+	Target   string    `json:"target"`
+	Profile  string    `json:"profile"`
+	Started  time.Time `json:"started"`
+	Ended    time.Time `json:"ended"`
+	Findings []Finding `json:"findings"`
+	Summary  Summary   `json:"summary"`
+}
+
+// Failed reports whether any finding failed.
+func (r *Result) Failed() bool { return r != nil && r.Summary.Fail > 0 }
+
+// Duration is how long the run took.
+func (r *Result) Duration() time.Duration { return r.Ended.Sub(r.Started) }
+
+// evidenceOf turns an exchange into evidence; nil stays nil.
+func evidenceOf(ex *api.Exchange) *Evidence {
+	if ex == nil {
+		return nil
+	}
+	ev := &Evidence{
+		Endpoint: string(ex.Endpoint),
+		URL:      ex.URL,
+		Request:  rawJSON(ex.Request),
+		Status:   ex.Status,
+		Body:     rawJSON(ex.Body),
+	}
+	if ex.KeySent != "configured" {
+		ev.KeySent = ex.KeySent
+	}
+	return ev
+}
+
+// rawJSON returns b verbatim when it is valid JSON no longer than
+// MaxEvidenceBody, else a JSON string of (the start of) its text.
+func rawJSON(b []byte) json.RawMessage {
+	if len(b) == 0 {
+		return nil
+	}
+	if len(b) <= MaxEvidenceBody && json.Valid(b) {
+		return json.RawMessage(compactJSON(b))
+	}
+	s, _ := json.Marshal(api.Snippet(b, MaxEvidenceBody))
+	return s
+}
+
+func compactJSON(b []byte) []byte {
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, b); err != nil {
+		return b
+	}
+	return buf.Bytes()
+}

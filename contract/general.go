@@ -1,0 +1,487 @@
+package contract
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"loyalcheck/api"
+)
+
+func generalChecks() []check {
+	return []check{
+		{name: "g1-post-json", rule: "G1", run: checkG1,
+			summary: "the five endpoints answer POST JSON at their documented paths, in the documented order, and not GET"},
+		{name: "g2-apikey-required", rule: "G2", run: checkG2,
+			summary: "a request without the apikey header is not served"},
+		{name: "g3-bad-key", rule: "G3", run: checkG3,
+			summary: "a missing or wrong apikey never succeeds nor changes anything (422; 401/403 tolerated)"},
+		{name: "g4-error-status", rule: "G4", run: checkG4,
+			summary: "errors answer 422 with a JSON object of field -> message"},
+		{name: "g5-error-body", rule: "G5", run: checkG5,
+			summary: `error bodies hold only field -> string pairs and an optional "success": false`},
+		{name: "g6-success-shape", rule: "G6", run: checkG6,
+			summary: `successes answer 200 with "success": true and the payload`},
+		{name: "g7-refused-no-effect", rule: "G7", run: checkG7,
+			summary: "refused requests leave balances and holds as they were"},
+		{name: "g8-types", rule: "G8", run: checkG8,
+			summary: "ids are non-empty strings, money and points JSON numbers"},
+	}
+}
+
+func checkG1(t *T) {
+	m := t.anyClient()
+	if m == nil {
+		return
+	}
+	good := true
+	step := func(what string, r *reply) bool {
+		switch {
+		case r.OK():
+			return true
+		case r.Status() == http.StatusNotFound || r.Status() == http.StatusMethodNotAllowed:
+			t.Fail(r.Ex, "%s: POST %s answered HTTP %d: not served at its documented path", what, r.Ex.URL, r.Status())
+		default:
+			t.Fail(r.Ex, "%s in the documented order failed: %s", what, r.Describe())
+		}
+		good = false
+		return false
+	}
+	// search -> recalc -> (hold -> release) -> retail, as the page orders them.
+	c, r := t.search(m.key)
+	if !step("search", r) {
+		return
+	}
+	if c == nil {
+		t.Fail(r.Ex, "search answered 200 without a usable client object")
+		return
+	}
+	_, r = t.recalc(api.RecalcRequest{Client: m.id, Point: t.s.point, Amount: 100})
+	step("recalc", r)
+	if m.typ == api.TypeCashback && c.Balance.V >= 1 {
+		h, r := t.hold(api.HoldRequest{Client: m.id, Point: t.s.point, Amount: 1})
+		if step("hold", r) && h != nil {
+			_, r = t.release(string(h.ID))
+			step("release", r)
+		}
+	} else {
+		_, r = t.release(unknownID())
+		step("release", r)
+	}
+	_, r = t.retail(api.RetailRequest{Client: m.id, Point: t.s.point, Amount: 10, Spend: 0})
+	step("retail", r)
+
+	// The same requests sent with GET must not be served.
+	if t.s.cfg.apiKey != "" {
+		for _, p := range []struct {
+			ep   api.Endpoint
+			body any
+		}{
+			{api.EpSearch, api.SearchRequest{Search: m.key, Point: t.s.point}},
+			{api.EpRecalc, api.RecalcRequest{Client: m.id, Point: t.s.point, Amount: 100}},
+			{api.EpRelease, api.ReleaseRequest{ID: unknownID()}},
+		} {
+			ev, err := t.rawCall(http.MethodGet, p.ep, p.body)
+			switch {
+			case err != nil:
+				t.Fail(nil, "GET %s: %v", p.ep.Path(), err)
+				good = false
+			case ev.Status == http.StatusOK:
+				t.recordOn(t.rule, Fail, nil, fmt.Sprintf("GET %s is served (HTTP 200); the endpoints are POST only", p.ep.Path()))
+				t.out[len(t.out)-1].Evidence = ev
+				good = false
+			}
+		}
+	}
+	if good {
+		t.Pass(r.Ex, "search, recalc, hold, release and retail answer POST JSON in the documented order; GET is not served")
+	}
+}
+
+// rawCall sends a request the api.Client cannot (another method), with
+// the configured key; the evidence never holds the key.
+func (t *T) rawCall(method string, ep api.Endpoint, body any) (*Evidence, error) {
+	b, _ := json.Marshal(body)
+	url := t.s.c.BaseURL() + ep.Path()
+	req, err := http.NewRequestWithContext(t.ctx, method, url, bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("apikey", t.s.cfg.apiKey)
+	req.Close = true // leave no idle connection behind
+	hc := &http.Client{Timeout: 10 * time.Second}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("%s", strings.ReplaceAll(err.Error(), t.s.cfg.apiKey, "[apikey]"))
+	}
+	defer resp.Body.Close()
+	rb, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	return &Evidence{Endpoint: string(ep), Method: method, URL: url, Request: rawJSON(b), Status: resp.StatusCode, Body: rawJSON(rb)}, nil
+}
+
+func checkG2(t *T) {
+	m := t.anyClient()
+	if m == nil {
+		return
+	}
+	good := true
+	var last *reply
+	for _, p := range []struct {
+		ep   api.Endpoint
+		body any
+	}{
+		{api.EpSearch, api.SearchRequest{Search: m.key, Point: t.s.point}},
+		{api.EpRecalc, api.RecalcRequest{Client: m.id, Point: t.s.point, Amount: 100}},
+	} {
+		r := t.doJSON(p.ep, p.body, api.WithoutKey())
+		last = r
+		switch {
+		case r.Err != nil:
+			good = false
+			t.Broken(string(p.ep)+" without apikey", r)
+		case r.OK():
+			good = false
+			t.Fail(r.Ex, "%s without the apikey header was served (HTTP 200)", p.ep)
+		}
+	}
+	if good {
+		t.Pass(last.Ex, "requests without the apikey header are refused (HTTP %d)", last.Status())
+	}
+}
+
+func checkG3(t *T) {
+	m := t.rich()
+	if m == nil {
+		return
+	}
+	b0, _, ok := t.balance(m)
+	if !ok {
+		return
+	}
+	keys := []struct {
+		label string
+		opt   api.CallOption
+	}{
+		{"no apikey", api.WithoutKey()},
+		{"a wrong apikey", api.WithKey("loyalcheck-wrong-key-" + randomHex(8))},
+	}
+	probes := []struct {
+		ep   api.Endpoint
+		body any
+	}{
+		{api.EpSearch, api.SearchRequest{Search: m.key, Point: t.s.point}},
+		{api.EpRecalc, api.RecalcRequest{Client: m.id, Point: t.s.point, Amount: 100}},
+		{api.EpHold, api.HoldRequest{Client: m.id, Point: t.s.point, Amount: 1}},
+		{api.EpRelease, api.ReleaseRequest{ID: unknownID()}},
+		{api.EpRetail, api.RetailRequest{Client: m.id, Point: t.s.point, Amount: 100, Spend: 1}},
+		{api.EpRetail, api.RetailRequest{Client: m.id, Point: t.s.point, Amount: 100, Spend: 0}},
+	}
+	good := true
+	var tolerated []string
+	var tolEx, last *api.Exchange
+	for _, k := range keys {
+		for _, p := range probes {
+			r := t.doJSON(p.ep, p.body, k.opt)
+			last = r.Ex
+			switch {
+			case r.Err != nil:
+				good = false
+				t.Broken(string(p.ep)+" with "+k.label, r)
+			case r.OK():
+				good = false
+				t.Warn(r.Ex, "%s with %s succeeded (HTTP 200)", p.ep, k.label)
+			case r.Status() == http.StatusUnauthorized || r.Status() == http.StatusForbidden:
+				tolerated = append(tolerated, fmt.Sprintf("%s with %s: %d", p.ep, k.label, r.Status()))
+				tolEx = r.Ex
+			case r.Status() != 422:
+				good = false
+				t.Warn(r.Ex, "%s with %s answered HTTP %d; want 422 (401/403 tolerated)", p.ep, k.label, r.Status())
+			}
+		}
+	}
+	b1, r, ok := t.balance(m)
+	if !ok {
+		return
+	}
+	if !near(b1, b0) {
+		good = false
+		t.Warn(r.Ex, "requests with no or a wrong apikey moved the balance from %s to %s", n(b0), n(b1))
+	}
+	if len(tolerated) > 0 {
+		t.Warn(tolEx, "tolerated difference: %d of %d requests with no or a wrong apikey answered 401/403 instead of 422 (%s)",
+			len(tolerated), len(keys)*len(probes), tolerated[0])
+	} else if good {
+		t.Pass(last, "requests with no or a wrong apikey are refused with 422 and change nothing")
+	}
+}
+
+// errorTriggers are valid-looking requests the target must refuse, each
+// on one field: the documented errors and a few obvious ones.
+func (t *T) errorTriggers() []struct {
+	what string
+	ep   api.Endpoint
+	body any
+} {
+	type trig = struct {
+		what string
+		ep   api.Endpoint
+		body any
+	}
+	out := []trig{
+		{"search for an unknown identifier", api.EpSearch, api.SearchRequest{Search: "loyalcheck-unknown-" + randomHex(6), Point: t.s.point}},
+	}
+	if m := t.s.roles.any(); m != nil {
+		out = append(out,
+			trig{"recalc at an unknown point", api.EpRecalc, api.RecalcRequest{Client: m.id, Point: unknownID(), Amount: 100}},
+			trig{"hold for an unknown client", api.EpHold, api.HoldRequest{Client: unknownID(), Point: t.s.point, Amount: 1}},
+			trig{"retail for an unknown client", api.EpRetail, api.RetailRequest{Client: unknownID(), Point: t.s.point, Amount: 100}},
+		)
+	}
+	if m := t.s.roles.rich; m != nil {
+		out = append(out,
+			trig{"hold of more than the balance", api.EpHold, api.HoldRequest{Client: m.id, Point: t.s.point, Amount: 1e9}},
+			trig{"retail spending more than the balance", api.EpRetail, api.RetailRequest{Client: m.id, Point: t.s.point, Amount: 1e9, Spend: 1e9 - 1}},
+		)
+	}
+	return out
+}
+
+func checkG4(t *T) {
+	good := true
+	var last *reply
+	for _, tr := range t.errorTriggers() {
+		r := t.doJSON(tr.ep, tr.body)
+		last = r
+		switch {
+		case r.Err != nil:
+			good = false
+			t.Broken(tr.what, r)
+		case r.OK():
+			good = false
+			t.Fail(r.Ex, "%s was accepted (HTTP 200)", tr.what)
+		case r.Status() != 422:
+			good = false
+			t.Fail(r.Ex, "%s answered HTTP %d; every error must be 422", tr.what, r.Status())
+		case len(r.Fields) == 0:
+			good = false
+			t.Fail(r.Ex, "%s answered 422 with %q; want a JSON object of field -> message", tr.what, api.Snippet(bytes.TrimSpace(r.Ex.Body), 80))
+		}
+	}
+	if good {
+		t.Pass(last.Ex, "errors answer 422 with a JSON object of field -> message")
+	}
+}
+
+func checkG5(t *T) {
+	good := true
+	var last *reply
+	triggers := t.errorTriggers()
+	bodies := []struct {
+		ep   api.Endpoint
+		body string
+	}{{api.EpSearch, `{`}, {api.EpRecalc, `[]`}, {api.EpRetail, `{"client": 5}`}}
+	for _, tr := range triggers {
+		r := t.doJSON(tr.ep, tr.body)
+		last = r
+		if !t.judgeErrorBody(r, tr.what) {
+			good = false
+		}
+	}
+	for _, b := range bodies {
+		r := t.do(b.ep, []byte(b.body))
+		if !t.judgeErrorBody(r, fmt.Sprintf("%s with body %s", b.ep, b.body)) {
+			good = false
+		}
+	}
+	if good && last != nil {
+		t.Pass(last.Ex, "error bodies hold only field -> string pairs (and at most \"success\": false)")
+	}
+}
+
+// judgeErrorBody reports an error body with anything but field -> string
+// pairs and "success": false (G5). Non-error answers are not its concern.
+func (t *T) judgeErrorBody(r *reply, what string) bool {
+	if r.Err != nil || r.OK() || r.Ex == nil {
+		return true
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(r.Ex.Body, &obj); err != nil || obj == nil {
+		t.Warn(r.Ex, "%s: the error body is not a JSON object", what)
+		return false
+	}
+	for k, v := range obj {
+		if k == "success" {
+			if string(bytes.TrimSpace(v)) != "false" {
+				t.Warn(r.Ex, "%s: the error body has \"success\": %s; only false is allowed", what, v)
+				return false
+			}
+			continue
+		}
+		var s string
+		if json.Unmarshal(v, &s) != nil {
+			t.Warn(r.Ex, "%s: the error body's %q is %s, not a message string", what, k, api.Snippet(v, 40))
+			return false
+		}
+	}
+	return true
+}
+
+func checkG6(t *T) {
+	m := t.rich()
+	if m == nil {
+		return
+	}
+	good := true
+	judge := func(what string, r *reply, payload string) {
+		a := decodeOK(r)
+		switch {
+		case r.Err != nil || !r.OK():
+			good = false
+			t.Broken(what, r)
+		case a == nil || !isTrue(a.Success):
+			good = false
+			if raw := rawField(r.Ex.Body, "success"); raw == nil {
+				t.Warn(r.Ex, "%s: the 200 answer has no \"success\" field; want \"success\": true", what)
+			} else {
+				t.Warn(r.Ex, "%s: the 200 answer has \"success\": %s; want true", what, api.Snippet(raw, 20))
+			}
+		case payload != "" && !isObject(rawField(r.Ex.Body, payload)):
+			good = false
+			t.Warn(r.Ex, "%s: the 200 answer has no %q object", what, payload)
+		}
+	}
+	_, r := t.search(m.key)
+	judge("search", r, "client")
+	_, r = t.recalc(api.RecalcRequest{Client: m.id, Point: t.s.point, Amount: 100})
+	judge("recalc", r, "recalc")
+	h, r := t.hold(api.HoldRequest{Client: m.id, Point: t.s.point, Amount: 1})
+	judge("hold", r, "held")
+	if h != nil {
+		_, r = t.release(string(h.ID))
+		judge("release", r, "")
+	}
+	_, r = t.retail(api.RetailRequest{Client: m.id, Point: t.s.point, Amount: 50, Spend: 0})
+	judge("retail", r, "retail")
+	if good {
+		t.Pass(r.Ex, "successes answer 200 with \"success\": true and their payload")
+	}
+}
+
+func isObject(raw []byte) bool {
+	raw = bytes.TrimSpace(raw)
+	return len(raw) > 0 && raw[0] == '{'
+}
+
+func checkG7(t *T) {
+	m := t.rich()
+	if m == nil {
+		return
+	}
+	h, _ := t.holdOf(m, 1, nil)
+	if h == nil {
+		return
+	}
+	b0, _, ok := t.balance(m)
+	if !ok {
+		return
+	}
+	a := amountFor(5, m.maxPct)
+	rc, _ := t.recalcOf(m, a)
+	if rc == nil {
+		return
+	}
+	good := true
+	refused := 0
+	for _, p := range []struct {
+		what string
+		ep   api.Endpoint
+		body any
+	}{
+		{"a retail spending recalc's spend + 1", api.EpRetail, api.RetailRequest{Client: m.id, Point: t.s.point, Amount: a, Spend: rc.Spend.V + 1}},
+		{"a hold of more than the balance", api.EpHold, api.HoldRequest{Client: m.id, Point: t.s.point, Amount: b0 + 1}},
+		{"a retail at an unknown point", api.EpRetail, api.RetailRequest{Client: m.id, Point: unknownID(), Amount: 100, Spend: 1}},
+		{"an accruing retail at an unknown point", api.EpRetail, api.RetailRequest{Client: m.id, Point: unknownID(), Amount: 100}},
+	} {
+		r := t.doJSON(p.ep, p.body)
+		if !r.Refused() {
+			continue // acceptance is judged by the rules of the endpoint
+		}
+		refused++
+		b, br, ok := t.balance(m)
+		if !ok {
+			return
+		}
+		if !near(b, b0) {
+			good = false
+			t.Warn(br.Ex, "%s was refused (HTTP %d) but the balance moved from %s to %s", p.what, r.Status(), n(b0), n(b))
+			b0 = b
+		}
+	}
+	if good {
+		t.Pass(nil, "%d refused requests left the balance (%s) and an active hold as they were", refused, n(b0))
+	}
+}
+
+func checkG8(t *T) {
+	m := t.rich()
+	if m == nil {
+		return
+	}
+	good := true
+	bad := func(ex *api.Exchange, format string, a ...any) {
+		good = false
+		t.Warn(ex, format, a...)
+	}
+	wantID := func(ex *api.Exchange, path ...string) {
+		raw := rawField(ex.Body, path...)
+		if !isJSONString(raw) {
+			bad(ex, "%s is %s; want a non-empty string id", strings.Join(path, "."), api.Snippet(raw, 40))
+		}
+	}
+	wantNum := func(ex *api.Exchange, optional bool, path ...string) {
+		raw := rawField(ex.Body, path...)
+		if optional && (len(raw) == 0 || string(raw) == "null") {
+			return
+		}
+		var f float64
+		if len(raw) == 0 || raw[0] == '"' || json.Unmarshal(raw, &f) != nil {
+			bad(ex, "%s is %s; want a JSON number", strings.Join(path, "."), api.Snippet(raw, 40))
+		}
+	}
+	_, r := t.search(m.key)
+	if !r.OK() {
+		t.Broken("search", r)
+		return
+	}
+	wantID(r.Ex, "client", "id")
+	wantID(r.Ex, "client", "level", "id")
+	wantNum(r.Ex, false, "client", "balance")
+	wantNum(r.Ex, false, "client", "level", "percent")
+	wantNum(r.Ex, false, "client", "level", "maxSpendPercent")
+	_, r = t.recalc(api.RecalcRequest{Client: m.id, Point: t.s.point, Amount: 100})
+	if r.OK() {
+		for _, f := range []string{"amount", "percent", "spend", "earn"} {
+			wantNum(r.Ex, false, "recalc", f)
+		}
+	}
+	if _, r = t.hold(api.HoldRequest{Client: m.id, Point: t.s.point, Amount: 1}); r.OK() {
+		wantID(r.Ex, "held", "id")
+		wantNum(r.Ex, false, "held", "until")
+		wantNum(r.Ex, false, "held", "amount")
+	}
+	if _, r = t.retail(api.RetailRequest{Client: m.id, Point: t.s.point, Amount: 20}); r.OK() {
+		for _, f := range []string{"amount", "total", "percent"} {
+			wantNum(r.Ex, false, "retail", f)
+		}
+		wantNum(r.Ex, true, "retail", "earn")
+		wantNum(r.Ex, true, "retail", "spend")
+	}
+	if good {
+		t.Pass(r.Ex, "ids are non-empty strings; money and points are JSON numbers")
+	}
+}

@@ -1,0 +1,334 @@
+package contract
+
+import (
+	"math"
+	"regexp"
+	"strconv"
+
+	"loyalcheck/api"
+)
+
+func retailChecks() []check {
+	return []check{
+		{name: "rt1-spend-over", rule: "RT1", run: checkRT1,
+			summary: `spending over the bound answers 422 {"spend": "Spend can't be more N"}, N = recalc's spend`},
+		{name: "rt2-total", rule: "RT2", run: checkRT2,
+			summary: "cashback: total is amount - spend, the full amount when accruing"},
+		{name: "rt3-spend-or-earn", rule: "RT3", run: checkRT3,
+			summary: "a retail spends or accrues, never both"},
+		{name: "rt4-balance-effect", rule: "RT4", run: checkRT4,
+			summary: "a spend lowers the balance by spend, an accrual raises it by earn"},
+		{name: "rt5-listed-hold", rule: "RT5", run: checkRT5,
+			summary: "holds listed in a retail count as available to it and are consumed"},
+		{name: "rt6-ends-holds", rule: "RT6", run: checkRT6,
+			summary: "a retail at a point ends the client's other holds there"},
+		{name: "rt7-discount", rule: "RT7", run: checkRT7,
+			summary: "discount clients cannot spend; total <= amount"},
+		{name: "rt8-bad-input", rule: "RT8", run: checkRT8,
+			summary: "bad amount or spend is refused with that key; unknown client or point too"},
+	}
+}
+
+var spendMsgRE = regexp.MustCompile(`^Spend can't be more (-?[0-9]+(?:\.[0-9]+)?)\.?$`)
+
+// retailOf makes a retail for the member, recording a broken check when it
+// is not accepted.
+func (t *T) retailOf(m *member, amount, spend float64, holds ...string) (*wRetail, *reply) {
+	rt, r := t.retail(api.RetailRequest{Client: m.id, Point: t.s.point, Amount: amount, Spend: spend, Hold: holds})
+	if rt == nil {
+		what := "accruing on a retail of " + n(amount)
+		if spend != 0 {
+			what = "spending " + n(spend) + " on a retail of " + n(amount)
+		}
+		t.Broken(what+" for "+m.key, r)
+	}
+	return rt, r
+}
+
+func checkRT1(t *T) {
+	m := t.rich()
+	if m == nil {
+		return
+	}
+	a := amountFor(5, m.maxPct)
+	rc, _ := t.recalcOf(m, a)
+	if rc == nil {
+		return
+	}
+	over := rc.Spend.V + 1
+	_, r := t.retail(api.RetailRequest{Client: m.id, Point: t.s.point, Amount: a, Spend: over})
+	if !t.expectRefusal(r, "a retail spending "+n(over)+" (recalc's spend + 1)", "spend", "", t.Fail) {
+		return
+	}
+	msg := r.Fields["spend"]
+	sm := spendMsgRE.FindStringSubmatch(msg)
+	if sm == nil {
+		t.Fail(r.Ex, "spend over the bound answered %q; want \"Spend can't be more N\"", msg)
+		return
+	}
+	if v, _ := strconv.ParseFloat(sm[1], 64); !near(v, rc.Spend.V) {
+		t.Warn(r.Ex, "the refusal names N = %s; recalc reported spend %s", sm[1], n(rc.Spend.V))
+		return
+	}
+	t.Pass(r.Ex, "spend over the bound answers 422 %q", msg)
+}
+
+// spendRetail spends a few points of the member (at most what recalc
+// offers) and returns what it sent with the answer.
+func (t *T) spendRetail(m *member, want float64) (amount, spend float64, rt *wRetail, r *reply) {
+	amount = amountFor(want, m.maxPct) + 10
+	rc, _ := t.recalcOf(m, amount)
+	if rc == nil {
+		return
+	}
+	spend = math.Min(want, math.Floor(rc.Spend.V))
+	if spend <= 0 {
+		t.Fail(nil, "cannot check: recalc of %s offers no spend to client %s", n(amount), m.key)
+		return
+	}
+	rt, r = t.retailOf(m, amount, spend)
+	return
+}
+
+func checkRT2(t *T) {
+	m := t.rich()
+	if m == nil {
+		return
+	}
+	good := true
+	a, s, rt, r := t.spendRetail(m, 3)
+	if rt == nil {
+		return
+	}
+	if !rt.Total.Set || !near(rt.Total.V, a-s) {
+		good = false
+		t.Fail(r.Ex, "spending %s on %s: total %s; want %s", n(s), n(a), rawField(r.Ex.Body, "retail", "total"), n(a-s))
+	}
+	const acc = 150
+	rt, r = t.retailOf(m, acc, 0)
+	if rt == nil {
+		return
+	}
+	if !rt.Total.Set || !near(rt.Total.V, acc) {
+		good = false
+		t.Fail(r.Ex, "accruing on %d: total %s; want %d", acc, rawField(r.Ex.Body, "retail", "total"), acc)
+	}
+	if good {
+		t.Pass(r.Ex, "total is amount - spend when spending and the amount when accruing")
+	}
+}
+
+func checkRT3(t *T) {
+	m := t.rich()
+	if m == nil {
+		return
+	}
+	good := true
+	_, s, rt, r := t.spendRetail(m, 2)
+	if rt == nil {
+		return
+	}
+	if !rt.Spend.Set || !near(rt.Spend.V, s) {
+		good = false
+		t.Fail(r.Ex, "the spend answer has spend %s; want %s", rawField(r.Ex.Body, "retail", "spend"), n(s))
+	}
+	if rt.Earn.V > 0 {
+		good = false
+		t.Fail(r.Ex, "the spend answer also accrues earn %s", n(rt.Earn.V))
+	}
+	rt, r = t.retailOf(m, 200, 0)
+	if rt == nil {
+		return
+	}
+	if !rt.Earn.Set {
+		good = false
+		t.Fail(r.Ex, "the accrue answer has no numeric earn")
+	}
+	if rt.Spend.V > 0 {
+		good = false
+		t.Fail(r.Ex, "the accrue answer also spends %s", n(rt.Spend.V))
+	}
+	if good {
+		t.Pass(r.Ex, "the spend answer has no earn, the accrue answer no spend")
+	}
+}
+
+func checkRT4(t *T) {
+	m := t.rich()
+	if m == nil {
+		return
+	}
+	good := true
+	b0, _, ok := t.balance(m)
+	if !ok {
+		return
+	}
+	_, s, rt, _ := t.spendRetail(m, 4)
+	if rt == nil {
+		return
+	}
+	spent := s
+	if rt.Spend.Set {
+		spent = rt.Spend.V
+	}
+	b1, r, ok := t.balance(m)
+	if !ok {
+		return
+	}
+	if !near(b1, b0-spent) {
+		good = false
+		t.Warn(r.Ex, "spending %s moved the balance from %s to %s; want %s", n(spent), n(b0), n(b1), n(b0-spent))
+	}
+	rt, _ = t.retailOf(m, 300, 0)
+	if rt == nil {
+		return
+	}
+	b2, r, ok := t.balance(m)
+	if !ok {
+		return
+	}
+	if !near(b2, b1+rt.Earn.V) {
+		good = false
+		t.Warn(r.Ex, "accruing %s moved the balance from %s to %s; want %s", n(rt.Earn.V), n(b1), n(b2), n(b1+rt.Earn.V))
+	}
+	if good {
+		t.Pass(r.Ex, "the balance moved by exactly -spend (%s) and +earn (%s)", n(spent), n(rt.Earn.V))
+	}
+}
+
+func checkRT5(t *T) {
+	m := t.rich()
+	if m == nil {
+		return
+	}
+	bal, _, ok := t.balance(m)
+	if !ok {
+		return
+	}
+	const spend = 5
+	if bal < spend+3 {
+		t.Skip("client %s has only %s points; RT5 needs %d", m.key, n(bal), spend+3)
+		return
+	}
+	x := bal - 2 // leaves less than spend available unless the hold is listed
+	h, _ := t.holdOf(m, x, nil)
+	if h == nil {
+		return
+	}
+	a := amountFor(spend, m.maxPct)
+	rt, r := t.retail(api.RetailRequest{Client: m.id, Point: t.s.point, Amount: a, Spend: spend, Hold: []string{string(h.ID)}})
+	if rt == nil {
+		t.Fail(r.Ex, "a retail spending %d and listing a hold of %s (balance %s) was not accepted: %s", spend, n(x), n(bal), r.Describe())
+		return
+	}
+	spent := float64(spend)
+	if rt.Spend.Set {
+		spent = rt.Spend.V
+	}
+	b, r, ok := t.balance(m)
+	if !ok {
+		return
+	}
+	switch {
+	case near(b, bal-spent):
+		t.Pass(r.Ex, "a retail listing a hold of %s spent %s from it; the hold is consumed (balance %s)", n(x), n(spent), n(b))
+	case near(b, bal-spent-x):
+		t.Fail(r.Ex, "the hold of %s listed by a retail is still active after it: balance %s; want %s", n(x), n(b), n(bal-spent))
+	default:
+		t.Fail(r.Ex, "after a retail spending %s and listing a hold of %s, the balance is %s; want %s", n(spent), n(x), n(b), n(bal-spent))
+	}
+}
+
+func checkRT6(t *T) {
+	m := t.rich()
+	if m == nil {
+		return
+	}
+	bal, _, ok := t.balance(m)
+	if !ok {
+		return
+	}
+	x := max(1, math.Floor(bal/4))
+	if h, _ := t.holdOf(m, x, nil); h == nil {
+		return
+	}
+	rt, _ := t.retailOf(m, 100, 0)
+	if rt == nil {
+		return
+	}
+	b, r, ok := t.balance(m)
+	if !ok {
+		return
+	}
+	e := rt.Earn.V
+	switch {
+	case near(b, bal+e):
+		t.Pass(r.Ex, "an accrual at the hold's point ended the hold of %s (balance %s)", n(x), n(b))
+	case near(b, bal+e-x):
+		t.Fail(r.Ex, "the hold of %s is still active after a retail at its point: balance %s; want %s", n(x), n(b), n(bal+e))
+	default:
+		t.Fail(r.Ex, "after a hold of %s and an accrual of %s at its point, the balance is %s; want %s", n(x), n(e), n(b), n(bal+e))
+	}
+}
+
+func checkRT7(t *T) {
+	m := t.discount()
+	if m == nil {
+		return
+	}
+	good := true
+	_, r := t.retail(api.RetailRequest{Client: m.id, Point: t.s.point, Amount: 100, Spend: 1})
+	good = t.expectRefusal(r, "a discount client's retail spending 1", "spend", "", t.Warn) && good
+	rt, r := t.retailOf(m, 100, 0)
+	if rt == nil {
+		return
+	}
+	if !rt.Total.Set || rt.Total.V > 100+eps || rt.Total.V < 0 {
+		good = false
+		t.Warn(r.Ex, "a discount client's retail of 100: total %s; want 0..100", rawField(r.Ex.Body, "retail", "total"))
+	}
+	if good {
+		t.Pass(r.Ex, "a discount client cannot spend; its retail total is %s of 100", n(rt.Total.V))
+	}
+}
+
+func checkRT8(t *T) {
+	m := t.rich()
+	if m == nil {
+		return
+	}
+	base := func(k string, v any, drop bool) map[string]any {
+		b := map[string]any{"client": m.id, "point": t.s.point, "amount": 100, "spend": 0}
+		if drop {
+			delete(b, k)
+		} else {
+			b[k] = v
+		}
+		return b
+	}
+	cases := []struct {
+		what string
+		body map[string]any
+		key  string
+	}{
+		{"retail without amount", base("amount", nil, true), "amount"},
+		{`retail with amount "abc"`, base("amount", "abc", false), "amount"},
+		{"retail with amount -100", base("amount", -100, false), "amount"},
+		{"retail with amount 0", base("amount", 0, false), "amount"},
+		{"retail without spend", base("spend", nil, true), "spend"},
+		{`retail with spend "abc"`, base("spend", "abc", false), "spend"},
+		{"retail with spend -5", base("spend", -5, false), "spend"},
+		{"retail for an unknown client", base("client", unknownID(), false), "client"},
+		{"retail at an unknown point", base("point", unknownID(), false), "point"},
+	}
+	good := true
+	var last *reply
+	for _, c := range cases {
+		r := t.doJSON(api.EpRetail, c.body)
+		last = r
+		good = t.expectRefusal(r, c.what, c.key, "", t.Warn) && good
+	}
+	if good {
+		t.Pass(last.Ex, "bad amounts and spends, unknown client and point are refused with the right key (%d cases)", len(cases))
+	}
+}

@@ -1,0 +1,233 @@
+package contract
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"loyalcheck/api"
+)
+
+// Role thresholds.
+const (
+	// minRich is the least balance a "rich" cashback client needs: the
+	// stateful checks hold and spend fractions of it.
+	minRich = 20
+	// maxDiscover bounds how many fixture clients are searched to fill
+	// the roles.
+	maxDiscover = 40
+)
+
+// member is a fixture client as the target showed it when searched.
+type member struct {
+	fx      api.FixtureClient
+	key     string // the identifier it is searched by
+	id      string
+	typ     string
+	balance float64 // as first seen
+	percent float64
+	maxPct  float64
+	c       *wClient
+	ex      *api.Exchange
+}
+
+func (m *member) String() string {
+	return fmt.Sprintf("client %s (%s, balance %s)", m.key, m.typ, n(m.balance))
+}
+
+// identifiers counts the fixture identifiers of the client.
+func (m *member) identifiers() int {
+	k := 0
+	for _, s := range []string{m.fx.Phone, m.fx.Card, m.fx.Code} {
+		if s != "" {
+			k++
+		}
+	}
+	return k
+}
+
+// roles are the clients the checks need, chosen after searching them.
+type roles struct {
+	all      []*member
+	rich     *member // cashback, the largest balance >= minRich, may spend
+	rich2    *member // another such client (L2 drains it), else nil
+	zero     *member // cashback with balance 0
+	discount *member // discount level
+	multi    *member // listed with more than one identifier
+	sparse   *member // lacks photo, birthday or email
+	note     string  // why searching the fixture clients found none
+}
+
+func (r *roles) cashback() *member {
+	if r.rich != nil {
+		return r.rich
+	}
+	if r.zero != nil {
+		return r.zero
+	}
+	for _, m := range r.all {
+		if m.typ == api.TypeCashback {
+			return m
+		}
+	}
+	return nil
+}
+
+func (r *roles) any() *member {
+	if m := r.cashback(); m != nil {
+		return m
+	}
+	if len(r.all) > 0 {
+		return r.all[0]
+	}
+	return nil
+}
+
+func (r *roles) full() bool {
+	return r.rich != nil && r.rich2 != nil && r.zero != nil && r.discount != nil && r.multi != nil && r.sparse != nil
+}
+
+// discover searches the fixture clients at the suite's point until every
+// role is filled, and opens their ledger accounts. It returns
+// ErrUnreachable (wrapped) when no search got an answer, or every answer
+// refused the apikey.
+func (s *suite) discover(ctx context.Context) error {
+	t := &T{ctx: ctx, s: s, ch: check{name: "roles", rule: "S1"}}
+	var rich []*member
+	answered, refused := 0, 0
+	var lastErr string
+	for i, fc := range s.fx.Clients {
+		if i >= maxDiscover || (i >= 4 && s.roles.full()) {
+			break
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		key := fc.SearchKey()
+		c, r := t.search(key)
+		switch {
+		case r.Err != nil:
+			lastErr = r.Describe()
+			if answered == 0 && i >= 2 {
+				return fmt.Errorf("%w: %s", ErrUnreachable, lastErr)
+			}
+			continue
+		}
+		answered++
+		if why := keyRefusal(r.Ex, nil); why != "" {
+			refused++
+			lastErr = why
+			if refused == answered && i >= 2 {
+				return fmt.Errorf("%w: the target refuses the apikey (%s)", ErrUnreachable, why)
+			}
+			continue
+		}
+		if c == nil || c.ID == "" {
+			lastErr = "search " + key + ": " + r.Describe()
+			continue
+		}
+		m := &member{fx: fc, key: key, id: string(c.ID), typ: string(c.Level.Type), balance: c.Balance.V,
+			percent: c.Level.Percent.V, maxPct: c.Level.MaxSpendPercent.V, c: c, ex: r.Ex}
+		s.roles.all = append(s.roles.all, m)
+		s.led.open(m.id, m.key, m.typ, m.balance)
+		switch {
+		case m.typ == api.TypeDiscount:
+			if s.roles.discount == nil {
+				s.roles.discount = m
+			}
+		case m.typ == api.TypeCashback && m.balance == 0:
+			if s.roles.zero == nil {
+				s.roles.zero = m
+			}
+		case m.typ == api.TypeCashback && m.balance >= minRich && m.maxPct >= 1:
+			rich = append(rich, m)
+			sort.SliceStable(rich, func(i, j int) bool { return rich[i].balance > rich[j].balance })
+			s.roles.rich = rich[0]
+			if len(rich) > 1 {
+				s.roles.rich2 = rich[1]
+			}
+		}
+		if s.roles.multi == nil && m.identifiers() > 1 {
+			s.roles.multi = m
+		}
+		if s.roles.sparse == nil && (absent(c.Photo) || absent(c.Birthday) || absent(c.Email)) {
+			s.roles.sparse = m
+		}
+	}
+	if len(s.roles.all) == 0 {
+		s.roles.note = lastErr
+	}
+	if answered == 0 {
+		if lastErr == "" {
+			lastErr = "no answer"
+		}
+		return fmt.Errorf("%w: %s", ErrUnreachable, lastErr)
+	}
+	if refused == answered {
+		return fmt.Errorf("%w: the target refuses the apikey (%s)", ErrUnreachable, lastErr)
+	}
+	return nil
+}
+
+// absent reports a JSON value that is missing or null.
+func absent(raw []byte) bool { return len(raw) == 0 || string(raw) == "null" }
+
+// Role accessors for checks: each records a skip naming what the fixtures
+// lack and returns nil when the role is empty.
+
+func (t *T) rich() *member {
+	if m := t.s.roles.rich; m != nil {
+		return m
+	}
+	t.noRole("fixtures have no cashback client with a balance of at least %d points and a positive maxSpendPercent", minRich)
+	return nil
+}
+
+func (t *T) discount() *member {
+	if m := t.s.roles.discount; m != nil {
+		return m
+	}
+	t.noRole("fixtures have no discount client")
+	return nil
+}
+
+func (t *T) cashback() *member {
+	if m := t.s.roles.cashback(); m != nil {
+		return m
+	}
+	t.noRole("fixtures have no cashback client")
+	return nil
+}
+
+func (t *T) anyClient() *member {
+	if m := t.s.roles.any(); m != nil {
+		return m
+	}
+	t.noRole("no fixture client could be found by searching it")
+	return nil
+}
+
+// balance reads the client's balance by searching it, listing holds. On
+// an unusable answer it records the check as broken and returns ok false.
+func (t *T) balance(m *member, holds ...string) (float64, *reply, bool) {
+	c, r := t.search(m.key, holds...)
+	if c == nil {
+		t.Broken("searching "+m.key+" for its balance", r)
+		return 0, r, false
+	}
+	if !c.Balance.Set {
+		t.Fail(r.Ex, "cannot check: the search answer for %s has no numeric balance", m.key)
+		return 0, r, false
+	}
+	return c.Balance.V, r, true
+}
+
+// noRole skips a check for want of a client, saying why searching found
+// none when that is the reason.
+func (t *T) noRole(format string, a ...any) {
+	msg := fmt.Sprintf(format, a...)
+	if len(t.s.roles.all) == 0 && t.s.roles.note != "" {
+		msg += " (searching the fixture clients found none: " + t.s.roles.note + ")"
+	}
+	t.Skip("%s", msg)
+}

@@ -1,0 +1,270 @@
+package contract
+
+import (
+	"encoding/json"
+	"regexp"
+	"time"
+
+	"loyalcheck/api"
+)
+
+func searchChecks() []check {
+	return []check{
+		{name: "s1-unknown-client", rule: "S1", run: checkS1,
+			summary: `an unknown identifier answers 422 {"client": "Client not found."}`},
+		{name: "s2-unknown-point", rule: "S2", run: checkS2,
+			summary: `an unknown point answers 422 {"point": "Point not found."}`},
+		{name: "s3-discount-balance", rule: "S3", run: checkS3,
+			summary: "a discount client's balance is 0"},
+		{name: "s4-hold-balance", rule: "S4", run: checkS4,
+			summary: "the balance excludes active holds, except listed ones"},
+		{name: "s5-identifiers", rule: "S5", run: checkS5,
+			summary: "phone, card and app code find the same client"},
+		{name: "s6-optional-fields", rule: "S6", run: checkS6,
+			summary: "photo, birthday and email are null, absent or of the documented form"},
+		{name: "s7-ranges", rule: "S7", run: checkS7,
+			summary: "percent and maxSpendPercent lie in 0..100, the balance is not negative"},
+	}
+}
+
+// sev reports a breach of some weight (t.Fail, t.Warn or t.Breach).
+type sev func(ex *api.Exchange, format string, a ...any)
+
+// expectRefusal judges an answer that must be 422 naming key (with
+// message msg when msg is not empty); a deviation is reported with bad.
+// It returns true when the answer is as expected.
+func (t *T) expectRefusal(r *reply, what, key, msg string, bad sev) bool {
+	switch {
+	case r.Err != nil:
+		t.Broken(what, r)
+	case r.OK():
+		bad(r.Ex, "%s was accepted (HTTP 200); want 422 with key %q", what, key)
+	case r.Status() != 422:
+		bad(r.Ex, "%s answered HTTP %d; want 422 with key %q", what, r.Status(), key)
+	case !r.Has(key):
+		bad(r.Ex, "%s answered 422 without key %q (keys: %s)", what, key, r.Keys())
+	case msg != "" && r.Fields[key] != msg:
+		bad(r.Ex, "%s answered %q: %q; want %q", what, key, r.Fields[key], msg)
+	default:
+		return true
+	}
+	return false
+}
+
+func checkS1(t *T) {
+	r := t.doJSON(api.EpSearch, api.SearchRequest{Search: "loyalcheck-unknown-" + randomHex(6), Point: t.s.point})
+	if t.expectRefusal(r, "searching an unknown identifier", "client", api.MsgClientNotFound, t.Fail) {
+		t.Pass(r.Ex, "an unknown identifier answers 422 %s", r.Ex.Body)
+	}
+}
+
+func checkS2(t *T) {
+	m := t.anyClient()
+	if m == nil {
+		return
+	}
+	r := t.doJSON(api.EpSearch, api.SearchRequest{Search: m.key, Point: unknownID()})
+	if t.expectRefusal(r, "searching at an unknown point", "point", api.MsgPointNotFound, t.Fail) {
+		t.Pass(r.Ex, "an unknown point answers 422 %s", r.Ex.Body)
+	}
+}
+
+func checkS3(t *T) {
+	m := t.discount()
+	if m == nil {
+		return
+	}
+	c, r := t.search(m.key)
+	switch {
+	case c == nil:
+		t.Broken("searching the discount client", r)
+	case !c.Balance.Set || c.Balance.V != 0:
+		t.Fail(r.Ex, "discount client %s shows balance %s; want 0", m.key, string(rawField(r.Ex.Body, "client", "balance")))
+	default:
+		t.Pass(r.Ex, "discount client %s shows balance 0", m.key)
+	}
+}
+
+func checkS4(t *T) {
+	m := t.rich()
+	if m == nil {
+		return
+	}
+	bal, _, ok := t.balance(m)
+	if !ok {
+		return
+	}
+	x := max(1, float64(int(bal/4)))
+	h, hr := t.hold(api.HoldRequest{Client: m.id, Point: t.s.point, Amount: x})
+	if h == nil || h.ID == "" {
+		t.Broken("holding "+n(x)+" points", hr)
+		return
+	}
+	unlisted, ur, ok := t.balance(m)
+	if !ok {
+		return
+	}
+	listed, lr, ok := t.balance(m, string(h.ID))
+	if !ok {
+		return
+	}
+	good := true
+	if !near(unlisted, bal-x) {
+		good = false
+		t.Warn(ur.Ex, "with a hold of %s active, search shows balance %s; want %s (balance less active holds)", n(x), n(unlisted), n(bal-x))
+	}
+	if !near(listed, bal) {
+		good = false
+		t.Fail(lr.Ex, "search listing the active hold of %s shows balance %s; want %s (listed holds count as available)", n(x), n(listed), n(bal))
+	}
+	if good {
+		t.Pass(lr.Ex, "a hold of %s lowers the balance from %s to %s; listing it shows %s", n(x), n(bal), n(unlisted), n(listed))
+	}
+}
+
+func checkS5(t *T) {
+	m := t.s.roles.multi
+	if m == nil {
+		t.Skip("fixtures list no client with more than one identifier (phone, card, code)")
+		return
+	}
+	ids := map[string]string{}
+	var first *reply
+	good := true
+	for _, k := range []struct{ name, val string }{{"phone", m.fx.Phone}, {"card", m.fx.Card}, {"code", m.fx.Code}} {
+		if k.val == "" {
+			continue
+		}
+		c, r := t.search(k.val)
+		if first == nil {
+			first = r
+		}
+		if c == nil {
+			good = false
+			t.Warn(r.Ex, "searching by %s %s did not find the client: %s", k.name, k.val, r.Describe())
+			continue
+		}
+		ids[k.name] = string(c.ID)
+		if string(c.ID) != m.id {
+			good = false
+			t.Warn(r.Ex, "searching by %s %s finds client id %q; by %s it is %q", k.name, k.val, c.ID, "its search key", m.id)
+		}
+	}
+	if good {
+		t.Pass(first.Ex, "%d identifiers of client %s find the same id %q", len(ids), m.key, m.id)
+	}
+}
+
+var (
+	dateRE = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
+	urlRE  = regexp.MustCompile(`^(https?:)?//\S+$|^/\S*$`)
+)
+
+// searchMembers searches every role client once (fresh evidence).
+func (t *T) searchMembers() []struct {
+	m *member
+	c *wClient
+	r *reply
+} {
+	var out []struct {
+		m *member
+		c *wClient
+		r *reply
+	}
+	seen := map[*member]bool{}
+	ro := t.s.roles
+	for _, m := range []*member{ro.rich, ro.zero, ro.discount, ro.sparse, ro.multi} {
+		if m == nil || seen[m] {
+			continue
+		}
+		seen[m] = true
+		c, r := t.search(m.key)
+		if c == nil {
+			t.Broken("searching "+m.key, r)
+			continue
+		}
+		out = append(out, struct {
+			m *member
+			c *wClient
+			r *reply
+		}{m, c, r})
+	}
+	return out
+}
+
+func checkS6(t *T) {
+	if t.anyClient() == nil {
+		return
+	}
+	good, missing := true, 0
+	for _, x := range t.searchMembers() {
+		for _, f := range []struct {
+			name string
+			raw  json.RawMessage
+			ok   func(string) bool
+			want string
+		}{
+			{"photo", x.c.Photo, urlRE.MatchString, "a URL string"},
+			{"birthday", x.c.Birthday, func(s string) bool {
+				_, err := time.Parse("2006-01-02", s)
+				return dateRE.MatchString(s) && err == nil
+			}, "a YYYY-MM-DD date"},
+			{"email", x.c.Email, func(string) bool { return true }, "a string"},
+		} {
+			if absent(f.raw) {
+				missing++
+				continue
+			}
+			var s string
+			if err := json.Unmarshal(f.raw, &s); err != nil || !f.ok(s) {
+				good = false
+				t.Warn(x.r.Ex, "client %s: %s is %s; want %s, null or absent", x.m.key, f.name, api.Snippet(f.raw, 60), f.want)
+			}
+		}
+	}
+	if good {
+		t.Pass(nil, "optional fields are null, absent or well-formed (%d null or absent)", missing)
+	}
+}
+
+func checkS7(t *T) {
+	if t.anyClient() == nil {
+		return
+	}
+	good := true
+	for _, x := range t.searchMembers() {
+		l := x.c.Level
+		if !l.Percent.Set || l.Percent.V < 0 || l.Percent.V > 100 {
+			good = false
+			t.Warn(x.r.Ex, "client %s: level.percent is %s; want 0..100", x.m.key, rawField(x.r.Ex.Body, "client", "level", "percent"))
+		}
+		if raw := rawField(x.r.Ex.Body, "client", "level", "maxSpendPercent"); len(raw) > 0 && string(raw) != "null" &&
+			(!l.MaxSpendPercent.Set || l.MaxSpendPercent.V < 0 || l.MaxSpendPercent.V > 100) {
+			good = false
+			t.Warn(x.r.Ex, "client %s: level.maxSpendPercent is %s; want 0..100", x.m.key, raw)
+		}
+		if !x.c.Balance.Set || x.c.Balance.V < 0 {
+			good = false
+			t.Warn(x.r.Ex, "client %s: balance is %s; want a number >= 0", x.m.key, rawField(x.r.Ex.Body, "client", "balance"))
+		}
+	}
+	if good {
+		t.Pass(nil, "percents lie in 0..100 and balances are not negative")
+	}
+}
+
+// rawField returns the raw JSON at path in body, or nil.
+func rawField(body []byte, path ...string) json.RawMessage {
+	raw := json.RawMessage(body)
+	for _, p := range path {
+		var obj map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &obj); err != nil {
+			return nil
+		}
+		var ok bool
+		if raw, ok = obj[p]; !ok {
+			return nil
+		}
+	}
+	return raw
+}

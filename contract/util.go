@@ -1,0 +1,42 @@
+package contract
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"math"
+	"sort"
+	"strconv"
+)
+
+// eps is how close two amounts must be to count as equal: points are
+// whole or at most cents, so anything closer is float noise.
+const eps = 1e-6
+
+func near(a, b float64) bool { return math.Abs(a-b) < eps }
+
+// n formats a number the way JSON would.
+func n(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+
+// randomHex returns 2*bytes random hex digits.
+func randomHex(bytes int) string {
+	b := make([]byte, bytes)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// unknownID returns an id no target has issued, shaped like the vendor's
+// (24 hex digits), so a format check does not refuse it first.
+func unknownID() string { return "ffff" + randomHex(10) }
+
+// amountFor returns a receipt amount whose maxSpendPercent share is at
+// least spend points.
+func amountFor(spend, maxSpendPercent float64) float64 {
+	if maxSpendPercent <= 0 {
+		return math.Max(spend, 1) * 100
+	}
+	return math.Ceil(spend*100/maxSpendPercent) + 1
+}
+
+func sortStrings(s []string) { sort.Strings(s) }
+
+func ptr[V any](v V) *V { return &v }
