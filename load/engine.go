@@ -1,0 +1,244 @@
+// Package load replays scenario sessions against a target at a set arrival
+// rate. vegeta has no request chaining, so its pieces are used as a session
+// engine: a vegeta Pacer schedules session starts (an open model), each
+// session runs its steps in order, and every step and every session becomes
+// a vegeta Result that vegeta's Metrics, encoders and plots understand.
+package load
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"loyalcheck/api"
+	"loyalcheck/scenarios"
+	"loyalcheck/schemas"
+)
+
+// sessionAttack is the vegeta Attack name of whole-session results.
+const sessionAttack = "session"
+
+// ErrUnreachable is returned when the target answers none of the setup
+// searches: it is down, or refuses the apikey.
+var ErrUnreachable = errors.New("target unreachable or refusing the apikey")
+
+// Run replays sc against the target and returns what it measured. A
+// cancelled ctx (Ctrl-C) stops new sessions, lets those in flight finish
+// within the drain bound, still audits the ledger and returns the summary
+// with Interrupted set. An error is returned only when the run could not
+// start.
+func Run(ctx context.Context, c *api.Client, fx *api.Fixtures, sc *scenarios.Scenario, opts ...Option) (*Summary, error) {
+	cfg := config{validate: 1, drain: 10 * time.Second, tolerance: 60 * time.Second, seed: 1}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if cfg.validator == nil {
+		v, err := schemas.New()
+		if err != nil {
+			return nil, err
+		}
+		cfg.validator = v
+	}
+	duration := cfg.duration
+	if duration <= 0 {
+		duration = time.Duration(sc.Load.Duration)
+	}
+	pacer := cfg.pacer
+	if pacer == nil {
+		p, err := Pacer(sc.Load, cfg.rate, duration)
+		if err != nil {
+			return nil, fmt.Errorf("scenario %s: %w", sc.Name, err)
+		}
+		pacer = p
+	}
+	maxInFlight := cfg.maxInFlight
+	if maxInFlight <= 0 {
+		maxInFlight = sc.Load.MaxInFlight
+	}
+	if maxInFlight <= 0 {
+		maxInFlight = 1000
+	}
+
+	points := fx.Points
+	if n := sc.Points.Count; n > 0 && n < len(points) {
+		points = points[:n]
+	}
+	led, err := openLedger(ctx, c, fx, points[0], sc.Clients)
+	if err != nil {
+		return nil, err
+	}
+	pool, err := newClientPool(led.accounts, sc.Clients)
+	if err != nil {
+		return nil, fmt.Errorf("scenario %s: %w", sc.Name, err)
+	}
+
+	e := &engine{
+		client:   c,
+		sc:       sc,
+		cfg:      &cfg,
+		points:   points,
+		pool:     pool,
+		ledger:   led,
+		records:  make(chan *record, 4096),
+		seqs:     newSequencer(),
+		sampler:  sampler{fraction: cfg.validate},
+		duration: duration,
+	}
+	sum := &Summary{
+		Scenario:   sc.Name,
+		Pacer:      fmt.Sprint(pacer),
+		Seed:       cfg.seed,
+		Duration:   duration,
+		AskedRate:  float64(expectedStarts(pacer, duration)) / duration.Seconds(),
+		Validation: ValidationSettings{Fraction: cfg.validate},
+		Sessions:   Sessions{MaxInFlight: maxInFlight},
+	}
+	col := newCollector(e, &cfg, sum.AskedRate, duration)
+	colDone := make(chan struct{})
+	go func() { col.run(); close(colDone) }()
+
+	// Sessions run on their own context: an interrupt stops the schedule
+	// at once but gives sessions in flight the drain bound to finish.
+	runCtx, cancelRun := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelRun()
+	stopDrain := context.AfterFunc(ctx, func() {
+		t := time.NewTimer(cfg.drain)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			cancelRun()
+		case <-runCtx.Done():
+		}
+	})
+	defer stopDrain()
+
+	sum.Started = time.Now()
+	e.began = sum.Started
+	col.began.Store(e.began.UnixNano())
+	var wg sync.WaitGroup
+	sched := schedule{pacer: pacer}
+	var n uint64
+	timer := time.NewTimer(0)
+	<-timer.C
+loop:
+	for {
+		due, ok := sched.next()
+		if !ok || due > duration {
+			break
+		}
+		if wait := time.Until(e.began.Add(due)); wait > 0 {
+			timer.Reset(wait)
+			select {
+			case <-timer.C:
+			case <-ctx.Done():
+				timer.Stop()
+				break loop
+			}
+		} else if ctx.Err() != nil {
+			break
+		}
+		sum.Sessions.Scheduled++
+		if e.inFlight.Load() >= int64(maxInFlight) {
+			sum.Sessions.Dropped++
+			col.dropped.Add(1)
+			continue
+		}
+		flight := e.inFlight.Add(1)
+		if flight > sum.Sessions.PeakFlight {
+			sum.Sessions.PeakFlight = flight
+		}
+		sum.Sessions.Started++
+		col.started.Add(1)
+		// Session results are numbered here, in schedule order, so their
+		// sequence follows their (scheduled) timestamps.
+		seq, _ := e.seqs.take(sessionAttack)
+		wg.Add(1)
+		go func(idx, seq uint64, scheduled time.Time) {
+			defer wg.Done()
+			defer e.inFlight.Add(-1)
+			e.runSession(runCtx, idx, seq, scheduled)
+		}(n, seq, e.began.Add(due))
+		n++
+	}
+	sum.Interrupted = ctx.Err() != nil
+	wg.Wait()
+	close(e.records)
+	<-colDone
+
+	col.fill(sum)
+	if cfg.skipLedger {
+		sum.Ledger = LedgerReport{Clients: len(led.accounts), Skipped: "audit deferred by the caller"}
+	} else {
+		// The audit runs even after an interrupt, bounded on its own.
+		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+		sum.Ledger = led.audit(actx)
+		cancel()
+	}
+	sum.Ended = time.Now()
+	sum.Elapsed = sum.Ended.Sub(sum.Started)
+	return sum, nil
+}
+
+type engine struct {
+	client   *api.Client
+	sc       *scenarios.Scenario
+	cfg      *config
+	points   []string
+	pool     *clientPool
+	ledger   *ledger
+	records  chan *record
+	seqs     *sequencer
+	sampler  sampler
+	duration time.Duration
+	began    time.Time
+	inFlight atomic.Int64
+}
+
+// emit hands a record to the collector.
+func (e *engine) emit(r *record) { e.records <- r }
+
+// rng returns the session's own random source: sessions are repeatable
+// from the seed whatever order they run in.
+func (e *engine) rng(idx uint64) *rand.Rand {
+	return rand.New(rand.NewPCG(e.cfg.seed, idx))
+}
+
+// sequencer hands out gap-free sequence numbers per attack name together
+// with the start timestamp, under one lock, so that sequence order is also
+// timestamp order (vegeta's plot relies on both).
+type sequencer struct {
+	mu   sync.Mutex
+	next map[string]uint64
+}
+
+func newSequencer() *sequencer { return &sequencer{next: map[string]uint64{}} }
+
+func (s *sequencer) take(attack string) (uint64, time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := s.next[attack]
+	s.next[attack] = n + 1
+	return n, time.Now()
+}
+
+// sampler decides which responses are schema-validated: exactly
+// fraction of them, spread evenly.
+type sampler struct {
+	fraction float64
+	n        atomic.Uint64
+}
+
+func (s *sampler) take() bool {
+	switch {
+	case s.fraction >= 1:
+		return true
+	case s.fraction <= 0:
+		return false
+	}
+	i := s.n.Add(1)
+	return uint64(float64(i)*s.fraction) > uint64(float64(i-1)*s.fraction)
+}

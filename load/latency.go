@@ -1,0 +1,142 @@
+package load
+
+import (
+	"encoding/json"
+	"math"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// Latency percentiles come from an HDR histogram, not from vegeta's
+// t-digest: near a knee in the distribution (a small share of stalled
+// requests) the t-digest's p99.9 was measured off by up to 2x, while an HDR
+// histogram with 3 significant digits is within 0.1% by construction (see
+// TestQuantileAccuracy).
+const (
+	minTrackable = int64(time.Microsecond)
+	maxTrackable = int64(10 * time.Minute)
+	sigFigs      = 3
+)
+
+// histogram records latencies; it is not safe for concurrent use.
+type histogram struct {
+	h     *hdrhistogram.Histogram
+	sum   time.Duration
+	count int64
+	min   time.Duration
+	max   time.Duration
+}
+
+func newHistogram() *histogram {
+	return &histogram{h: hdrhistogram.New(minTrackable, maxTrackable, sigFigs)}
+}
+
+func (h *histogram) record(d time.Duration) {
+	if h.count == 0 || d < h.min {
+		h.min = d
+	}
+	if d > h.max {
+		h.max = d
+	}
+	h.count++
+	h.sum += d
+	v := int64(d)
+	// Values outside the trackable range are clamped, never dropped, so
+	// counts stay exact; min and max above keep the true extremes.
+	v = max(minTrackable, min(v, maxTrackable))
+	_ = h.h.RecordValue(v)
+}
+
+func (h *histogram) quantile(q float64) time.Duration {
+	if h.count == 0 {
+		return 0
+	}
+	return time.Duration(h.h.ValueAtPercentile(q * 100))
+}
+
+// Latency summarises a latency distribution.
+type Latency struct {
+	Count int64
+	Min   time.Duration
+	Mean  time.Duration
+	P50   time.Duration
+	P90   time.Duration
+	P95   time.Duration
+	P99   time.Duration
+	P999  time.Duration
+	Max   time.Duration
+}
+
+func (h *histogram) summary() Latency {
+	if h.count == 0 {
+		return Latency{}
+	}
+	clampTop := func(d time.Duration) time.Duration { return min(d, h.max) }
+	return Latency{
+		Count: h.count,
+		Min:   h.min,
+		Mean:  h.sum / time.Duration(h.count),
+		P50:   clampTop(h.quantile(0.50)),
+		P90:   clampTop(h.quantile(0.90)),
+		P95:   clampTop(h.quantile(0.95)),
+		P99:   clampTop(h.quantile(0.99)),
+		P999:  clampTop(h.quantile(0.999)),
+		Max:   h.max,
+	}
+}
+
+// Quantile returns the named percentile ("50", "90", "95", "99", "99.9"),
+// "mean", "min" or "max"; ok is false for any other name.
+func (l Latency) Quantile(name string) (time.Duration, bool) {
+	switch name {
+	case "50":
+		return l.P50, true
+	case "90":
+		return l.P90, true
+	case "95":
+		return l.P95, true
+	case "99":
+		return l.P99, true
+	case "99.9":
+		return l.P999, true
+	case "mean":
+		return l.Mean, true
+	case "min":
+		return l.Min, true
+	case "max":
+		return l.Max, true
+	}
+	return 0, false
+}
+
+type latencyJSON struct {
+	Count  int64   `json:"count"`
+	MinMs  float64 `json:"min_ms"`
+	MeanMs float64 `json:"mean_ms"`
+	P50Ms  float64 `json:"p50_ms"`
+	P90Ms  float64 `json:"p90_ms"`
+	P95Ms  float64 `json:"p95_ms"`
+	P99Ms  float64 `json:"p99_ms"`
+	P999Ms float64 `json:"p99_9_ms"`
+	MaxMs  float64 `json:"max_ms"`
+}
+
+func ms(d time.Duration) float64 { return math.Round(float64(d)/1e3) / 1e3 }
+
+func fromMs(v float64) time.Duration { return time.Duration(math.Round(v * 1e6)) }
+
+// MarshalJSON writes latencies in milliseconds, which people read.
+func (l Latency) MarshalJSON() ([]byte, error) {
+	return json.Marshal(latencyJSON{l.Count, ms(l.Min), ms(l.Mean), ms(l.P50), ms(l.P90), ms(l.P95), ms(l.P99), ms(l.P999), ms(l.Max)})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (l *Latency) UnmarshalJSON(b []byte) error {
+	var j latencyJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	*l = Latency{j.Count, fromMs(j.MinMs), fromMs(j.MeanMs), fromMs(j.P50Ms), fromMs(j.P90Ms), fromMs(j.P95Ms), fromMs(j.P99Ms), fromMs(j.P999Ms), fromMs(j.MaxMs)}
+	return nil
+}

@@ -1,0 +1,95 @@
+package load
+
+import (
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"loyalcheck/scenarios"
+	"loyalcheck/schemas"
+)
+
+// Option configures a Run.
+type Option func(*config)
+
+type config struct {
+	rate        scenarios.Rate
+	duration    time.Duration
+	pacer       vegeta.Pacer
+	seed        uint64
+	validator   *schemas.Validator
+	validate    float64
+	sinks       []func(*vegeta.Result) error
+	progress    func(Progress)
+	progressInt time.Duration
+	drain       time.Duration
+	maxInFlight int
+	tolerance   time.Duration
+	warmup      time.Duration
+	skipLedger  bool
+}
+
+// WithRate overrides the scenario's session start rate.
+func WithRate(r scenarios.Rate) Option { return func(c *config) { c.rate = r } }
+
+// WithDuration overrides how long sessions are started for.
+func WithDuration(d time.Duration) Option { return func(c *config) { c.duration = d } }
+
+// WithPacer replaces the scenario's pacer altogether (capacity search).
+func WithPacer(p vegeta.Pacer) Option { return func(c *config) { c.pacer = p } }
+
+// WithSeed makes the choice of flows, clients, points and amounts
+// repeatable.
+func WithSeed(seed uint64) Option { return func(c *config) { c.seed = seed } }
+
+// WithValidator sets the schema validator (default: schemas.New()).
+func WithValidator(v *schemas.Validator) Option { return func(c *config) { c.validator = v } }
+
+// WithValidateFraction sets the share of responses schema-validated: 1
+// validates all (the default), 0 none.
+func WithValidateFraction(f float64) Option { return func(c *config) { c.validate = f } }
+
+// WithResults adds a sink that receives every result (steps and sessions)
+// as it completes, bodies already dropped; e.g. a vegeta encoder.
+func WithResults(sink func(*vegeta.Result) error) Option {
+	return func(c *config) { c.sinks = append(c.sinks, sink) }
+}
+
+// WithProgress calls f every interval with a live snapshot.
+func WithProgress(interval time.Duration, f func(Progress)) Option {
+	return func(c *config) { c.progress, c.progressInt = f, interval }
+}
+
+// WithDrain bounds how long in-flight sessions may run on after the run is
+// interrupted (default 10s).
+func WithDrain(d time.Duration) Option { return func(c *config) { c.drain = d } }
+
+// WithMaxInFlight overrides the scenario's cap on concurrent sessions.
+func WithMaxInFlight(n int) Option { return func(c *config) { c.maxInFlight = n } }
+
+// WithClockTolerance sets how far a hold's until may be from the expected
+// time (H2) before it is a violation (default 60s).
+func WithClockTolerance(d time.Duration) Option { return func(c *config) { c.tolerance = d } }
+
+// WithWarmup excludes sessions scheduled in the first d of the run from
+// the metrics (they still run and count in the ledger).
+func WithWarmup(d time.Duration) Option { return func(c *config) { c.warmup = d } }
+
+// WithoutLedger skips the balance audit (capacity steps after the first
+// share one audit at the end of the search).
+func WithoutLedger() Option { return func(c *config) { c.skipLedger = true } }
+
+// Progress is a live snapshot of a run.
+type Progress struct {
+	Elapsed      time.Duration
+	Duration     time.Duration
+	AskedRate    float64
+	AchievedRate float64
+	Started      uint64
+	Dropped      uint64
+	InFlight     int64
+	Requests     uint64
+	Errors       uint64
+	Violations   uint64
+	SessionP99   time.Duration
+}

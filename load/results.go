@@ -1,0 +1,79 @@
+package load
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+	"github.com/tsenart/vegeta/v12/lib/plot"
+)
+
+// ResultsFile streams results to a file in vegeta's gob format, which
+// `vegeta report`, `vegeta plot` and `vegeta encode` read as they are.
+type ResultsFile struct {
+	f   *os.File
+	w   *bufio.Writer
+	enc vegeta.Encoder
+}
+
+// CreateResults creates (truncates) the results file at path.
+func CreateResults(path string) (*ResultsFile, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("results: %w", err)
+	}
+	w := bufio.NewWriterSize(f, 64<<10)
+	return &ResultsFile{f: f, w: w, enc: vegeta.NewEncoder(w)}, nil
+}
+
+// Encode writes one result; bodies are never written.
+func (rf *ResultsFile) Encode(r *vegeta.Result) error {
+	r.Body = nil
+	return rf.enc.Encode(r)
+}
+
+// Close flushes and closes the file.
+func (rf *ResultsFile) Close() error {
+	return errors.Join(rf.w.Flush(), rf.f.Close())
+}
+
+// WritePlot renders vegeta's interactive latency plot of a results file,
+// one series per step and per outcome.
+func WritePlot(resultsPath, plotPath, title string) error {
+	in, err := os.Open(resultsPath)
+	if err != nil {
+		return fmt.Errorf("plot: %w", err)
+	}
+	defer in.Close()
+	p := plot.New(plot.Title(title), plot.Downsample(4000))
+	dec := vegeta.DecoderFor(bufio.NewReader(in))
+	if dec == nil {
+		return fmt.Errorf("plot: %s is not a vegeta results file", resultsPath)
+	}
+	for {
+		var r vegeta.Result
+		if err := dec.Decode(&r); err != nil {
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			return fmt.Errorf("plot: reading %s: %w", resultsPath, err)
+		}
+		if err := p.Add(&r); err != nil {
+			return fmt.Errorf("plot: %w", err)
+		}
+	}
+	p.Close()
+	out, err := os.Create(plotPath)
+	if err != nil {
+		return fmt.Errorf("plot: %w", err)
+	}
+	w := bufio.NewWriter(out)
+	if _, err := p.WriteTo(w); err != nil {
+		out.Close()
+		return fmt.Errorf("plot: %w", err)
+	}
+	return errors.Join(w.Flush(), out.Close())
+}

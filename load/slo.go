@@ -1,0 +1,267 @@
+package load
+
+import (
+	"fmt"
+	"math"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Threshold is one SLO expression, e.g. p99(retail)<300ms, errors<0.1%,
+// violations==0. Grammar: METRIC[(STEP)] OP NUMBER[UNIT], where METRIC is
+// pNN (p50, p99, p99.9 ...), mean, max, errors, success, violations,
+// dropped, rate or throughput; STEP is search, recalc, hold, release,
+// retail or session; OP is < <= > >= == !=; UNIT is us, ms, s for
+// latencies, % for shares, /s for rates.
+type Threshold struct {
+	Expr   string  `json:"expr"`
+	Metric string  `json:"metric"`
+	Step   string  `json:"step,omitempty"`
+	Op     string  `json:"op"`
+	Limit  float64 `json:"limit"`
+	Unit   string  `json:"unit,omitempty"`
+}
+
+// ThresholdResult is a threshold with what was measured.
+type ThresholdResult struct {
+	Threshold
+	Measured     float64 `json:"measured"`
+	MeasuredText string  `json:"measured_text"`
+	Pass         bool    `json:"pass"`
+	Note         string  `json:"note,omitempty"`
+}
+
+var (
+	sloRe      = regexp.MustCompile(`^\s*([a-z]+(?:[0-9]+(?:\.[0-9]+)?)?)\s*(?:\(\s*([a-z-]*)\s*\))?\s*(<=|>=|==|!=|<|>)\s*(.*?)\s*$`)
+	valueRe    = regexp.MustCompile(`^([0-9]+(?:\.[0-9]+)?)\s*([a-zµ%/]*)$`)
+	quantileRe = regexp.MustCompile(`^p([0-9]+(?:\.[0-9]+)?)$`)
+)
+
+// ParseThreshold parses an SLO expression; the error names the bad token.
+func ParseThreshold(expr string) (Threshold, error) {
+	m := sloRe.FindStringSubmatch(expr)
+	if m == nil {
+		return Threshold{}, fmt.Errorf("slo %q: want METRIC[(STEP)] OP VALUE, e.g. p99(retail)<300ms", expr)
+	}
+	t := Threshold{Expr: strings.TrimSpace(expr), Metric: m[1], Step: m[2], Op: m[3]}
+	kind := ""
+	switch {
+	case quantileRe.MatchString(t.Metric):
+		if _, ok := (Latency{}).Quantile(t.Metric[1:]); !ok {
+			return Threshold{}, fmt.Errorf("slo %q: percentile %q is not measured (p50, p90, p95, p99, p99.9 are)", expr, t.Metric)
+		}
+		kind = "latency"
+	case t.Metric == "mean" || t.Metric == "max":
+		kind = "latency"
+	case t.Metric == "errors" || t.Metric == "success" || t.Metric == "violations":
+		kind = "count"
+	case t.Metric == "dropped":
+		kind = "count"
+		if t.Step != "" {
+			return Threshold{}, fmt.Errorf("slo %q: dropped counts sessions and takes no step", expr)
+		}
+	case t.Metric == "rate" || t.Metric == "throughput":
+		kind = "rate"
+	default:
+		return Threshold{}, fmt.Errorf("slo %q: unknown metric %q (want pNN, mean, max, errors, success, violations, dropped, rate or throughput)", expr, t.Metric)
+	}
+	if t.Step != "" && !knownStep(t.Step) {
+		return Threshold{}, fmt.Errorf("slo %q: unknown step %q (want search, recalc, hold, release, retail or session)", expr, t.Step)
+	}
+	v := valueRe.FindStringSubmatch(m[4])
+	if v == nil {
+		return Threshold{}, fmt.Errorf("slo %q: bad value %q", expr, m[4])
+	}
+	t.Limit, _ = strconv.ParseFloat(v[1], 64)
+	t.Unit = v[2]
+	switch kind {
+	case "latency":
+		d, ok := unitDuration(t.Unit)
+		if !ok {
+			return Threshold{}, fmt.Errorf("slo %q: latency unit %q: want us, ms or s", expr, t.Unit)
+		}
+		t.Limit *= float64(d)
+		t.Unit = "ns"
+	case "count":
+		if t.Unit != "" && t.Unit != "%" {
+			return Threshold{}, fmt.Errorf("slo %q: unit %q: want none (a count) or %%", expr, t.Unit)
+		}
+		if t.Metric == "success" && t.Unit != "%" {
+			return Threshold{}, fmt.Errorf("slo %q: success is a share: write it with %%", expr)
+		}
+		if t.Unit == "%" {
+			t.Limit /= 100
+		}
+	case "rate":
+		if t.Unit != "" && t.Unit != "/s" {
+			return Threshold{}, fmt.Errorf("slo %q: rate unit %q: want /s", expr, t.Unit)
+		}
+		t.Unit = "/s"
+	}
+	return t, nil
+}
+
+// ParseThresholds parses each expression and drops exact duplicates.
+func ParseThresholds(exprs []string) ([]Threshold, error) {
+	var out []Threshold
+	seen := map[string]bool{}
+	for _, e := range exprs {
+		t, err := ParseThreshold(e)
+		if err != nil {
+			return nil, err
+		}
+		key := strings.Join(strings.Fields(t.Expr), "")
+		if !seen[key] {
+			seen[key] = true
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
+func knownStep(s string) bool {
+	if s == sessionAttack {
+		return true
+	}
+	for _, e := range []string{"search", "recalc", "hold", "release", "retail"} {
+		if s == e {
+			return true
+		}
+	}
+	return false
+}
+
+func unitDuration(u string) (time.Duration, bool) {
+	switch u {
+	case "us", "µs":
+		return time.Microsecond, true
+	case "ms":
+		return time.Millisecond, true
+	case "s":
+		return time.Second, true
+	}
+	return 0, false
+}
+
+// Evaluate measures the threshold on a summary.
+func (t Threshold) Evaluate(s *Summary) ThresholdResult {
+	r := ThresholdResult{Threshold: t}
+	step := t.Step
+	var m StepMetrics
+	switch {
+	case step == "" && (t.Metric[0] == 'p' || t.Metric == "mean" || t.Metric == "max"):
+		step = sessionAttack
+		m = s.Session
+	case step == "":
+		m = s.Totals()
+	default:
+		var ok bool
+		if m, ok = s.Step(step); !ok {
+			r.Note = fmt.Sprintf("step %s never ran", step)
+			return r
+		}
+	}
+	switch {
+	case quantileRe.MatchString(t.Metric) || t.Metric == "mean" || t.Metric == "max":
+		if m.Requests == 0 {
+			r.Note = fmt.Sprintf("no %s measured", step)
+			return r
+		}
+		var d time.Duration
+		switch t.Metric {
+		case "mean":
+			d = m.Latency.Mean
+		case "max":
+			d = m.Latency.Max
+		default:
+			d, _ = m.Latency.Quantile(t.Metric[1:])
+		}
+		r.Measured = float64(d)
+		r.MeasuredText = fmtDuration(d)
+	case t.Metric == "errors":
+		r.Measured = float64(m.Unexpected)
+		if t.Unit == "%" {
+			r.Measured = m.ErrorFraction()
+		}
+	case t.Metric == "success":
+		r.Measured = m.Success
+	case t.Metric == "violations":
+		r.Measured = float64(m.Violations)
+		if t.Step == "" {
+			r.Measured = float64(s.Totals().Violations)
+		}
+		if t.Unit == "%" && m.Requests > 0 {
+			r.Measured /= float64(m.Requests)
+		}
+	case t.Metric == "dropped":
+		r.Measured = float64(s.Sessions.Dropped)
+		if t.Unit == "%" && s.Sessions.Scheduled > 0 {
+			r.Measured /= float64(s.Sessions.Scheduled)
+		}
+	case t.Metric == "rate":
+		r.Measured = m.Rate
+		if step == "" {
+			r.Measured = s.AchievedRate
+		}
+	case t.Metric == "throughput":
+		r.Measured = m.Throughput
+	}
+	if r.MeasuredText == "" {
+		r.MeasuredText = t.format(r.Measured)
+	}
+	r.Pass = compare(r.Measured, t.Op, t.Limit)
+	return r
+}
+
+func (t Threshold) format(v float64) string {
+	switch t.Unit {
+	case "%":
+		return fmt.Sprintf("%.3g%%", v*100)
+	case "/s":
+		return fmt.Sprintf("%.1f/s", v)
+	}
+	if t.Metric == "success" {
+		return fmt.Sprintf("%.2f%%", v*100)
+	}
+	return strconv.FormatFloat(v, 'f', -1, 64)
+}
+
+func compare(v float64, op string, limit float64) bool {
+	const tol = 1e-12
+	switch op {
+	case "<":
+		return v < limit
+	case "<=":
+		return v <= limit+tol
+	case ">":
+		return v > limit
+	case ">=":
+		return v >= limit-tol
+	case "==":
+		return math.Abs(v-limit) <= tol
+	case "!=":
+		return math.Abs(v-limit) > tol
+	}
+	return false
+}
+
+func fmtDuration(d time.Duration) string {
+	switch {
+	case d >= time.Second:
+		return fmt.Sprintf("%.3gs", d.Seconds())
+	case d >= time.Millisecond:
+		return fmt.Sprintf("%.3gms", float64(d)/1e6)
+	}
+	return fmt.Sprintf("%.3gµs", float64(d)/1e3)
+}
+
+// EvaluateAll measures every threshold.
+func EvaluateAll(ts []Threshold, s *Summary) []ThresholdResult {
+	out := make([]ThresholdResult, len(ts))
+	for i, t := range ts {
+		out[i] = t.Evaluate(s)
+	}
+	return out
+}

@@ -1,0 +1,305 @@
+package scenarios
+
+import (
+	"bytes"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+//go:embed *.yaml
+var builtin embed.FS
+
+// Info names a built-in scenario.
+type Info struct {
+	Name        string
+	Description string
+}
+
+// BuiltIn lists the scenarios shipped with loyalcheck, sorted by name.
+func BuiltIn() ([]Info, error) {
+	entries, err := builtin.ReadDir(".")
+	if err != nil {
+		return nil, err
+	}
+	var out []Info
+	for _, e := range entries {
+		name := strings.TrimSuffix(e.Name(), ".yaml")
+		s, err := Load(name, nil)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Info{Name: s.Name, Description: s.Description})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// Source returns the YAML text of a built-in scenario.
+func Source(name string) ([]byte, bool) {
+	b, err := builtin.ReadFile(name + ".yaml")
+	return b, err == nil
+}
+
+// SchemaFile is the name of the scenario file's JSON Schema in schemas/.
+const SchemaFile = "scenario.schema.json"
+
+// Validate checks a scenario document (JSON) against the scenario schema
+// and returns one message per violation, each naming the field's path.
+type Validate func(doc []byte) []string
+
+// Load returns the built-in scenario called nameOrPath, or else reads the
+// scenario file at that path. validate may be nil for built-in scenarios,
+// which are checked against the schema by the package's tests.
+func Load(nameOrPath string, validate Validate) (*Scenario, error) {
+	if b, ok := Source(nameOrPath); ok {
+		return Parse(b, nameOrPath+".yaml", validate)
+	}
+	if !strings.ContainsAny(nameOrPath, "/.") {
+		return nil, fmt.Errorf("scenario %q: no such built-in scenario (see 'loyalcheck scenarios') and no such file", nameOrPath)
+	}
+	b, err := os.ReadFile(nameOrPath)
+	if err != nil {
+		return nil, fmt.Errorf("scenario: %w", err)
+	}
+	return Parse(b, nameOrPath, validate)
+}
+
+// Parse reads a YAML scenario. Errors name the file, the line and the
+// field's path, so a typo points at itself.
+func Parse(src []byte, file string, validate Validate) (*Scenario, error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(src, &root); err != nil {
+		return nil, fmt.Errorf("scenario %s: %w", file, err)
+	}
+	if len(root.Content) == 0 {
+		return nil, fmt.Errorf("scenario %s: empty file", file)
+	}
+	lines := map[string]int{}
+	doc, err := toJSONValue(root.Content[0], "", lines)
+	if err != nil {
+		return nil, fmt.Errorf("scenario %s: %w", file, err)
+	}
+	raw, err := json.Marshal(doc)
+	if err != nil {
+		return nil, fmt.Errorf("scenario %s: %w", file, err)
+	}
+	if validate != nil {
+		if msgs := validate(raw); len(msgs) > 0 {
+			const most = 5
+			parts := make([]string, 0, most+1)
+			for i, m := range msgs {
+				if i == most {
+					parts = append(parts, fmt.Sprintf("and %d more", len(msgs)-most))
+					break
+				}
+				parts = append(parts, withLine(m, lines))
+			}
+			return nil, fmt.Errorf("scenario %s: %s", file, strings.Join(parts, "; "))
+		}
+	}
+	var s Scenario
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&s); err != nil {
+		return nil, fmt.Errorf("scenario %s: %w", file, err)
+	}
+	s.applyDefaults()
+	if err := s.Check(); err != nil {
+		return nil, fmt.Errorf("scenario %s: %w", file, err)
+	}
+	if s.Name == "" {
+		s.Name = strings.TrimSuffix(path.Base(file), path.Ext(file))
+	}
+	return &s, nil
+}
+
+// withLine prefixes a "path: message" violation with the YAML line of the
+// deepest path that has one.
+func withLine(msg string, lines map[string]int) string {
+	p, _, _ := strings.Cut(msg, ":")
+	for p != "" {
+		if l, ok := lines[p]; ok {
+			return fmt.Sprintf("line %d: %s", l, msg)
+		}
+		i := strings.LastIndex(p, ".")
+		if i < 0 {
+			break
+		}
+		p = p[:i]
+	}
+	return msg
+}
+
+// toJSONValue converts a YAML node to a JSON-compatible value and records
+// the line of every path ("flows.0.steps.1.op").
+func toJSONValue(n *yaml.Node, at string, lines map[string]int) (any, error) {
+	if at != "" {
+		lines[at] = n.Line
+	}
+	join := func(k string) string {
+		if at == "" {
+			return k
+		}
+		return at + "." + k
+	}
+	switch n.Kind {
+	case yaml.AliasNode:
+		return toJSONValue(n.Alias, at, lines)
+	case yaml.MappingNode:
+		m := make(map[string]any, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i].Value
+			if _, dup := m[k]; dup {
+				return nil, fmt.Errorf("line %d: %s: duplicate key", n.Content[i].Line, join(k))
+			}
+			v, err := toJSONValue(n.Content[i+1], join(k), lines)
+			if err != nil {
+				return nil, err
+			}
+			m[k] = v
+		}
+		return m, nil
+	case yaml.SequenceNode:
+		s := make([]any, 0, len(n.Content))
+		for i, c := range n.Content {
+			v, err := toJSONValue(c, join(strconv.Itoa(i)), lines)
+			if err != nil {
+				return nil, err
+			}
+			s = append(s, v)
+		}
+		return s, nil
+	case yaml.ScalarNode:
+		var v any
+		if err := n.Decode(&v); err != nil {
+			return nil, fmt.Errorf("line %d: %w", n.Line, err)
+		}
+		switch x := v.(type) {
+		case int, int64, float64, bool, string, nil:
+			return x, nil
+		default:
+			// Timestamps and other YAML types are kept as written.
+			return n.Value, nil
+		}
+	}
+	return nil, fmt.Errorf("line %d: unsupported YAML node", n.Line)
+}
+
+func (s *Scenario) applyDefaults() {
+	if s.Load.Pacer == "" {
+		s.Load.Pacer = "constant"
+	}
+	if s.Load.MaxInFlight == 0 {
+		s.Load.MaxInFlight = 1000
+	}
+	if s.Clients.Pick == "" {
+		s.Clients.Pick = PickUniform
+	}
+	if s.Points.Pick == "" {
+		s.Points.Pick = PickUniform
+	}
+	for i := range s.Flows {
+		for j := range s.Flows[i].Steps {
+			if st := &s.Flows[i].Steps[j]; st.Op == OpRetail && st.Spend == "" {
+				st.Spend = SpendNone
+			}
+		}
+	}
+	if s.Receipt.Dist == "" {
+		s.Receipt = Dist{Dist: "lognormal", Median: 1500, Sigma: 0.8, Min: 50, Max: 50000}
+	}
+}
+
+// Check validates what the schema cannot: rates, pacer parameters and the
+// order of steps within a flow.
+func (s *Scenario) Check() error {
+	var errs []error
+	if _, err := ParseRate(s.Load.Rate); err != nil {
+		errs = append(errs, fmt.Errorf("load.rate: %w", err))
+	}
+	if s.Load.Duration <= 0 {
+		errs = append(errs, errors.New("load.duration: must be positive"))
+	}
+	switch s.Load.Pacer {
+	case "constant":
+	case "linear":
+		if _, err := ParseRate(s.Load.RampTo); err != nil {
+			errs = append(errs, fmt.Errorf("load.ramp_to: %w", err))
+		}
+	case "sine":
+		if _, err := ParseRate(s.Load.Amplitude); err != nil {
+			errs = append(errs, fmt.Errorf("load.amplitude: %w", err))
+		}
+		if s.Load.Period <= 0 {
+			errs = append(errs, errors.New("load.period: a sine pacer needs a positive period"))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("load.pacer: %q is not constant, linear or sine", s.Load.Pacer))
+	}
+	if s.Clients.Pick == PickHot && (s.Clients.Hot <= 0 || s.Clients.HotShare <= 0 || s.Clients.HotShare > 1) {
+		errs = append(errs, errors.New("clients: pick: hot needs hot > 0 and 0 < hot_share <= 1"))
+	}
+	if len(s.Flows) == 0 {
+		errs = append(errs, errors.New("flows: at least one flow"))
+	}
+	total := 0.0
+	for i, f := range s.Flows {
+		total += f.Weight
+		if err := f.check(); err != nil {
+			errs = append(errs, fmt.Errorf("flows.%d (%s): %w", i, f.Name, err))
+		}
+	}
+	if total <= 0 {
+		errs = append(errs, errors.New("flows: weights must add up to more than 0"))
+	}
+	return errors.Join(errs...)
+}
+
+func (f Flow) check() error {
+	if len(f.Steps) == 0 {
+		return errors.New("no steps")
+	}
+	if f.Steps[0].Op != OpSearch {
+		// Every later call needs the client id that search returns.
+		return errors.New("the first step must be search")
+	}
+	held, recalced := false, false
+	for i, st := range f.Steps {
+		switch st.Op {
+		case OpRecalc:
+			recalced = true
+		case OpHold:
+			if (st.Hold == HoldMax || st.Hold == HoldPart) && !recalced {
+				return fmt.Errorf("steps.%d: hold: %s needs a recalc step before it", i, st.Hold)
+			}
+			if st.Duration < 0 {
+				return fmt.Errorf("steps.%d: negative duration", i)
+			}
+			held = true
+		case OpRelease:
+			if !held {
+				return fmt.Errorf("steps.%d: release needs a hold step before it", i)
+			}
+		case OpRetail:
+			if st.Spend != SpendNone && !recalced {
+				return fmt.Errorf("steps.%d: spend: %s needs a recalc step before it", i, st.Spend)
+			}
+		}
+		if st.WithHold && !held && st.Op != OpHold {
+			return fmt.Errorf("steps.%d: with_hold needs a hold step before it", i)
+		}
+		if (st.Spend == SpendPart || st.Hold == HoldPart) && (st.Fraction <= 0 || st.Fraction > 1) {
+			return fmt.Errorf("steps.%d: part needs 0 < fraction <= 1", i)
+		}
+	}
+	return nil
+}
