@@ -1,0 +1,177 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"loyalcheck/api"
+	"loyalcheck/contract"
+)
+
+const contractHelp = `
+Check every rule of SPEC.md (G*, S*, C*, H*, RT*, L*, B*) against a target
+and report, per rule, pass, fail, warn or skip with the evidence: the
+request sent and the status and body received (the apikey is never shown).
+
+The suite runs in the documented order (search -> recalc -> hold ->
+retail), reads balances before and after each state-changing call, and
+uses only the points and clients of the fixtures file, picking clients by
+role after searching them (a cashback client with a balance, one with
+none, a discount client, ...). A rule the fixtures cannot exercise is
+reported as skipped with the reason. Every response is also validated
+against the API's JSON Schemas ('loyalcheck schemas').
+
+A broken doc rule fails; a broken interp rule warns, and --profile strict
+turns warnings into failures. Hold expiry (H6) needs a real wait of about
+a minute: it runs only with --slow.
+
+With no --target it starts the embedded sandbox on a loopback port with its
+own fixtures. With --target it needs --fixtures FILE and the apikey in the
+environment variable LOYALCHECK_APIKEY (never a flag).
+
+Exit codes: 0 no failures (warnings allowed); 1 at least one failure;
+2 usage or configuration error (bad flag, unreadable fixtures file, unset
+LOYALCHECK_APIKEY with --target); 3 the target is unreachable or refuses
+the apikey on every call.`
+
+func runContract(ctx context.Context, e *env, args []string) int {
+	const cmd = "contract"
+	fs := newFlags(e, cmd, "[--target URL --fixtures FILE] [flags]", contractHelp)
+	var tf targetFlags
+	tf.register(fs)
+	profile := fs.String("profile", string(contract.Default), "default (interp rules warn) or strict (warnings fail)")
+	only := fs.StringSlice("only", nil, "run only these rule ids and/or check names, comma-separated (e.g. RT1,H3)")
+	slow := fs.Bool("slow", false, "also run the checks that wait for a hold to expire (about a minute)")
+	jsonOut := fs.String("json", "", "write the machine-readable record to FILE")
+	tolerance := fs.Duration("clock-tolerance", contract.DefaultClockTolerance, "how far held.until may be off (H2), and how long after until an expired hold may still show (H6)")
+	color := fs.Bool("color", false, "colour the report's statuses")
+	verbose := fs.BoolP("verbose", "v", false, "show evidence of passes and the trail of failures too")
+	list := fs.Bool("list", false, "list the checks (name, rule, summary) and exit")
+	if code, done := parseFlags(e, fs, args); done {
+		return code
+	}
+	if fs.NArg() > 0 {
+		return usageErr(e, cmd, "unexpected argument %q", fs.Arg(0))
+	}
+	if *list {
+		listChecks(e)
+		return exitOK
+	}
+	prof, err := contract.ParseProfile(*profile)
+	if err != nil {
+		return usageErr(e, cmd, "--profile: %v", err)
+	}
+	if err := contract.ValidateOnly(*only...); err != nil {
+		return usageErr(e, cmd, "--only: %v (see --list)", err)
+	}
+	if *tolerance <= 0 {
+		return usageErr(e, cmd, "--clock-tolerance must be positive")
+	}
+	var out *os.File
+	if *jsonOut != "" {
+		if out, err = os.Create(*jsonOut); err != nil {
+			return usageErr(e, cmd, "--json: %v", err)
+		}
+		defer out.Close()
+	}
+
+	// The suite's own transport, so its idle connections can be closed
+	// before an embedded sandbox shuts down (which waits for them).
+	tr := api.NewTransport(64)
+	tg, code := tf.open(ctx, e, cmd, api.WithHTTPClient(&http.Client{Transport: tr}))
+	if code != exitOK {
+		return code
+	}
+	defer tg.close()
+	defer tr.CloseIdleConnections()
+
+	key := e.getenv(api.APIKeyEnv)
+	if key == "" && tg.embedded {
+		key = api.SandboxAPIKey
+	}
+	opts := []contract.Option{
+		contract.WithProfile(prof),
+		contract.WithOnly(*only...),
+		contract.WithSlow(*slow),
+		contract.WithClockTolerance(*tolerance),
+		contract.WithAPIKey(key),
+	}
+	if *slow && e.stderrIsTTY {
+		fmt.Fprintln(e.stderr, "--slow: waiting about a minute for a hold to expire (H6)")
+	}
+	res, err := contract.Run(ctx, tg.client, tg.fixtures, opts...)
+	code = exitOK
+	switch {
+	case err == nil:
+	case errors.Is(err, contract.ErrUnreachable):
+		fmt.Fprintf(e.stderr, "loyalcheck %s: %s: %v\n", cmd, tg.url, scrub(err, key))
+		code = exitUnreachable
+	case ctx.Err() != nil:
+		fmt.Fprintf(e.stderr, "loyalcheck %s: interrupted; the report below is partial\n", cmd)
+		code = exitFail
+	default:
+		fmt.Fprintf(e.stderr, "loyalcheck %s: %v\n", cmd, scrub(err, key))
+		return exitUsage
+	}
+	if res == nil {
+		return exitUsage
+	}
+	if code != exitUnreachable {
+		if err := contract.WriteReport(e.stdout, res, contract.ReportOptions{Color: *color, Verbose: *verbose}); err != nil {
+			fmt.Fprintf(e.stderr, "loyalcheck %s: writing the report: %v\n", cmd, err)
+		}
+	}
+	if out != nil {
+		b, err := json.MarshalIndent(res, "", "  ")
+		if err == nil {
+			b = append(b, '\n')
+			_, err = out.Write(b)
+		}
+		if err == nil {
+			err = out.Close()
+		}
+		if err != nil {
+			fmt.Fprintf(e.stderr, "loyalcheck %s: --json: %v\n", cmd, err)
+			if code == exitOK {
+				code = exitUsage
+			}
+		}
+	}
+	if code == exitOK && res.Failed() {
+		code = exitFail
+	}
+	return code
+}
+
+// scrub removes the apikey from a message, should an error ever quote it.
+func scrub(err error, key string) string {
+	s := err.Error()
+	if key != "" {
+		s = strings.ReplaceAll(s, key, "[apikey]")
+	}
+	return s
+}
+
+func listChecks(e *env) {
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "CHECK\tRULE\tKIND\tSUMMARY")
+	for _, c := range contract.Checks() {
+		kind := ""
+		if r, ok := api.RuleByID(c.Rule); ok {
+			kind = string(r.Kind)
+		}
+		summary := c.Summary
+		if c.Slow {
+			summary += " (--slow)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.Name, c.Rule, kind, summary)
+	}
+	fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", contract.SchemaCheck, "*", "", "every response is validated against its JSON Schema")
+	tw.Flush()
+}

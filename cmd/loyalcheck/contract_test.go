@@ -1,0 +1,178 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"loyalcheck/api"
+	"loyalcheck/schemas"
+)
+
+// cliRun runs the CLI in-process with the given environment.
+func cliRun(t *testing.T, vars map[string]string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	e := &env{stdout: &out, stderr: &errb, getenv: func(k string) string { return vars[k] }}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	code = run(ctx, e, args)
+	return code, out.String(), errb.String()
+}
+
+func TestContractEmbeddedSandboxPasses(t *testing.T) {
+	t0 := time.Now()
+	code, out, errs := cliRun(t, nil, "contract")
+	t.Logf("loyalcheck contract against the embedded sandbox: %s", time.Since(t0))
+	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errs)
+	assert.Regexp(t, `^target: embedded sandbox at http://127\.0\.0\.1:\d+ \(no --target given\)\n$`, errs)
+	assert.Contains(t, out, "summary: ")
+	assert.Contains(t, out, " 0 fail, 0 warn, 1 skip")
+	assert.Contains(t, out, "PASS RT1")
+}
+
+func TestContractFaultFails(t *testing.T) {
+	dir := t.TempDir()
+	js := filepath.Join(dir, "out.json")
+	code, out, _ := cliRun(t, nil, "contract", "--sandbox-fault", "spend-message", "--only", "RT1", "--json", js)
+	require.Equal(t, exitFail, code, out)
+	assert.Contains(t, out, "FAIL RT1")
+	assert.Contains(t, out, `< 422 {"spend":"Not enough bonuses."}`)
+	var rec struct {
+		Findings []struct {
+			Rule, Status, Message string
+			Evidence              json.RawMessage
+		}
+		Summary map[string]int
+	}
+	b, err := os.ReadFile(js)
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(b, &rec))
+	require.NotEmpty(t, rec.Findings)
+	assert.Equal(t, "RT1", rec.Findings[0].Rule)
+	assert.Equal(t, "fail", rec.Findings[0].Status)
+	assert.NotEmpty(t, rec.Findings[0].Evidence)
+	assert.Equal(t, 1, rec.Summary["fail"])
+}
+
+func TestContractStrictProfile(t *testing.T) {
+	code, out, _ := cliRun(t, nil, "contract", "--sandbox-fault", "auth-401", "--only", "G3")
+	assert.Equal(t, exitOK, code, out) // a tolerated difference warns
+	assert.Contains(t, out, "WARN G3")
+	code, out, _ = cliRun(t, nil, "contract", "--sandbox-fault", "auth-401", "--only", "G3", "--profile", "strict")
+	assert.Equal(t, exitFail, code, out)
+	assert.Contains(t, out, "FAIL G3")
+}
+
+func TestContractUsageErrors(t *testing.T) {
+	fx := filepath.Join(t.TempDir(), "fx.json")
+	require.NoError(t, os.WriteFile(fx, []byte(`{"points":["p"],"clients":[{"phone":"1"}]}`), 0o644))
+	key := map[string]string{api.APIKeyEnv: "k"}
+	for _, c := range []struct {
+		name string
+		vars map[string]string
+		args []string
+		want string
+	}{
+		{"bad flag", nil, []string{"--nope"}, "unknown flag"},
+		{"bad profile", nil, []string{"--profile", "lenient"}, "--profile"},
+		{"bad only", nil, []string{"--only", "RT99"}, "RT99"},
+		{"stray argument", nil, []string{"extra"}, "unexpected argument"},
+		{"target without fixtures", key, []string{"--target", "http://127.0.0.1:1"}, "--fixtures"},
+		{"target without key", nil, []string{"--target", "http://127.0.0.1:1", "--fixtures", fx}, api.APIKeyEnv},
+		{"unreadable fixtures", key, []string{"--target", "http://127.0.0.1:1", "--fixtures", fx + ".missing"}, "fixtures"},
+		{"bad target URL", key, []string{"--target", "ftp://x", "--fixtures", fx}, "target"},
+		{"fixtures without target", nil, []string{"--fixtures", fx}, "--fixtures"},
+		{"bad clock tolerance", nil, []string{"--clock-tolerance", "0s"}, "--clock-tolerance"},
+		{"unwritable json", nil, []string{"--json", filepath.Join(t.TempDir(), "no", "such", "dir", "x.json")}, "--json"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			code, out, errs := cliRun(t, c.vars, append([]string{"contract"}, c.args...)...)
+			assert.Equal(t, exitUsage, code, "stdout:\n%s\nstderr:\n%s", out, errs)
+			assert.Contains(t, errs, c.want)
+			assert.Equal(t, 1, strings.Count(errs, "\n"), "one-line error: %q", errs)
+		})
+	}
+}
+
+func TestContractUnreachable(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	url := "http://" + ln.Addr().String()
+	ln.Close()
+	dir := t.TempDir()
+	fx := filepath.Join(dir, "fx.json")
+	require.NoError(t, (&api.Fixtures{Points: []string{"p"}, Clients: []api.FixtureClient{{Phone: "79200000001"}}}).WriteFile(fx))
+	const secret = "Zq-unreachable-SECRET-91"
+	code, out, errs := cliRun(t, map[string]string{api.APIKeyEnv: secret}, "contract", "--target", url, "--fixtures", fx,
+		"--timeout", "2s", "--json", filepath.Join(dir, "r.json"))
+	assert.Equal(t, exitUnreachable, code, "stdout:\n%s\nstderr:\n%s", out, errs)
+	assert.Contains(t, errs, "unreachable")
+	b, _ := os.ReadFile(filepath.Join(dir, "r.json"))
+	for _, s := range []string{out, errs, string(b)} {
+		assert.NotContains(t, s, secret)
+	}
+}
+
+func TestContractNeverPrintsTheKey(t *testing.T) {
+	const secret = "Zq-distinctive-SECRET-key-7731"
+	dir := t.TempDir()
+	js := filepath.Join(dir, "r.json")
+	// Faults that fail checks with evidence, G3 probes with a wrong key,
+	// the G1 GET probe that sends the key outside api.Client.
+	code, out, errs := cliRun(t, map[string]string{api.APIKeyEnv: secret}, "contract", "-v",
+		"--sandbox-fault", "get-allowed", "--sandbox-fault", "ignore-apikey", "--json", js)
+	require.Equal(t, exitFail, code, out)
+	b, err := os.ReadFile(js)
+	require.NoError(t, err)
+	for name, s := range map[string]string{"stdout": out, "stderr": errs, "json": string(b)} {
+		assert.NotContains(t, s, secret, name)
+	}
+	assert.Contains(t, out, "FAIL G1")
+}
+
+func TestContractHelpAndList(t *testing.T) {
+	code, out, _ := cliRun(t, nil, "contract", "--help")
+	assert.Equal(t, exitOK, code)
+	for _, s := range []string{"Exit codes", "--target", "--fixtures", "--profile", "--only", "--slow", "--json",
+		"--timeout", "--clock-tolerance", api.APIKeyEnv} {
+		assert.Contains(t, out, s)
+	}
+	assert.NotContains(t, out, "--sandbox-fault")
+	code, out, _ = cliRun(t, nil, "contract", "--list")
+	assert.Equal(t, exitOK, code)
+	for _, r := range api.Rules() {
+		assert.Contains(t, out, " "+r.ID+" ")
+	}
+}
+
+func TestSchemasCommand(t *testing.T) {
+	code, out, _ := cliRun(t, nil, "schemas")
+	require.Equal(t, exitOK, code)
+	files := schemas.Files()
+	for _, f := range files {
+		assert.Contains(t, out, f.Name)
+	}
+	dir := filepath.Join(t.TempDir(), "schemas")
+	code, out, _ = cliRun(t, nil, "schemas", "--out", dir)
+	require.Equal(t, exitOK, code, out)
+	ents, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	assert.Len(t, ents, len(files))
+	blocker := filepath.Join(t.TempDir(), "file")
+	require.NoError(t, os.WriteFile(blocker, nil, 0o644))
+	code, _, errs := cliRun(t, nil, "schemas", "--out", filepath.Join(blocker, "sub"))
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, errs, "loyalcheck schemas:")
+	code, _, _ = cliRun(t, nil, "schemas", "extra")
+	assert.Equal(t, exitUsage, code)
+}

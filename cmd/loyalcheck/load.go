@@ -1,0 +1,321 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"loyalcheck/load"
+	"loyalcheck/scenarios"
+	"loyalcheck/schemas"
+)
+
+const loadHelp = `
+Replay a scenario's checkout sessions against the target at a set arrival
+rate (an open model: a session starts when the pacer says, never when
+another ends). Every step's latency is measured, every response is
+schema-validated, and after the run a ledger audit proves that no point was
+lost or double-spent (SPEC L1-L3).
+
+--scenario takes a built-in name (see 'loyalcheck scenarios') or a YAML
+file. --rate is session starts per time unit, as vegeta writes it (50/1s,
+50/s, 50). --slo adds thresholds to the scenario's, e.g.
+'p99(retail)<300ms', 'p99.9(session)<1s', 'errors<0.1%', 'violations==0'.
+
+With --out DIR it writes results.bin (vegeta's format: 'vegeta report
+results.bin' reads it), summary.json and plot.html.
+
+Live progress goes to stderr when it is a terminal. Ctrl-C stops starting
+sessions, lets those in flight finish (--drain), still audits the ledger and
+writes everything measured.
+
+Exit codes: 0 pass; 1 ledger violation, contract violation under load or a
+breached threshold; 2 usage error; 3 target unreachable or refusing the
+apikey (LOYALCHECK_APIKEY).`
+
+// loadFlags are the load options shared by load, accept and capacity.
+type loadFlags struct {
+	scenario    string
+	rate        string
+	duration    time.Duration
+	validate    string
+	seed        uint64
+	slo         []string
+	maxInFlight int
+	drain       time.Duration
+}
+
+// loadSetup is what the load flags resolve to.
+type loadSetup struct {
+	scenario   *scenarios.Scenario
+	thresholds []load.Threshold
+	opts       []load.Option
+	validator  *schemas.Validator
+}
+
+// resolve loads the scenario and parses rate, validation and thresholds.
+func (l *loadFlags) resolve(e *env, cmd string) (*loadSetup, int) {
+	v, err := schemas.New()
+	if err != nil {
+		fmt.Fprintf(e.stderr, "loyalcheck %s: %v\n", cmd, err)
+		return nil, exitUsage
+	}
+	validate, err := scenarioValidator()
+	if err != nil {
+		fmt.Fprintf(e.stderr, "loyalcheck %s: %v\n", cmd, err)
+		return nil, exitUsage
+	}
+	sc, err := scenarios.Load(l.scenario, validate)
+	if err != nil {
+		return nil, usageErr(e, cmd, "%v", err)
+	}
+	ts, err := load.ParseThresholds(append(append([]string{}, sc.SLO...), l.slo...))
+	if err != nil {
+		return nil, usageErr(e, cmd, "%v", err)
+	}
+	opts := []load.Option{load.WithSeed(l.seed), load.WithValidator(v)}
+	if l.rate != "" {
+		r, err := scenarios.ParseRate(l.rate)
+		if err != nil {
+			return nil, usageErr(e, cmd, "--rate: %v", err)
+		}
+		opts = append(opts, load.WithRate(r))
+	}
+	if l.duration < 0 {
+		return nil, usageErr(e, cmd, "--duration must be positive")
+	}
+	if l.duration > 0 {
+		opts = append(opts, load.WithDuration(l.duration))
+	}
+	frac, err := parseValidate(l.validate)
+	if err != nil {
+		return nil, usageErr(e, cmd, "--validate: %v", err)
+	}
+	opts = append(opts, load.WithValidateFraction(frac))
+	if l.maxInFlight < 0 {
+		return nil, usageErr(e, cmd, "--max-in-flight must be positive")
+	}
+	if l.maxInFlight > 0 {
+		opts = append(opts, load.WithMaxInFlight(l.maxInFlight))
+	}
+	if l.drain > 0 {
+		opts = append(opts, load.WithDrain(l.drain))
+	}
+	return &loadSetup{scenario: sc, thresholds: ts, opts: opts, validator: v}, exitOK
+}
+
+func parseValidate(s string) (float64, error) {
+	switch s {
+	case "", "all":
+		return 1, nil
+	case "none":
+		return 0, nil
+	}
+	f, err := strconv.ParseFloat(strings.TrimSuffix(s, "%"), 64)
+	if err == nil && strings.HasSuffix(s, "%") {
+		f /= 100
+	}
+	if err != nil || f < 0 || f > 1 {
+		return 0, fmt.Errorf("%q: want all, none, or a fraction between 0 and 1", s)
+	}
+	return f, nil
+}
+
+// scenarioValidator checks scenario documents against the embedded
+// scenario schema.
+func scenarioValidator() (scenarios.Validate, error) {
+	s, err := schemas.Compile(scenarios.SchemaFile)
+	if err != nil {
+		return nil, err
+	}
+	return func(doc []byte) []string {
+		var out []string
+		for _, viol := range s.Validate(doc) {
+			out = append(out, viol.Path+": "+viol.Message)
+		}
+		return out
+	}, nil
+}
+
+func runLoad(ctx context.Context, e *env, args []string) int {
+	fs := newFlags(e, "load", "--scenario NAME|FILE [flags]", loadHelp)
+	var tf targetFlags
+	var lf loadFlags
+	var out string
+	fs.StringVar(&lf.scenario, "scenario", "", "built-in scenario name or scenario file (required)")
+	fs.StringVar(&lf.rate, "rate", "", "session start rate, e.g. 50/1s (default: the scenario's)")
+	fs.DurationVar(&lf.duration, "duration", 0, "how long to start sessions (default: the scenario's)")
+	tf.register(fs)
+	fs.StringVar(&out, "out", "", "directory for results.bin, summary.json and plot.html")
+	fs.StringVar(&lf.validate, "validate", "all", "share of responses to schema-validate: all, none or a fraction like 0.1")
+	fs.Uint64Var(&lf.seed, "seed", 1, "seed for flows, clients, points and amounts")
+	fs.StringArrayVar(&lf.slo, "slo", nil, "threshold, e.g. 'p99(retail)<300ms' (repeatable; added to the scenario's)")
+	fs.IntVar(&lf.maxInFlight, "max-in-flight", 0, "cap on concurrent sessions; starts beyond it are dropped and counted (default: the scenario's)")
+	fs.DurationVar(&lf.drain, "drain", 10*time.Second, "after Ctrl-C, how long sessions in flight may take to finish")
+	if code, done := parseFlags(e, fs, args); done {
+		return code
+	}
+	if fs.NArg() > 0 {
+		return usageErr(e, "load", "unexpected argument %q", fs.Arg(0))
+	}
+	if lf.scenario == "" {
+		return usageErr(e, "load", "--scenario is required (see 'loyalcheck scenarios')")
+	}
+	setup, code := lf.resolve(e, "load")
+	if code != exitOK {
+		return code
+	}
+	if out != "" {
+		if err := os.MkdirAll(out, 0o755); err != nil {
+			return usageErr(e, "load", "--out: %v", err)
+		}
+	}
+	tg, code := tf.open(ctx, e, "load")
+	if code != exitOK {
+		return code
+	}
+	defer tg.close()
+
+	res, err := runLoadPhase(ctx, e, tg, setup, out)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "loyalcheck load: %v\n", err)
+		if errors.Is(err, load.ErrUnreachable) {
+			return exitUnreachable
+		}
+		return exitFail
+	}
+	res.summary.WriteText(e.stdout)
+	writeThresholdsText(e, res.thresholds)
+	for _, p := range res.files {
+		fmt.Fprintf(e.stdout, "wrote %s\n", p)
+	}
+	if res.summary.Failed() || !thresholdsPass(res.thresholds) {
+		fmt.Fprintln(e.stdout, "verdict: FAIL")
+		return exitFail
+	}
+	fmt.Fprintln(e.stdout, "verdict: PASS")
+	return exitOK
+}
+
+type loadResult struct {
+	summary    *load.Summary
+	thresholds []load.ThresholdResult
+	files      []string
+}
+
+// runLoadPhase runs the load with live progress and writes the results
+// file, summary and plot into out (when set).
+func runLoadPhase(ctx context.Context, e *env, tg *target, setup *loadSetup, out string) (*loadResult, error) {
+	opts := append([]load.Option{}, setup.opts...)
+	var rf *load.ResultsFile
+	var files []string
+	if out != "" {
+		var err error
+		rf, err = load.CreateResults(filepath.Join(out, "results.bin"))
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, load.WithResults(rf.Encode))
+	}
+	if e.stderrIsTTY {
+		opts = append(opts, load.WithProgress(500*time.Millisecond, func(p load.Progress) { printProgress(e, p) }))
+	}
+	sum, err := load.Run(ctx, tg.client, tg.fixtures, setup.scenario, opts...)
+	if e.stderrIsTTY {
+		fmt.Fprint(e.stderr, "\r\033[K")
+	}
+	if rf != nil {
+		if cerr := rf.Close(); err == nil && cerr != nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	res := &loadResult{summary: sum, thresholds: load.EvaluateAll(setup.thresholds, sum)}
+	if out != "" {
+		results := filepath.Join(out, "results.bin")
+		files = append(files, results)
+		b, err := json.MarshalIndent(struct {
+			*load.Summary
+			Thresholds []load.ThresholdResult `json:"thresholds"`
+		}{sum, res.thresholds}, "", "  ")
+		if err != nil {
+			return nil, err
+		}
+		sp := filepath.Join(out, "summary.json")
+		if err := os.WriteFile(sp, append(b, '\n'), 0o644); err != nil {
+			return nil, err
+		}
+		files = append(files, sp)
+		pp := filepath.Join(out, "plot.html")
+		if err := load.WritePlot(results, pp, "loyalcheck "+sum.Scenario); err != nil {
+			return nil, err
+		}
+		files = append(files, pp)
+	}
+	res.files = files
+	return res, nil
+}
+
+func printProgress(e *env, p load.Progress) {
+	fmt.Fprintf(e.stderr, "\r\033[K%s/%s  sessions %.1f/s of %.1f/s  in flight %d  dropped %d  requests %d  errors %d  violations %d  p99(session) %s",
+		p.Elapsed.Truncate(100*time.Millisecond), p.Duration, p.AchievedRate, p.AskedRate, p.InFlight, p.Dropped, p.Requests, p.Errors, p.Violations, p.SessionP99.Truncate(10*time.Microsecond))
+}
+
+func writeThresholdsText(e *env, ts []load.ThresholdResult) {
+	if len(ts) == 0 {
+		return
+	}
+	fmt.Fprintln(e.stdout, "\nthresholds:")
+	for _, t := range ts {
+		mark := "PASS"
+		if !t.Pass {
+			mark = "FAIL"
+		}
+		note := ""
+		if t.Note != "" {
+			note = " (" + t.Note + ")"
+		}
+		fmt.Fprintf(e.stdout, "  %s  %-28s measured %s%s\n", mark, t.Expr, t.MeasuredText, note)
+	}
+}
+
+func thresholdsPass(ts []load.ThresholdResult) bool {
+	for _, t := range ts {
+		if !t.Pass {
+			return false
+		}
+	}
+	return true
+}
+
+func runScenarios(ctx context.Context, e *env, args []string) int {
+	fs := newFlags(e, "scenarios", "[NAME]", "List the built-in load scenarios, or print one's YAML to start a scenario file of your own.")
+	if code, done := parseFlags(e, fs, args); done {
+		return code
+	}
+	if fs.NArg() == 1 {
+		src, ok := scenarios.Source(fs.Arg(0))
+		if !ok {
+			return usageErr(e, "scenarios", "no built-in scenario %q", fs.Arg(0))
+		}
+		e.stdout.Write(src)
+		return exitOK
+	}
+	list, err := scenarios.BuiltIn()
+	if err != nil {
+		fmt.Fprintf(e.stderr, "loyalcheck scenarios: %v\n", err)
+		return exitFail
+	}
+	for _, s := range list {
+		fmt.Fprintf(e.stdout, "%-16s %s\n", s.Name, s.Description)
+	}
+	return exitOK
+}

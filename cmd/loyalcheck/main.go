@@ -1,0 +1,110 @@
+// Command loyalcheck verifies and load-tests the loyalty "general
+// integration" REST API. main only parses flags and wires packages together;
+// each subcommand lives in a file named after it.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+)
+
+// Exit codes shared by every subcommand (documented in README and --help).
+const (
+	exitOK          = 0 // no failures (warnings allowed)
+	exitFail        = 1 // at least one failure
+	exitUsage       = 2 // bad flag, bad input file, bad configuration
+	exitUnreachable = 3 // target unreachable or refusing the apikey
+)
+
+// env is what a subcommand may touch of the outside world, so tests can run
+// the whole CLI in-process.
+type env struct {
+	stdout io.Writer
+	stderr io.Writer
+	getenv func(string) string
+	// stdinIsTTY/stderrIsTTY decide live progress and colour.
+	stderrIsTTY bool
+	stdoutIsTTY bool
+}
+
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, e *env, args []string) int
+}
+
+func commands() []command {
+	return []command{
+		{"contract", "check every SPEC rule against a target: a verdict per rule, with evidence", runContract},
+		{"schemas", "list the API's JSON Schemas, or write them to a directory", runSchemas},
+		{"sandbox", "run the reference implementation of the API on a local port", runSandbox},
+		{"load", "replay checkout sessions at a set rate; measure latency and audit the ledger", runLoad},
+		{"scenarios", "list the built-in load scenarios", runScenarios},
+		{"version", "print the version", runVersion},
+	}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	e := &env{
+		stdout:      os.Stdout,
+		stderr:      os.Stderr,
+		getenv:      os.Getenv,
+		stderrIsTTY: isTerminal(os.Stderr),
+		stdoutIsTTY: isTerminal(os.Stdout),
+	}
+	code := run(ctx, e, os.Args[1:])
+	stop()
+	os.Exit(code)
+}
+
+func run(ctx context.Context, e *env, args []string) int {
+	if len(args) == 0 {
+		usage(e.stderr)
+		return exitUsage
+	}
+	name := args[0]
+	switch name {
+	case "help", "-h", "--help":
+		if len(args) > 1 {
+			return run(ctx, e, []string{args[1], "--help"})
+		}
+		usage(e.stdout)
+		return exitOK
+	}
+	for _, c := range commands() {
+		if c.name == name {
+			return c.run(ctx, e, args[1:])
+		}
+	}
+	fmt.Fprintf(e.stderr, "loyalcheck: unknown command %q (try 'loyalcheck help')\n", name)
+	return exitUsage
+}
+
+func usage(w io.Writer) {
+	var b strings.Builder
+	b.WriteString("loyalcheck verifies and load-tests the loyalty \"general integration\" REST API.\n\n")
+	b.WriteString("Usage: loyalcheck COMMAND [flags]\n\nCommands:\n")
+	for _, c := range commands() {
+		fmt.Fprintf(&b, "  %-10s %s\n", c.name, c.summary)
+	}
+	b.WriteString(`
+Run 'loyalcheck help COMMAND' or 'loyalcheck COMMAND --help' for a command's flags.
+With no --target, commands run against an embedded sandbox on a loopback port.
+The apikey is read from the environment variable LOYALCHECK_APIKEY only.
+
+Exit codes: 0 pass (warnings allowed), 1 failure, 2 usage or configuration
+error, 3 target unreachable or refusing the apikey.
+`)
+	io.WriteString(w, b.String())
+}
+
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}

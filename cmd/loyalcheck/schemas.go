@@ -1,0 +1,49 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"text/tabwriter"
+
+	"loyalcheck/schemas"
+)
+
+func runSchemas(ctx context.Context, e *env, args []string) int {
+	const cmd = "schemas"
+	fs := newFlags(e, cmd, "[--out DIR]", `
+List the JSON Schemas (draft-07) of everything that crosses the wire of the
+loyalty API: each endpoint's request and success answer, and the error
+body. The contract and load commands validate every response against them;
+each field names the SPEC.md rule it enforces ("x-rule").
+
+With --out DIR, write the schema files into DIR (created if needed,
+files of the same names replaced), e.g. to validate with other tools.
+
+Exit codes: 0 done; 2 usage error or DIR not writable.`)
+	out := fs.String("out", "", "write the schema files into this directory")
+	if code, done := parseFlags(e, fs, args); done {
+		return code
+	}
+	if fs.NArg() > 0 {
+		return usageErr(e, cmd, "unexpected argument %q", fs.Arg(0))
+	}
+	files := schemas.Files()
+	if *out != "" {
+		if err := schemas.WriteFiles(*out); err != nil {
+			return usageErr(e, cmd, "%v", err)
+		}
+		fmt.Fprintf(e.stdout, "wrote %d schema files to %s\n", len(files), *out)
+		return exitOK
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	for _, f := range files {
+		var doc struct {
+			Title string `json:"title"`
+		}
+		_ = json.Unmarshal(f.Data, &doc)
+		fmt.Fprintf(tw, "%s\t%s\n", f.Name, doc.Title)
+	}
+	tw.Flush()
+	return exitOK
+}
