@@ -14,6 +14,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
 	"loyalcheck/api"
 	"loyalcheck/scenarios"
 	"loyalcheck/schemas"
@@ -26,12 +28,45 @@ const sessionAttack = "session"
 // searches: it is down, or refuses the apikey.
 var ErrUnreachable = errors.New("target unreachable or refusing the apikey")
 
-// Run replays sc against the target and returns what it measured. A
-// cancelled ctx (Ctrl-C) stops new sessions, lets those in flight finish
-// within the drain bound, still audits the ledger and returns the summary
-// with Interrupted set. An error is returned only when the run could not
-// start.
+// Run replays sc against the target and returns what it measured,
+// ledger audit included. A cancelled ctx (Ctrl-C) stops new sessions, lets
+// those in flight finish within the drain bound, still audits the ledger
+// and returns the summary with Interrupted set. An error is returned only
+// when the run could not start.
 func Run(ctx context.Context, c *api.Client, fx *api.Fixtures, sc *scenarios.Scenario, opts ...Option) (*Summary, error) {
+	r, err := NewRunner(ctx, c, fx, sc, opts...)
+	if err != nil {
+		return nil, err
+	}
+	sum, err := r.Run(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sum.Ledger = r.Audit(ctx)
+	sum.Ended = time.Now()
+	sum.Elapsed = sum.Ended.Sub(sum.Started)
+	return sum, nil
+}
+
+// Runner runs a scenario against one target several times on one ledger:
+// the setup searches happen once, each Run is a measured stretch of load,
+// and Audit checks the ledger over all of them (a capacity search runs a
+// step per rate and audits once at the end).
+type Runner struct {
+	client *api.Client
+	sc     *scenarios.Scenario
+	cfg    config
+	points []string
+	ledger *ledger
+	pool   *clientPool
+	// sessions started by earlier runs: each session's random stream is
+	// distinct across runs.
+	sessions uint64
+}
+
+// NewRunner searches every fixture client the scenario may touch and
+// prepares runs; opts apply to every run.
+func NewRunner(ctx context.Context, c *api.Client, fx *api.Fixtures, sc *scenarios.Scenario, opts ...Option) (*Runner, error) {
 	cfg := config{validate: 1, drain: 10 * time.Second, tolerance: 60 * time.Second, seed: 1}
 	for _, o := range opts {
 		o(&cfg)
@@ -43,6 +78,39 @@ func Run(ctx context.Context, c *api.Client, fx *api.Fixtures, sc *scenarios.Sce
 		}
 		cfg.validator = v
 	}
+	points := fx.Points
+	if n := sc.Points.Count; n > 0 && n < len(points) {
+		points = points[:n]
+	}
+	led, err := openLedger(ctx, c, fx, points[0], sc.Clients)
+	if err != nil {
+		return nil, err
+	}
+	pool, err := newClientPool(led.accounts, sc.Clients)
+	if err != nil {
+		return nil, fmt.Errorf("scenario %s: %w", sc.Name, err)
+	}
+	return &Runner{client: c, sc: sc, cfg: cfg, points: points, ledger: led, pool: pool}, nil
+}
+
+// Audit releases outstanding holds and checks the ledger (SPEC L1-L3) over
+// every run so far. It runs even when ctx is cancelled, bounded on its own.
+func (r *Runner) Audit(ctx context.Context) LedgerReport {
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+	defer cancel()
+	return r.ledger.audit(actx)
+}
+
+// Run runs one stretch of load; opts override the runner's for this run
+// (rate, duration, pacer, warm-up, sinks, progress). The summary's Ledger
+// is left empty: call Audit.
+func (r *Runner) Run(ctx context.Context, opts ...Option) (*Summary, error) {
+	cfg := r.cfg
+	cfg.sinks = append([]func(*vegeta.Result) error{}, cfg.sinks...)
+	for _, o := range opts {
+		o(&cfg)
+	}
+	sc := r.sc
 	duration := cfg.duration
 	if duration <= 0 {
 		duration = time.Duration(sc.Load.Duration)
@@ -62,27 +130,13 @@ func Run(ctx context.Context, c *api.Client, fx *api.Fixtures, sc *scenarios.Sce
 	if maxInFlight <= 0 {
 		maxInFlight = 1000
 	}
-
-	points := fx.Points
-	if n := sc.Points.Count; n > 0 && n < len(points) {
-		points = points[:n]
-	}
-	led, err := openLedger(ctx, c, fx, points[0], sc.Clients)
-	if err != nil {
-		return nil, err
-	}
-	pool, err := newClientPool(led.accounts, sc.Clients)
-	if err != nil {
-		return nil, fmt.Errorf("scenario %s: %w", sc.Name, err)
-	}
-
 	e := &engine{
-		client:   c,
+		client:   r.client,
 		sc:       sc,
 		cfg:      &cfg,
-		points:   points,
-		pool:     pool,
-		ledger:   led,
+		points:   r.points,
+		pool:     r.pool,
+		ledger:   r.ledger,
 		records:  make(chan *record, 4096),
 		seqs:     newSequencer(),
 		sampler:  sampler{fraction: cfg.validate},
@@ -96,6 +150,7 @@ func Run(ctx context.Context, c *api.Client, fx *api.Fixtures, sc *scenarios.Sce
 		AskedRate:  float64(expectedStarts(pacer, duration)) / duration.Seconds(),
 		Validation: ValidationSettings{Fraction: cfg.validate},
 		Sessions:   Sessions{MaxInFlight: maxInFlight},
+		Ledger:     LedgerReport{Clients: len(r.ledger.accounts), Skipped: "not audited yet", Findings: []LedgerFinding{}},
 	}
 	col := newCollector(e, &cfg, sum.AskedRate, duration)
 	colDone := make(chan struct{})
@@ -161,7 +216,7 @@ loop:
 			defer wg.Done()
 			defer e.inFlight.Add(-1)
 			e.runSession(runCtx, idx, seq, scheduled)
-		}(n, seq, e.began.Add(due))
+		}(r.sessions+n, seq, e.began.Add(due))
 		n++
 	}
 	sum.Interrupted = ctx.Err() != nil
@@ -170,14 +225,7 @@ loop:
 	<-colDone
 
 	col.fill(sum)
-	if cfg.skipLedger {
-		sum.Ledger = LedgerReport{Clients: len(led.accounts), Skipped: "audit deferred by the caller"}
-	} else {
-		// The audit runs even after an interrupt, bounded on its own.
-		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
-		sum.Ledger = led.audit(actx)
-		cancel()
-	}
+	r.sessions += n
 	sum.Ended = time.Now()
 	sum.Elapsed = sum.Ended.Sub(sum.Started)
 	return sum, nil

@@ -26,7 +26,6 @@ type config struct {
 	maxInFlight int
 	tolerance   time.Duration
 	warmup      time.Duration
-	skipLedger  bool
 }
 
 // WithRate overrides the scenario's session start rate.
@@ -74,10 +73,6 @@ func WithClockTolerance(d time.Duration) Option { return func(c *config) { c.tol
 // WithWarmup excludes sessions scheduled in the first d of the run from
 // the metrics (they still run and count in the ledger).
 func WithWarmup(d time.Duration) Option { return func(c *config) { c.warmup = d } }
-
-// WithoutLedger skips the balance audit (capacity steps after the first
-// share one audit at the end of the search).
-func WithoutLedger() Option { return func(c *config) { c.skipLedger = true } }
 
 // Progress is a live snapshot of a run.
 type Progress struct {

@@ -2,6 +2,7 @@ package load
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -17,16 +18,16 @@ import (
 
 // session is the state one checkout session carries from step to step.
 type session struct {
-	idx     uint64
-	rng     *rand.Rand
-	acct    *account
-	point   string
-	receipt float64
-	recalc  *api.RecalcResult
-	holds   []*holdRec // this session's holds that are still active
-	failed  bool
-	aborted bool
-	firstErr string
+	idx       uint64
+	rng       *rand.Rand
+	acct      *account
+	point     string
+	receipt   float64
+	recalc    *api.RecalcResult
+	holds     []*holdRec // this session's holds that are still active
+	failed    bool
+	aborted   bool
+	firstErr  string
 	firstCode uint16
 }
 
@@ -105,6 +106,7 @@ type stepResult struct {
 	outcome outcome
 	errText string
 	viol    []violation
+	typeErr *json.UnmarshalTypeError
 	// finish records the result with any semantic violations found in
 	// the decoded answer; it must be called exactly once.
 	finish func(extra []violation)
@@ -158,7 +160,16 @@ func (e *engine) call(ctx context.Context, s *session, ep api.Endpoint, req any,
 			sr.outcome, sr.errText = outcomeUnexpected, statusText(se)
 		}
 	case errors.As(err, &de):
-		sr.outcome, sr.errText = outcomeUnexpected, "undecodable 200 body"
+		var te *json.UnmarshalTypeError
+		if !errors.As(de.Err, &te) {
+			sr.outcome, sr.errText = outcomeUnexpected, "undecodable 200 body"
+			break
+		}
+		// encoding/json fills every field it can and reports the first
+		// mistyped one: the session goes on with the rest, and the
+		// mistyped field counts as a violation (the schema names it when
+		// this response is validated).
+		sr.err, sr.typeErr = nil, te
 	case err != nil:
 		sr.outcome, sr.errText = outcomeUnexpected, err.Error()
 	}
@@ -168,6 +179,9 @@ func (e *engine) call(ctx context.Context, s *session, ep api.Endpoint, req any,
 		for _, v := range e.cfg.validator.Response(ep, ex.Status, ex.Body) {
 			sr.viol = append(sr.viol, violation{Rule: v.Rule, Detail: v.Path + ": " + v.Message})
 		}
+	}
+	if sr.typeErr != nil && len(sr.viol) == 0 {
+		sr.viol = append(sr.viol, violation{Rule: "G8", Detail: sr.typeErr.Field + ": JSON " + sr.typeErr.Value + " where " + sr.typeErr.Type.String() + " belongs"})
 	}
 	rec := &record{
 		res: vegeta.Result{

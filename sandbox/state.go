@@ -219,8 +219,8 @@ func (s *Server) write(racy bool, decide decideFunc) *apiError {
 }
 
 // racyWindow is how long the racy-debit fault waits between its check and
-// its debit, like a remote database round trip would.
-const racyWindow = time.Millisecond
+// its debit, like a round trip to a remote database would.
+const racyWindow = 5 * time.Millisecond
 
 // writeRacy is the racy-debit fault: the decision is taken on a snapshot,
 // outside the write mutex, and applied a moment later without checking

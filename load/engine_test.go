@@ -1,0 +1,326 @@
+package load
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"loyalcheck/api"
+	"loyalcheck/sandbox"
+	"loyalcheck/scenarios"
+)
+
+// target serves a sandbox through wrap on a loopback httptest server.
+func target(t *testing.T, wrap func(http.Handler) http.Handler, opts ...sandbox.Option) (*api.Client, *api.Fixtures, *sandbox.Server) {
+	t.Helper()
+	srv, err := sandbox.New(append([]sandbox.Option{sandbox.WithDB(sandbox.MemoryDB), sandbox.WithClients(40)}, opts...)...)
+	require.NoError(t, err)
+	var h http.Handler = srv.Handler()
+	if wrap != nil {
+		h = wrap(h)
+	}
+	ts := httptest.NewServer(h)
+	t.Cleanup(func() {
+		ts.CloseClientConnections()
+		ts.Close()
+		srv.Close()
+	})
+	c, err := api.NewClient(ts.URL, api.WithAPIKey(api.SandboxAPIKey), api.WithTimeout(5*time.Second))
+	require.NoError(t, err)
+	return c, srv.Fixtures(), srv
+}
+
+func scenario(t *testing.T, name string) *scenarios.Scenario {
+	t.Helper()
+	s, err := scenarios.Load(name, nil)
+	require.NoError(t, err)
+	return s
+}
+
+func delayed(d time.Duration) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			time.Sleep(d)
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+func TestFixedDelayPercentiles(t *testing.T) {
+	const delay = 20 * time.Millisecond
+	c, fx, _ := target(t, delayed(delay))
+	sum, err := Run(context.Background(), c, fx, scenario(t, "read-only"),
+		WithRate(scenarios.Rate{Freq: 40, Per: time.Second}), WithDuration(2*time.Second))
+	require.NoError(t, err)
+	for _, name := range []string{"search", "recalc"} {
+		m, ok := sum.Step(name)
+		require.True(t, ok, name)
+		assert.Greater(t, m.Requests, uint64(50), name)
+		assert.Equal(t, 1.0, m.Success, name)
+		l := m.Latency
+		// Every percentile sits at the delay, plus loopback and race
+		// detector overhead, never below it.
+		assert.GreaterOrEqual(t, l.Min, delay, name)
+		assert.Less(t, l.P50, delay+10*time.Millisecond, name)
+		assert.Less(t, l.P99, delay+40*time.Millisecond, name)
+	}
+	assert.True(t, sum.Ledger.Passed(), "%+v", sum.Ledger)
+	assert.Zero(t, sum.Sessions.Dropped)
+	assert.InDelta(t, 40, sum.AskedRate, 0.5)
+	assert.InDelta(t, 40, sum.AchievedRate, 4)
+}
+
+// stalling blocks every request during the first stall of each period,
+// like a server in a GC pause or a lock convoy.
+func stalling(period, stall time.Duration) func(http.Handler) http.Handler {
+	start := time.Now()
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if into := time.Since(start) % period; into < stall {
+				time.Sleep(stall - into)
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// TestStallsShowInSessionLatency: a tester that waits for the stalled
+// answer before sending more would record one slow sample per stall
+// (coordinated omission). Sessions here start on schedule whatever the
+// target does and their latency counts from the scheduled start, so the
+// share of slow sessions matches the share of time the target stalls.
+func TestStallsShowInSessionLatency(t *testing.T) {
+	const period, stall = time.Second, 300 * time.Millisecond
+	c, fx, _ := target(t, stalling(period, stall))
+	dir := t.TempDir()
+	rf, err := CreateResults(filepath.Join(dir, "results.bin"))
+	require.NoError(t, err)
+	sum, err := Run(context.Background(), c, fx, scenario(t, "read-only"),
+		WithRate(scenarios.Rate{Freq: 50, Per: time.Second}), WithDuration(3*time.Second), WithResults(rf.Encode))
+	require.NoError(t, err)
+	require.NoError(t, rf.Close())
+
+	assert.Greater(t, sum.Session.Latency.P90, stall/3, "p90 of sessions must show the stalls")
+	assert.GreaterOrEqual(t, sum.Session.Latency.Max, stall/2)
+
+	// Read the sessions back: they started on the pacer's schedule (20 ms
+	// apart) during the stalls too, and about stall/period of them are slow.
+	var sessions []vegeta.Result
+	readResults(t, filepath.Join(dir, "results.bin"), func(r *vegeta.Result) {
+		if r.Attack == sessionAttack {
+			sessions = append(sessions, *r)
+		}
+	})
+	require.Len(t, sessions, int(sum.Sessions.Started))
+	sort.Slice(sessions, func(i, j int) bool { return sessions[i].Seq < sessions[j].Seq })
+	slow := 0
+	for i, s := range sessions {
+		if s.Latency > 50*time.Millisecond {
+			slow++
+		}
+		if i > 0 {
+			assert.Equal(t, 20*time.Millisecond, s.Timestamp.Sub(sessions[i-1].Timestamp), "session %d not on schedule", i)
+		}
+	}
+	share := float64(slow) / float64(len(sessions))
+	assert.Greater(t, share, 0.6*float64(stall)/float64(period), "share of slow sessions %.2f", share)
+}
+
+func readResults(t *testing.T, path string, f func(*vegeta.Result)) {
+	t.Helper()
+	in, err := os.Open(path)
+	require.NoError(t, err)
+	defer in.Close()
+	dec := vegeta.DecoderFor(bufio.NewReader(in))
+	require.NotNil(t, dec)
+	for {
+		var r vegeta.Result
+		err := dec.Decode(&r)
+		if errors.Is(err, io.EOF) {
+			return
+		}
+		require.NoError(t, err)
+		f(&r)
+	}
+}
+
+func TestResultsFileRoundTrip(t *testing.T) {
+	c, fx, _ := target(t, nil)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "results.bin")
+	rf, err := CreateResults(path)
+	require.NoError(t, err)
+	sum, err := Run(context.Background(), c, fx, scenario(t, "checkout"),
+		WithRate(scenarios.Rate{Freq: 30, Per: time.Second}), WithDuration(2*time.Second), WithResults(rf.Encode))
+	require.NoError(t, err)
+	require.NoError(t, rf.Close())
+
+	counts := map[string]uint64{}
+	seqs := map[string][]uint64{}
+	readResults(t, path, func(r *vegeta.Result) {
+		counts[r.Attack]++
+		seqs[r.Attack] = append(seqs[r.Attack], r.Seq)
+		assert.Nil(t, r.Body, "bodies are never kept")
+	})
+	want := map[string]uint64{sessionAttack: sum.Session.Requests}
+	for _, m := range sum.Steps {
+		want[m.Name] = m.Requests
+	}
+	assert.Equal(t, want, counts)
+	for attack, ss := range seqs {
+		seen := make([]bool, len(ss))
+		for _, s := range ss {
+			require.Less(t, s, uint64(len(ss)), "%s: seq %d has gaps", attack, s)
+			seen[s] = true
+		}
+		for i, ok := range seen {
+			assert.True(t, ok, "%s: seq %d missing", attack, i)
+		}
+	}
+	// vegeta's own plot accepts the file.
+	require.NoError(t, WritePlot(path, filepath.Join(dir, "plot.html"), "test"))
+	b, err := os.ReadFile(filepath.Join(dir, "plot.html"))
+	require.NoError(t, err)
+	assert.Contains(t, string(b), "retail")
+	assert.True(t, sum.Ledger.Passed(), "%+v", sum.Ledger.Findings)
+}
+
+func TestRacyServerCaughtByLedger(t *testing.T) {
+	sc := scenario(t, "hold-contention")
+	opts := []Option{WithRate(scenarios.Rate{Freq: 60, Per: time.Second}), WithDuration(2 * time.Second)}
+
+	t.Run("racy", func(t *testing.T) {
+		c, fx, _ := target(t, nil, sandbox.WithFaults("racy-debit"))
+		sum, err := Run(context.Background(), c, fx, sc, opts...)
+		require.NoError(t, err)
+		require.NotEmpty(t, sum.Ledger.Findings, "a check-then-debit race must show in the ledger")
+		rules := map[string]bool{}
+		for _, f := range sum.Ledger.Findings {
+			rules[f.Rule] = true
+			assert.NotEmpty(t, f.Ops)
+		}
+		assert.True(t, rules["L1"] || rules["L2"], "%v", rules)
+		assert.True(t, sum.Failed())
+	})
+	t.Run("correct", func(t *testing.T) {
+		c, fx, srv := target(t, nil)
+		sum, err := Run(context.Background(), c, fx, sc, opts...)
+		require.NoError(t, err)
+		assert.Empty(t, sum.Ledger.Findings)
+		assert.False(t, sum.Failed())
+		require.NotNil(t, sum.Contention)
+		ct := sum.Contention
+		assert.Equal(t, 3, ct.HotClients)
+		assert.Greater(t, ct.HoldsAccepted+ct.SpendsAccepted, uint64(0))
+		assert.Greater(t, ct.HoldsRefused+ct.SpendsRefused, uint64(0), "hot clients must run out of points")
+		assert.NotEmpty(t, ct.Hot)
+		// The server's own books agree with the ledger.
+		rows, err := srv.Audit(context.Background())
+		require.NoError(t, err)
+		for _, r := range rows {
+			assert.True(t, r.Consistent(), "%+v", r)
+		}
+	})
+}
+
+func TestViolationsUnderLoadAreNotSuccess(t *testing.T) {
+	c, fx, _ := target(t, nil, sandbox.WithFaults("photo-number"))
+	sum, err := Run(context.Background(), c, fx, scenario(t, "read-only"),
+		WithRate(scenarios.Rate{Freq: 20, Per: time.Second}), WithDuration(time.Second))
+	require.NoError(t, err)
+	m, _ := sum.Step("search")
+	require.Greater(t, m.Requests, uint64(0))
+	assert.Less(t, m.Success, 1.0, "a 200 with a wrong body is not a success")
+	assert.Equal(t, m.Requests, m.Violations+m.OK)
+	found := false
+	for _, v := range sum.Violations {
+		if v.Step == "search" && v.Rule == "S6" {
+			found = true
+			assert.Contains(t, v.Example, "photo")
+		}
+	}
+	assert.True(t, found, "%+v", sum.Violations)
+	assert.True(t, sum.Failed())
+
+	// With validation off no schema runs, yet decoding still catches the
+	// mistyped field: a wrong type is never hidden.
+	sum, err = Run(context.Background(), c, fx, scenario(t, "read-only"),
+		WithRate(scenarios.Rate{Freq: 20, Per: time.Second}), WithDuration(time.Second), WithValidateFraction(0))
+	require.NoError(t, err)
+	assert.Zero(t, sum.Validation.Validated)
+	require.Len(t, sum.Violations, 1)
+	assert.Equal(t, "G8", sum.Violations[0].Rule)
+	assert.Contains(t, sum.Violations[0].Example, "client.photo")
+}
+
+func TestDroppedSessionsAreCounted(t *testing.T) {
+	c, fx, _ := target(t, delayed(100*time.Millisecond))
+	sum, err := Run(context.Background(), c, fx, scenario(t, "read-only"),
+		WithRate(scenarios.Rate{Freq: 50, Per: time.Second}), WithDuration(time.Second), WithMaxInFlight(2))
+	require.NoError(t, err)
+	s := sum.Sessions
+	assert.Greater(t, s.Dropped, uint64(20))
+	assert.Equal(t, s.Scheduled, s.Started+s.Dropped)
+	assert.LessOrEqual(t, s.PeakFlight, int64(2))
+	th, err := ParseThreshold("dropped==0")
+	require.NoError(t, err)
+	assert.False(t, th.Evaluate(sum).Pass)
+}
+
+func TestInterruptStillAudits(t *testing.T) {
+	var mu sync.Mutex
+	seen := 0
+	c, fx, _ := target(t, func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			seen++
+			mu.Unlock()
+			next.ServeHTTP(w, r)
+		})
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(700*time.Millisecond, cancel)
+	start := time.Now()
+	sum, err := Run(ctx, c, fx, scenario(t, "checkout"),
+		WithRate(scenarios.Rate{Freq: 40, Per: time.Second}), WithDuration(time.Minute), WithDrain(2*time.Second))
+	require.NoError(t, err)
+	assert.Less(t, time.Since(start), 10*time.Second)
+	assert.True(t, sum.Interrupted)
+	assert.Greater(t, sum.Sessions.Started, uint64(10))
+	assert.Equal(t, sum.Sessions.Started, sum.Session.Requests, "every started session is reported")
+	assert.Empty(t, sum.Ledger.Skipped)
+	assert.True(t, sum.Ledger.Passed(), "%+v", sum.Ledger.Findings)
+}
+
+func TestUnreachableTarget(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	ln.Close()
+	c, err := api.NewClient("http://"+addr, api.WithTimeout(time.Second))
+	require.NoError(t, err)
+	fx := &api.Fixtures{Points: []string{"p"}, Clients: []api.FixtureClient{{Phone: "79200000001"}}}
+	_, err = Run(context.Background(), c, fx, scenario(t, "read-only"), WithDuration(time.Second))
+	assert.ErrorIs(t, err, ErrUnreachable)
+
+	// A target that refuses the key is as good as unreachable.
+	c2, fx2, _ := target(t, nil)
+	bad, err := api.NewClient(c2.BaseURL(), api.WithAPIKey("wrong"))
+	require.NoError(t, err)
+	_, err = Run(context.Background(), bad, fx2, scenario(t, "read-only"), WithDuration(time.Second))
+	assert.ErrorIs(t, err, ErrUnreachable)
+}
