@@ -6,7 +6,7 @@ BIN     := bin/loyalcheck
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 
-.PHONY: all build demo test test-short race vet fmt bench clean
+.PHONY: all build demo test test-short race vet fmt bench bench-load clean
 
 all: build
 
@@ -33,6 +33,11 @@ fmt:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./...
+
+# CPU per request of `loyalcheck load` (validation on and off) against raw
+# `vegeta attack` at the same rate on the same target: RATE, DURATION, ROUNDS.
+bench-load:
+	bench/bench-load.sh
 
 clean:
 	rm -rf bin
