@@ -1,0 +1,133 @@
+package main
+
+import (
+	"encoding/json"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"loyalcheck/api"
+)
+
+func TestLoadEmbeddedSandboxPasses(t *testing.T) {
+	const key = "k3y-that-must-never-show-9d1c"
+	dir := t.TempDir()
+	code, out, errs := cliRun(t, map[string]string{api.APIKeyEnv: key}, "load", "--scenario", "checkout", "--rate", "20/s", "--duration", "2s", "--out", dir)
+	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errs)
+	assert.Contains(t, errs, "target: embedded sandbox at http://127.0.0.1:")
+	assert.Contains(t, out, "ledger: OK")
+	assert.Contains(t, out, "verdict: PASS")
+	for _, f := range []string{"results.bin", "summary.json", "plot.html"} {
+		assert.FileExists(t, filepath.Join(dir, f))
+	}
+	var sum struct {
+		Steps []struct {
+			Name     string
+			Requests int
+		}
+		Thresholds []struct {
+			Expr string
+			Pass bool
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "summary.json"))
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(b, &sum))
+	assert.NotEmpty(t, sum.Steps)
+	assert.Len(t, sum.Thresholds, 3, "the scenario's thresholds")
+	assertNoKey(t, key, dir, out, errs)
+}
+
+// assertNoKey fails if the apikey appears in any output or file.
+func assertNoKey(t *testing.T, key, dir string, streams ...string) {
+	t.Helper()
+	for _, s := range streams {
+		assert.NotContains(t, s, key)
+	}
+	if dir == "" {
+		return
+	}
+	require.NoError(t, filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
+		if err != nil || info.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err == nil {
+			assert.NotContains(t, string(b), key, p)
+		}
+		return err
+	}))
+}
+
+func TestLoadFailures(t *testing.T) {
+	code, out, _ := cliRun(t, nil, "load", "--scenario", "read-only", "--duration", "1s", "--sandbox-fault", "photo-number")
+	assert.Equal(t, exitFail, code, out)
+	assert.Contains(t, out, "contract violations under load")
+	assert.Contains(t, out, "verdict: FAIL")
+
+	code, out, _ = cliRun(t, nil, "load", "--scenario", "read-only", "--duration", "1s", "--slo", "p99(search)<1us")
+	assert.Equal(t, exitFail, code, out)
+	assert.Contains(t, out, "FAIL  p99(search)<1us")
+}
+
+func TestLoadUsageErrors(t *testing.T) {
+	fx := filepath.Join(t.TempDir(), "fx.json")
+	require.NoError(t, os.WriteFile(fx, []byte(`{"points":["p"],"clients":[{"phone":"79200000001"}]}`), 0o644))
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	require.NoError(t, os.WriteFile(bad, []byte("load: {rate: 1/s, duration: 1s}\nflows: [{name: a, weight: 1, steps: [{op: serch}]}]\n"), 0o644))
+	key := map[string]string{api.APIKeyEnv: "k"}
+	tests := []struct {
+		args []string
+		vars map[string]string
+		want string
+	}{
+		{[]string{"load"}, nil, "--scenario is required"},
+		{[]string{"load", "--scenario", "nope"}, nil, "no such built-in scenario"},
+		{[]string{"load", "--scenario", bad}, nil, "line 2: flows.0.steps.0.op"},
+		{[]string{"load", "--scenario", "checkout", "--rate", "fast"}, nil, "--rate"},
+		{[]string{"load", "--scenario", "checkout", "--slo", "p99(retal)<1s"}, nil, `unknown step "retal"`},
+		{[]string{"load", "--scenario", "checkout", "--validate", "2"}, nil, "--validate"},
+		{[]string{"load", "--scenario", "checkout", "--bogus"}, nil, "unknown flag"},
+		{[]string{"load", "--scenario", "checkout", "--target", "http://127.0.0.1:1"}, key, "--target needs --fixtures"},
+		{[]string{"load", "--scenario", "checkout", "--target", "http://127.0.0.1:1", "--fixtures", fx}, nil, "LOYALCHECK_APIKEY"},
+		{[]string{"load", "--scenario", "checkout", "--target", "http://127.0.0.1:1", "--fixtures", "/no/such/file"}, key, "fixtures"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args[1:], " "), func(t *testing.T) {
+			code, out, errs := cliRun(t, tt.vars, tt.args...)
+			assert.Equal(t, exitUsage, code, out+errs)
+			assert.Contains(t, errs, tt.want)
+			assert.Equal(t, 1, strings.Count(errs, "\n"), "one line: %q", errs)
+		})
+	}
+}
+
+func TestLoadUnreachable(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	ln.Close()
+	fx := filepath.Join(t.TempDir(), "fx.json")
+	require.NoError(t, os.WriteFile(fx, []byte(`{"points":["p"],"clients":[{"phone":"79200000001"}]}`), 0o644))
+	code, out, errs := cliRun(t, map[string]string{api.APIKeyEnv: "k"}, "load", "--scenario", "read-only", "--target", "http://"+addr, "--fixtures", fx, "--timeout", "1s")
+	assert.Equal(t, exitUnreachable, code, out+errs)
+	assert.Contains(t, errs, "unreachable")
+}
+
+func TestScenariosCommand(t *testing.T) {
+	code, out, _ := cliRun(t, nil, "scenarios")
+	require.Equal(t, exitOK, code)
+	for _, s := range []string{"checkout", "hold-contention", "read-only", "ramp"} {
+		assert.Contains(t, out, s)
+	}
+	code, out, _ = cliRun(t, nil, "scenarios", "checkout")
+	require.Equal(t, exitOK, code)
+	assert.Contains(t, out, "flows:")
+	code, _, _ = cliRun(t, nil, "scenarios", "nope")
+	assert.Equal(t, exitUsage, code)
+}
