@@ -98,26 +98,6 @@ func BenchmarkResponseParallel(b *testing.B) {
 
 // BenchmarkDecode is the share of Response spent decoding the body, with
 // the package's parser and with encoding/json for comparison.
-func BenchmarkDecode(b *testing.B) {
-	body := []byte(benchBodies[0].body)
-	b.Run("parseDoc", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			if _, err := parseDoc(body); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("encoding-json", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			if _, err := stdDecode(body); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-}
-
 // BenchmarkNew is the one-time cost of compiling every embedded schema.
 func BenchmarkNew(b *testing.B) {
 	b.ReportAllocs()

@@ -4,11 +4,13 @@ package schemas
 // swapping github.com/xeipuuv/gojsonschema for another means rewriting
 // engine, compileEngine, (*engine).validate, translate and keywordOf below,
 // nothing else. The rest of the package deals in findings (path, keyword,
-// message), which any draft-07 validator can produce, and parseDoc gives
+// message), which any draft-07 validator can produce, and decode gives
 // the generic JSON tree most Go validators take.
 
 import (
+	"bytes"
 	"encoding/json"
+	"io"
 	"fmt"
 
 	"github.com/xeipuuv/gojsonschema"
@@ -56,9 +58,20 @@ func compileEngine(data []byte) (*engine, error) {
 // decode parses body into the form gojsonschema validates (numbers as
 // json.Number, so integers stay exact and 1.0 is still an integer). The
 // document is handed over with NewRawLoader, which takes it as it is:
-// NewBytesLoader would decode with encoding/json (slower, and accepting
-// trailing data), NewGoLoader would encode and decode it once more.
-func decode(body []byte) (any, error) { return parseDoc(body) }
+// NewBytesLoader would accept trailing data after the first value, and
+// NewGoLoader would encode and decode it once more.
+func decode(body []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var doc any
+	if err := dec.Decode(&doc); err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("data after the JSON value")
+	}
+	return doc, nil
+}
 
 // validate checks body and returns nil when it is valid. A body that is
 // not a single JSON value yields one finding at the root.
