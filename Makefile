@@ -13,9 +13,10 @@ all: build
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/loyalcheck
 
+# The acceptance run against the embedded sandbox: contract suite, 30 s of
+# the checkout scenario with the ledger audit, thresholds, every report.
 demo: build
-	./$(BIN) sandbox --help >/dev/null
-	@echo "demo: the acceptance run is not built yet"
+	./$(BIN) accept
 
 # The whole suite: vet, then every test with the race detector on.
 test:
@@ -41,3 +42,21 @@ bench-load:
 
 clean:
 	rm -rf bin
+
+# The HTML report of a demo run (an accept run against a sandbox with
+# faults, so every section has something to show) and a PNG of its first
+# 4000 pixels: bin/report-demo/{run.json,report.html,report.png,...}.
+REPORT_DEMO := bin/report-demo
+CHROMIUM    ?= chromium
+.PHONY: report-screenshot
+report-screenshot:
+	$(GO) test -count=1 -run '^TestWriteDemo$$' ./reports/ -args -demo-dir=$(CURDIR)/$(REPORT_DEMO)
+	rm -rf $(REPORT_DEMO)/.chromium
+	$(CHROMIUM) --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+		--disable-background-networking --disable-component-update --disable-sync \
+		--user-data-dir=$(CURDIR)/$(REPORT_DEMO)/.chromium \
+		--proxy-server=127.0.0.1:9 --host-resolver-rules="MAP * ~NOTFOUND" \
+		--hide-scrollbars --window-size=1280,4000 \
+		--screenshot=$(CURDIR)/$(REPORT_DEMO)/report.png file://$(CURDIR)/$(REPORT_DEMO)/report.html 2>/dev/null
+	rm -rf $(REPORT_DEMO)/.chromium
+	@echo "wrote $(REPORT_DEMO)/report.png"

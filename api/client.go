@@ -62,6 +62,10 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("target %q: want an http:// or https:// URL with a host", baseURL)
 	}
+	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		// The base URL goes into every report: no secret may ride in it.
+		return nil, fmt.Errorf("target %s: give a plain base URL without credentials, query or fragment (the apikey belongs in %s)", u.Redacted(), APIKeyEnv)
+	}
 	c := &Client{
 		base:    strings.TrimRight(baseURL, "/"),
 		timeout: DefaultTimeout,

@@ -170,10 +170,13 @@ func TestClientTimeoutAndUnreachable(t *testing.T) {
 }
 
 func TestNewClientRejectsBadURL(t *testing.T) {
-	for _, u := range []string{"", "localhost:8080", "ftp://x", "http://", "://bad"} {
+	for _, u := range []string{"", "localhost:8080", "ftp://x", "http://", "://bad", "http://?apikey=x", "http://h/?apikey=x", "http://h/#x"} {
 		_, err := NewClient(u)
 		assert.Error(t, err, u)
 	}
+	_, err := NewClient("http://user:s3cret@h/")
+	require.Error(t, err)
+	assert.NotContains(t, err.Error(), "s3cret")
 }
 
 func TestParseErrorBody(t *testing.T) {

@@ -182,7 +182,7 @@ func runLoad(ctx context.Context, e *env, args []string) int {
 	}
 	defer tg.close()
 
-	res, err := runLoadPhase(ctx, e, tg, setup, out)
+	res, err := runLoadPhase(ctx, e, tg, setup, out, true)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "loyalcheck load: %v\n", err)
 		if errors.Is(err, load.ErrUnreachable) {
@@ -211,7 +211,7 @@ type loadResult struct {
 
 // runLoadPhase runs the load with live progress and writes the results
 // file, summary and plot into out (when set).
-func runLoadPhase(ctx context.Context, e *env, tg *target, setup *loadSetup, out string) (*loadResult, error) {
+func runLoadPhase(ctx context.Context, e *env, tg *target, setup *loadSetup, out string, writeSummary bool) (*loadResult, error) {
 	opts := append([]load.Option{}, setup.opts...)
 	var rf *load.ResultsFile
 	var files []string
@@ -242,6 +242,13 @@ func runLoadPhase(ctx context.Context, e *env, tg *target, setup *loadSetup, out
 	if out != "" {
 		results := filepath.Join(out, "results.bin")
 		files = append(files, results)
+		pp := filepath.Join(out, "plot.html")
+		if err := load.WritePlot(results, pp, "loyalcheck "+sum.Scenario); err != nil {
+			return nil, err
+		}
+		files = append(files, pp)
+	}
+	if out != "" && writeSummary {
 		b, err := json.MarshalIndent(struct {
 			*load.Summary
 			Thresholds []load.ThresholdResult `json:"thresholds"`
@@ -254,11 +261,6 @@ func runLoadPhase(ctx context.Context, e *env, tg *target, setup *loadSetup, out
 			return nil, err
 		}
 		files = append(files, sp)
-		pp := filepath.Join(out, "plot.html")
-		if err := load.WritePlot(results, pp, "loyalcheck "+sum.Scenario); err != nil {
-			return nil, err
-		}
-		files = append(files, pp)
 	}
 	res.files = files
 	return res, nil

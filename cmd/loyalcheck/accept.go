@@ -1,0 +1,173 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"loyalcheck/api"
+	"loyalcheck/contract"
+	"loyalcheck/load"
+	"loyalcheck/reports"
+)
+
+const acceptHelp = `
+The acceptance run: the contract suite (every rule of SPEC.md, with
+evidence), then a load scenario (default: checkout, at its own modest rate
+for 30 s) with the ledger audit, then the thresholds, then all reports into
+--out: run.json (the record), report.txt, report.md, report.html (one
+self-contained file), junit.xml, plus vegeta's results.bin and plot.html.
+
+The verdict fails on any contract failure, ledger violation, contract
+violation under load or breached threshold. Thresholds come from the
+scenario and from --slo, e.g. 'p99(retail)<300ms', 'p99.9(session)<1s',
+'errors<0.1%', 'violations==0'.
+
+With no --target it runs against the embedded sandbox. With --target it
+needs --fixtures FILE and the apikey in LOYALCHECK_APIKEY (never a flag).
+Ctrl-C stops the run; what was measured is still judged and written.
+
+Exit codes: 0 pass; 1 fail; 2 usage or configuration error; 3 the target
+is unreachable or refuses the apikey.`
+
+func runAccept(ctx context.Context, e *env, args []string) int {
+	const cmd = "accept"
+	fs := newFlags(e, cmd, "[--target URL --fixtures FILE] [flags]", acceptHelp)
+	var tf targetFlags
+	var lf loadFlags
+	tf.register(fs)
+	fs.StringVar(&lf.scenario, "scenario", "checkout", "built-in scenario name or scenario file")
+	fs.StringVar(&lf.rate, "rate", "", "session start rate, e.g. 20/1s (default: the scenario's)")
+	fs.DurationVar(&lf.duration, "duration", 0, "how long to start sessions (default: the scenario's)")
+	fs.StringArrayVar(&lf.slo, "slo", nil, "threshold, e.g. 'p99(retail)<300ms' (repeatable; added to the scenario's)")
+	fs.StringVar(&lf.validate, "validate", "all", "share of load responses to schema-validate: all, none or a fraction")
+	fs.Uint64Var(&lf.seed, "seed", 1, "seed for flows, clients, points and amounts")
+	fs.IntVar(&lf.maxInFlight, "max-in-flight", 0, "cap on concurrent sessions (default: the scenario's)")
+	fs.DurationVar(&lf.drain, "drain", 10*time.Second, "after Ctrl-C, how long sessions in flight may take to finish")
+	profile := fs.String("profile", string(contract.Default), "contract profile: default (interp rules warn) or strict (warnings fail)")
+	slow := fs.Bool("slow", false, "also run the contract checks that wait for a hold to expire (about a minute)")
+	out := fs.String("out", "", "directory for the record and reports (default runs/<UTC timestamp>)")
+	color := fs.String("color", "auto", "colour the terminal report: auto, always or never")
+	if code, done := parseFlags(e, fs, args); done {
+		return code
+	}
+	if fs.NArg() > 0 {
+		return usageErr(e, cmd, "unexpected argument %q", fs.Arg(0))
+	}
+	prof, err := contract.ParseProfile(*profile)
+	if err != nil {
+		return usageErr(e, cmd, "--profile: %v", err)
+	}
+	useColor, err := colorMode(e, *color)
+	if err != nil {
+		return usageErr(e, cmd, "--color: %v", err)
+	}
+	setup, code := lf.resolve(e, cmd)
+	if code != exitOK {
+		return code
+	}
+	dir := *out
+	if dir == "" {
+		dir = filepath.Join("runs", time.Now().UTC().Format("20060102-150405"))
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return usageErr(e, cmd, "--out: %v", err)
+	}
+
+	rec := reports.NewRecord(reports.KindAccept, toolVersion())
+	// The suite's own transport, so its idle connections are closed before
+	// an embedded sandbox shuts down.
+	tr := api.NewTransport(api.DefaultMaxConns)
+	tg, code := tf.open(ctx, e, cmd, api.WithHTTPClient(&http.Client{Transport: tr}))
+	if code != exitOK {
+		return code
+	}
+	defer tg.close()
+	defer tr.CloseIdleConnections()
+	key := e.getenv(api.APIKeyEnv)
+	if key == "" && tg.embedded {
+		key = api.SandboxAPIKey
+	}
+	rec.Target = reports.TargetOf(tg.url, tg.embedded)
+	rec.Fixtures = reports.SummarizeFixtures(tg.fixtures)
+	rec.Scenario = reports.ScenarioInfoOf(setup.scenario)
+
+	fmt.Fprintf(e.stderr, "accept: contract suite (profile %s)...\n", prof)
+	res, err := contract.Run(ctx, tg.client, tg.fixtures,
+		contract.WithProfile(prof), contract.WithSlow(*slow), contract.WithAPIKey(key), contract.WithValidator(setup.validator))
+	switch {
+	case errors.Is(err, contract.ErrUnreachable):
+		fmt.Fprintf(e.stderr, "loyalcheck %s: %s: %v\n", cmd, tg.url, scrub(err, key))
+		return exitUnreachable
+	case err != nil && ctx.Err() == nil:
+		fmt.Fprintf(e.stderr, "loyalcheck %s: %v\n", cmd, scrub(err, key))
+		return exitFail
+	}
+	rec.Contract = res
+	if res != nil {
+		s := res.Summary
+		fmt.Fprintf(e.stderr, "accept: contract: %d pass, %d fail, %d warn, %d skip in %s\n", s.Pass, s.Fail, s.Warn, s.Skip, res.Duration().Round(time.Millisecond))
+	}
+
+	if ctx.Err() == nil {
+		fmt.Fprintf(e.stderr, "accept: load scenario %s...\n", setup.scenario.Name)
+		lr, err := runLoadPhase(ctx, e, tg, setup, dir, false)
+		switch {
+		case errors.Is(err, load.ErrUnreachable):
+			fmt.Fprintf(e.stderr, "loyalcheck %s: %v\n", cmd, scrub(err, key))
+			return exitUnreachable
+		case err != nil:
+			fmt.Fprintf(e.stderr, "loyalcheck %s: load: %v\n", cmd, scrub(err, key))
+			return exitFail
+		}
+		rec.Load = lr.summary
+		rec.Thresholds = lr.thresholds
+	}
+	if ctx.Err() != nil {
+		fmt.Fprintln(e.stderr, "accept: interrupted; judging and writing what was measured")
+	}
+	rec.Ended = time.Now().UTC()
+	rec.Judge()
+	if _, err := rec.Scrub(key); err != nil {
+		fmt.Fprintf(e.stderr, "loyalcheck %s: %v\n", cmd, err)
+		return exitFail
+	}
+	paths, err := reports.WriteAll(dir, rec)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "loyalcheck %s: writing reports: %v\n", cmd, err)
+		return exitFail
+	}
+	if err := reports.Render(e.stdout, rec, reports.FormatText, reports.WithColor(useColor)); err != nil {
+		fmt.Fprintf(e.stderr, "loyalcheck %s: %v\n", cmd, err)
+	}
+	fmt.Fprintln(e.stdout, "\nreports:")
+	for _, f := range reports.Formats() {
+		if p, ok := paths[f]; ok {
+			fmt.Fprintf(e.stdout, "  %-6s %s\n", f, p)
+		}
+	}
+	fmt.Fprintf(e.stdout, "  %-6s %s (vegeta results: vegeta report %s)\n", "vegeta", filepath.Join(dir, "results.bin"), filepath.Join(dir, "results.bin"))
+	fmt.Fprintf(e.stdout, "\nverdict: %s — open %s\n", rec.Verdict.Word(), paths[reports.FormatHTML])
+	if !rec.Verdict.Pass {
+		return exitFail
+	}
+	return exitOK
+}
+
+// colorMode decides whether the terminal report is coloured: auto means a
+// terminal and NO_COLOR unset.
+func colorMode(e *env, mode string) (bool, error) {
+	switch mode {
+	case "always":
+		return true, nil
+	case "never":
+		return false, nil
+	case "auto":
+		return e.stdoutIsTTY && e.getenv("NO_COLOR") == "", nil
+	}
+	return false, fmt.Errorf("%q: want auto, always or never", mode)
+}

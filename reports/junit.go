@@ -1,0 +1,342 @@
+package reports
+
+import (
+	"encoding/xml"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"loyalcheck/contract"
+	"loyalcheck/load"
+)
+
+// The JUnit report is the CI verdict: CI tools show one test per rule
+// check, per threshold, per ledger invariant and per step checked under
+// load, so a failure names the rule and carries its evidence.
+//
+// It is valid against the most restrictive of the common JUnit schemas,
+// the Apache Ant one published by Windy Road (see testdata/junit.xsd):
+// a <testsuites> root without attributes; each <testsuite> with package,
+// id, name, timestamp (no zone), hostname, tests, failures, errors, time,
+// then <properties>, its test cases, <system-out> and <system-err>; each
+// <testcase> with name, classname and time and at most one of <skipped>,
+// <error> or <failure type=...>. That schema allows no output inside a
+// test case, so the messages of passing-with-a-warning checks go to the
+// suite's <system-out>, one line each, prefixed with the test's name.
+
+type junitSuites struct {
+	XMLName xml.Name     `xml:"testsuites"`
+	Suites  []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name      string          `xml:"name,attr"`
+	Package   string          `xml:"package,attr"`
+	ID        int             `xml:"id,attr"`
+	Timestamp string          `xml:"timestamp,attr"`
+	Hostname  string          `xml:"hostname,attr"`
+	Tests     int             `xml:"tests,attr"`
+	Failures  int             `xml:"failures,attr"`
+	Errors    int             `xml:"errors,attr"`
+	Skipped   int             `xml:"skipped,attr"`
+	Time      string          `xml:"time,attr"`
+	Props     []junitProperty `xml:"properties>property"`
+	Cases     []junitCase     `xml:"testcase"`
+	SystemOut xmlText         `xml:"system-out"`
+	SystemErr xmlText         `xml:"system-err"`
+}
+
+// xmlText is element text written with only &, < and > escaped (and
+// characters XML cannot hold replaced), so that evidence stays readable
+// in the raw file; encoding/xml would also escape every quote and newline.
+type xmlText struct {
+	Body string `xml:",innerxml"`
+}
+
+func newXMLText(s string) xmlText {
+	var b strings.Builder
+	for _, r := range strings.ToValidUTF8(s, "\uFFFD") {
+		switch {
+		case r == '&':
+			b.WriteString("&amp;")
+		case r == '<':
+			b.WriteString("&lt;")
+		case r == '>':
+			b.WriteString("&gt;")
+		case r == '\t' || r == '\n' || r == '\r' || r >= 0x20 && r < 0xD800 || r >= 0xE000 && r < 0xFFFE || r >= 0x10000:
+			b.WriteRune(r)
+		default:
+			b.WriteRune('\uFFFD')
+		}
+	}
+	return xmlText{Body: b.String()}
+}
+
+type junitProperty struct {
+	Name  string `xml:"name,attr"`
+	Value string `xml:"value,attr"`
+}
+
+type junitCase struct {
+	Name      string        `xml:"name,attr"`
+	Classname string        `xml:"classname,attr"`
+	Time      string        `xml:"time,attr"`
+	Skipped   *junitSkipped `xml:"skipped"`
+	Failure   *junitFailure `xml:"failure"`
+}
+
+type junitSkipped struct {
+	Message string `xml:"message,attr,omitempty"`
+}
+
+type junitFailure struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr"`
+	Text    string `xml:",innerxml"` // escaped by newFailure
+}
+
+func newFailure(message, typ, text string) *junitFailure {
+	return &junitFailure{Message: message, Type: typ, Text: newXMLText(text).Body}
+}
+
+// junitBuilder collects the cases of one suite.
+type junitBuilder struct {
+	suite junitSuite
+	names map[string]int
+	out   []string
+}
+
+func newJUnitSuite(r *Record, name string, started time.Time, took time.Duration) *junitBuilder {
+	host := r.Environment.Hostname
+	if strings.TrimSpace(host) == "" {
+		host = "localhost"
+	}
+	if started.IsZero() {
+		started = r.Started
+	}
+	props := []junitProperty{
+		{"target", r.Target.URL},
+		{"target.embedded", fmt.Sprint(r.Target.Embedded)},
+		{"kind", r.Kind},
+		{"tool.version", r.Tool.Version},
+		{"record.version", fmt.Sprint(r.Version)},
+		{"verdict", r.Verdict.Word()},
+	}
+	return &junitBuilder{
+		suite: junitSuite{
+			Name:      name,
+			Package:   "loyalcheck",
+			Timestamp: started.UTC().Format("2006-01-02T15:04:05"),
+			Hostname:  host,
+			Time:      seconds(took),
+			Props:     props,
+		},
+		names: map[string]int{},
+	}
+}
+
+// add appends a case; a repeated name gets " #2", " #3" so that CI tools
+// that key tests by name keep them all.
+func (j *junitBuilder) add(c junitCase) {
+	j.names[c.Name]++
+	if n := j.names[c.Name]; n > 1 {
+		c.Name = fmt.Sprintf("%s #%d", c.Name, n)
+	}
+	if c.Time == "" {
+		c.Time = "0"
+	}
+	j.suite.Tests++
+	switch {
+	case c.Failure != nil:
+		j.suite.Failures++
+	case c.Skipped != nil:
+		j.suite.Skipped++
+	}
+	j.suite.Cases = append(j.suite.Cases, c)
+}
+
+func (j *junitBuilder) note(name, msg string) { j.out = append(j.out, name+": "+oneLine(msg)) }
+
+func (j *junitBuilder) done() junitSuite {
+	if len(j.out) > 0 {
+		j.suite.SystemOut = newXMLText(strings.Join(j.out, "\n") + "\n")
+	}
+	return j.suite
+}
+
+func seconds(d time.Duration) string {
+	if d <= 0 {
+		return "0"
+	}
+	return fmt.Sprintf("%.3f", d.Seconds())
+}
+
+func renderJUnit(w io.Writer, r *Record) error {
+	var suites []junitSuite
+	if c := r.Contract; c != nil {
+		suites = append(suites, junitContract(r, c))
+	}
+	if len(r.Thresholds) > 0 {
+		suites = append(suites, junitThresholds(r))
+	}
+	if s := r.Load; s != nil {
+		suites = append(suites, junitLedger(r, s), junitViolations(r, s))
+	}
+	for i := range suites {
+		suites[i].ID = i
+	}
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(junitSuites{Suites: suites}); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}
+
+func junitContract(r *Record, c *contract.Result) junitSuite {
+	j := newJUnitSuite(r, "contract", c.Started, c.Ended.Sub(c.Started))
+	j.suite.Props = append(j.suite.Props, junitProperty{"contract.profile", c.Profile})
+	for _, g := range byArea(c.Findings) {
+		class := "contract." + strings.ReplaceAll(g.Area, " ", "_")
+		for _, f := range g.Findings {
+			tc := junitCase{Name: f.Rule + " " + f.Check, Classname: class}
+			switch f.Status {
+			case contract.Fail:
+				tc.Failure = newFailure(oneLine(f.Message), f.Rule+" ("+string(f.Kind)+")", findingText(f))
+			case contract.Skip:
+				tc.Skipped = &junitSkipped{Message: oneLine(f.Message)}
+			case contract.Warn:
+				j.note("WARN "+tc.Name, f.Message)
+			}
+			j.add(tc)
+		}
+	}
+	return j.done()
+}
+
+// findingText is a failure's full text: the rule, the message and every
+// exchange it rests on.
+func findingText(f contract.Finding) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s (%s, %s): %s\n", f.Rule, f.Kind, f.Area, ruleSummary(f.Rule))
+	fmt.Fprintf(&b, "%s\n", f.Message)
+	if f.Evidence != nil {
+		b.WriteString("\nevidence:\n")
+		for _, l := range evidenceLines(f.Evidence, 0) {
+			b.WriteString("  " + l + "\n")
+		}
+	}
+	for i := range f.Trail {
+		fmt.Fprintf(&b, "\nearlier exchange %d:\n", i+1)
+		for _, l := range evidenceLines(&f.Trail[i], 0) {
+			b.WriteString("  " + l + "\n")
+		}
+	}
+	return b.String()
+}
+
+func junitThresholds(r *Record) junitSuite {
+	var started time.Time
+	var took time.Duration
+	if r.Load != nil {
+		started, took = r.Load.Started, r.Load.Elapsed
+	}
+	j := newJUnitSuite(r, "thresholds", started, took)
+	for _, t := range r.Thresholds {
+		tc := junitCase{Name: t.Expr, Classname: "load.thresholds"}
+		if !t.Pass {
+			msg := fmt.Sprintf("measured %s, limit %s %s", measuredText(t), t.Op, limitText(t.Threshold))
+			tc.Failure = newFailure(msg, "threshold", "threshold "+t.Expr+" not met: "+msg+"\n")
+		} else {
+			j.note(t.Expr, "measured "+measuredText(t))
+		}
+		j.add(tc)
+	}
+	return j.done()
+}
+
+func junitLedger(r *Record, s *load.Summary) junitSuite {
+	j := newJUnitSuite(r, "ledger", s.Started, s.Elapsed)
+	l := s.Ledger
+	for _, rule := range []string{"L1", "L2", "L3"} {
+		tc := junitCase{Name: rule + " " + ruleSummary(rule), Classname: "load.ledger"}
+		var fails, warns []load.LedgerFinding
+		for _, f := range l.Findings {
+			if f.Rule != rule {
+				continue
+			}
+			if f.Status == "fail" {
+				fails = append(fails, f)
+			} else {
+				warns = append(warns, f)
+			}
+		}
+		switch {
+		case l.Skipped != "":
+			tc.Skipped = &junitSkipped{Message: "ledger not audited: " + oneLine(l.Skipped)}
+		case len(fails) > 0:
+			var b strings.Builder
+			for _, f := range fails {
+				b.WriteString(ledgerFindingText(f))
+			}
+			tc.Failure = newFailure(fmt.Sprintf("%s broken on %s", rule, plural(len(fails), "client")), rule+" (ledger)", b.String())
+		}
+		for _, f := range warns {
+			j.note("WARN "+rule, ledgerFindingText(f))
+		}
+		j.add(tc)
+	}
+	if l.Skipped == "" {
+		j.note("ledger", ledgerLine(l))
+	}
+	return j.done()
+}
+
+func ledgerFindingText(f load.LedgerFinding) string {
+	s := fmt.Sprintf("client %s: %s\n", f.Client, oneLine(f.Message))
+	for _, op := range f.Ops {
+		s += "  " + op + "\n"
+	}
+	return s
+}
+
+// junitViolations has one case per step that ran under load: it fails
+// when responses of that step broke the contract.
+func junitViolations(r *Record, s *load.Summary) junitSuite {
+	j := newJUnitSuite(r, "load-contract", s.Started, s.Elapsed)
+	by := map[string][]load.ViolationCount{}
+	for _, v := range s.Violations {
+		by[v.Step] = append(by[v.Step], v)
+	}
+	seen := map[string]bool{}
+	steps := make([]string, 0, len(s.Steps))
+	for _, m := range s.Steps {
+		steps = append(steps, m.Name)
+		seen[m.Name] = true
+	}
+	for _, v := range s.Violations { // a step with violations but no metrics
+		if !seen[v.Step] {
+			seen[v.Step] = true
+			steps = append(steps, v.Step)
+		}
+	}
+	for _, step := range steps {
+		tc := junitCase{Name: step + " responses keep the contract", Classname: "load.contract"}
+		if vs := by[step]; len(vs) > 0 {
+			var parts []string
+			var b strings.Builder
+			for _, v := range vs {
+				parts = append(parts, fmt.Sprintf("%s %s", v.Rule, times(v.Count)))
+				fmt.Fprintf(&b, "%s (%s) broken %s, e.g. %s\n", v.Rule, ruleSummary(v.Rule), times(v.Count), oneLine(v.Example))
+			}
+			tc.Failure = newFailure(step+": "+strings.Join(parts, ", "), "contract violation under load", b.String())
+		}
+		j.add(tc)
+	}
+	return j.done()
+}

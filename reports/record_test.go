@@ -1,0 +1,405 @@
+package reports
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/xeipuuv/gojsonschema"
+
+	"loyalcheck/api"
+	"loyalcheck/contract"
+	"loyalcheck/load"
+)
+
+// The published schema of run.json, read from the schemas package's
+// directory: every record the tests write or build is validated with it.
+var (
+	runSchemaOnce sync.Once
+	runSchema     *gojsonschema.Schema
+	runSchemaErr  error
+)
+
+func validateRecord(t *testing.T, doc []byte) {
+	t.Helper()
+	errs := schemaErrors(t, doc)
+	assert.Empty(t, errs, "the record breaks schemas/run.schema.json")
+}
+
+func schemaErrors(t *testing.T, doc []byte) []string {
+	t.Helper()
+	runSchemaOnce.Do(func() {
+		b, err := os.ReadFile(filepath.Join("..", "schemas", "run.schema.json"))
+		if err != nil {
+			runSchemaErr = err
+			return
+		}
+		runSchema, runSchemaErr = gojsonschema.NewSchema(gojsonschema.NewBytesLoader(b))
+	})
+	require.NoError(t, runSchemaErr)
+	res, err := runSchema.Validate(gojsonschema.NewBytesLoader(doc))
+	require.NoError(t, err)
+	var out []string
+	for _, e := range res.Errors() {
+		out = append(out, e.String())
+	}
+	return out
+}
+
+// writeValidated writes a record as a run would and validates the file.
+func writeValidated(t *testing.T, dir string, r *Record) {
+	t.Helper()
+	require.NoError(t, WriteRecord(dir, r))
+	b, err := os.ReadFile(filepath.Join(dir, RecordFile))
+	require.NoError(t, err)
+	validateRecord(t, b)
+}
+
+// Real runs of every kind produce records valid against the schema.
+func TestRecordsMatchSchema(t *testing.T) {
+	cases := map[string]*Record{
+		"golden":          goldenRecord(),
+		"accept, faulty":  faultyRun(t),
+		"contract only":   contractOnly(t),
+		"load only":       loadOnly(t),
+		"nothing":         judged(NewRecord(KindContract, "dev")),
+		"capacity":        judged(&Record{Version: RecordVersion, Kind: KindCapacity, Capacity: json.RawMessage(`{"max_rate": 120}`)}),
+		"bare scenario":   judged(&Record{Version: RecordVersion, Kind: KindLoad, Scenario: &ScenarioInfo{Name: "x", Flows: []FlowInfo{{Name: "f"}}}}),
+		"nil contract fs": judged(&Record{Version: RecordVersion, Kind: KindContract, Contract: &contract.Result{Profile: "strict"}}),
+	}
+	for name, r := range cases {
+		t.Run(name, func(t *testing.T) {
+			writeValidated(t, t.TempDir(), r)
+		})
+	}
+}
+
+func judged(r *Record) *Record { r.Judge(); return r }
+
+var (
+	contractOnce, loadOnce sync.Once
+	contractRec, loadRec   *Record
+)
+
+// contractOnly is a real contract run against a healthy sandbox.
+func contractOnly(t *testing.T) *Record {
+	contractOnce.Do(func() { contractRec = realRecord(t, run{kind: KindContract, contract: true}) })
+	require.NotNil(t, contractRec)
+	return contractRec
+}
+
+// loadOnly is a real short checkout load run against a healthy sandbox.
+func loadOnly(t *testing.T) *Record {
+	loadOnce.Do(func() {
+		loadRec = realRecord(t, run{kind: KindLoad, scenario: "checkout", duration: 2 * time.Second, slo: []string{"p99(hold)<10s"}})
+	})
+	require.NotNil(t, loadRec)
+	return loadRec
+}
+
+// The schema is strict: an unknown field anywhere, a missing one or
+// another version is refused, so a change of shape cannot slip through
+// without a new version.
+func TestSchemaIsStrict(t *testing.T) {
+	b, err := goldenRecord().Encode()
+	require.NoError(t, err)
+	mutate := func(f func(m map[string]any)) []byte {
+		var m map[string]any
+		require.NoError(t, json.Unmarshal(b, &m))
+		f(m)
+		out, err := json.Marshal(m)
+		require.NoError(t, err)
+		return out
+	}
+	obj := func(m map[string]any, keys ...string) map[string]any {
+		for _, k := range keys {
+			m = m[k].(map[string]any)
+		}
+		return m
+	}
+	bad := map[string][]byte{
+		"unknown top-level field": mutate(func(m map[string]any) { m["apikey"] = "x" }),
+		"unknown load field":      mutate(func(m map[string]any) { obj(m, "load")["extra"] = 1 }),
+		"unknown step field":      mutate(func(m map[string]any) { obj(m, "load")["steps"].([]any)[0].(map[string]any)["p42"] = 1 }),
+		"unknown finding field":   mutate(func(m map[string]any) { obj(m, "contract")["findings"].([]any)[0].(map[string]any)["x"] = 1 }),
+		"a key value in key_sent": mutate(func(m map[string]any) {
+			obj(m, "contract")["findings"].([]any)[0].(map[string]any)["evidence"].(map[string]any)["key_sent"] = "sandbox-local-key"
+		}),
+		"missing verdict":   mutate(func(m map[string]any) { delete(m, "verdict") }),
+		"missing latency":   mutate(func(m map[string]any) { delete(obj(m, "load", "session"), "latency") }),
+		"version 2":         mutate(func(m map[string]any) { m["version"] = 2 }),
+		"unknown kind":      mutate(func(m map[string]any) { m["kind"] = "smoke" }),
+		"bad status":        mutate(func(m map[string]any) { obj(m, "contract")["findings"].([]any)[0].(map[string]any)["status"] = "ok" }),
+		"time without zone": mutate(func(m map[string]any) { m["started"] = "2026-03-14T09:30:00" }),
+	}
+	for name, doc := range bad {
+		assert.NotEmpty(t, schemaErrors(t, doc), name)
+	}
+}
+
+func TestRecordRoundTrip(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run", "nested")
+	r := faultyRun(t)
+	writeValidated(t, dir, r)
+	fi, err := os.Stat(filepath.Join(dir, RecordFile))
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o644), fi.Mode().Perm())
+
+	for _, p := range []string{dir, filepath.Join(dir, RecordFile)} {
+		got, err := ReadRecord(p)
+		require.NoError(t, err)
+		want, _ := r.Encode()
+		again, _ := got.Encode()
+		assert.JSONEq(t, string(want), string(again))
+		assert.Equal(t, r.Verdict, got.Verdict)
+		require.NotNil(t, got.Load)
+		assert.Equal(t, r.Load.Steps[0].Latency.P99.Round(time.Microsecond), got.Load.Steps[0].Latency.P99)
+	}
+}
+
+func TestReadRecordRejects(t *testing.T) {
+	good, err := goldenRecord().Encode()
+	require.NoError(t, err)
+	cases := map[string]struct {
+		doc  string
+		want string
+	}{
+		"newer version": {strings.Replace(string(good), `"version": 1`, `"version": 2`, 1), "record is version 2, this loyalcheck reads version 1: use a newer loyalcheck"},
+		"older version": {`{"version": 0, "kind": "load"}`, "record is version 0"},
+		"no version":    {`{"kind": "load"}`, "no \"version\""},
+		"not JSON":      {`<html>`, "not a run record"},
+		"unknown field": {strings.Replace(string(good), `"kind": "accept",`, `"kind": "accept", "surprise": true,`, 1), "unknown field \"surprise\""},
+		"no kind":       {`{"version": 1}`, "no \"kind\""},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			require.NoError(t, os.WriteFile(filepath.Join(dir, RecordFile), []byte(c.doc), 0o644))
+			_, err := ReadRecord(dir)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), c.want)
+			assert.Contains(t, err.Error(), RecordFile, "the error names the file")
+		})
+	}
+	_, err = ReadRecord(t.TempDir())
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "not found")
+	assert.ErrorIs(t, func() error { _, err := DecodeRecord([]byte(`{"version": 9}`)); return err }(), ErrVersion)
+}
+
+func TestJudge(t *testing.T) {
+	finding := func(rule string, st contract.Status) contract.Finding {
+		return contract.Finding{Rule: rule, Check: strings.ToLower(rule) + "-x", Status: st, Kind: api.KindDoc}
+	}
+	thr := func(expr string, pass bool) load.ThresholdResult {
+		return load.ThresholdResult{Threshold: load.Threshold{Expr: expr}, MeasuredText: "412ms", Pass: pass}
+	}
+	cases := []struct {
+		name    string
+		rec     Record
+		pass    bool
+		reasons []string
+		notes   []string
+	}{
+		{name: "nothing measured", rec: Record{}, reasons: []string{"nothing was measured: the record holds no contract, load or capacity result"}},
+		{name: "clean contract", rec: Record{Contract: &contract.Result{Findings: []contract.Finding{finding("C4", contract.Pass)}}}, pass: true},
+		{name: "contract failures, warnings, skips", rec: Record{Contract: &contract.Result{Findings: []contract.Finding{
+			finding("RT1", contract.Fail), finding("C4", contract.Fail), finding("C4", contract.Fail), finding("S6", contract.Warn), finding("H6", contract.Skip), finding("Z9", contract.Fail)}}},
+			reasons: []string{"contract: 3 rules failed (C4, RT1, Z9)"},
+			notes:   []string{"contract: 1 warning on interpretive rules (see the findings)", "contract: 1 check skipped, so their rules are not verified"}},
+		{name: "ledger fails whatever the thresholds", rec: Record{
+			Load: &load.Summary{Ledger: load.LedgerReport{Findings: []load.LedgerFinding{
+				{Rule: "L1", Status: "fail", Client: "a"}, {Rule: "L1", Status: "fail", Client: "b"}, {Rule: "L1", Status: "fail", Client: "b"}, {Rule: "L3", Status: "warn", Client: "c"}}}},
+			Thresholds: []load.ThresholdResult{thr("p99(retail)<300ms", true)}},
+			reasons: []string{"ledger: L1 on 2 clients"},
+			notes:   []string{"ledger: L3 on 1 client could be explained by requests that got no answer"}},
+		{name: "violations, interrupt and thresholds", rec: Record{
+			Load: &load.Summary{Interrupted: true, Elapsed: 12 * time.Second, Duration: 30 * time.Second,
+				Violations: []load.ViolationCount{{Step: "search", Rule: "S7", Count: 1}}, Ledger: load.LedgerReport{Skipped: "interrupted before the audit"},
+				Sessions: load.Sessions{Dropped: 3, MaxInFlight: 10}},
+			Thresholds: []load.ThresholdResult{thr("p99(retail)<300ms", false), {Threshold: load.Threshold{Expr: "p99(hold)<1s"}, Note: "step hold never ran"}}},
+			reasons: []string{"load: S7 broken once in search responses", "load: interrupted after 12s of 30s: an incomplete run cannot pass",
+				"threshold p99(retail)<300ms: 412ms", "threshold p99(hold)<1s: not measured (step hold never ran)"},
+			notes: []string{"ledger: not audited: interrupted before the audit", "load: 3 session starts dropped at the in-flight cap of 10"}},
+		{name: "a contract run that checked nothing", rec: Record{Contract: &contract.Result{}}, reasons: []string{"contract: no check ran, so nothing was verified"}},
+		{name: "capacity alone is something", rec: Record{Capacity: json.RawMessage(`{}`)}, pass: true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			c.rec.Judge()
+			assert.Equal(t, c.pass, c.rec.Verdict.Pass)
+			assert.Equal(t, nonNil(c.reasons), c.rec.Verdict.Reasons)
+			assert.Equal(t, nonNil(c.notes), c.rec.Verdict.Notes)
+		})
+	}
+}
+
+// The faulty run fails for each planted fault, with the evidence to show.
+func TestFaultyRunVerdict(t *testing.T) {
+	r := faultyRun(t)
+	require.False(t, r.Verdict.Pass)
+	all := strings.Join(r.Verdict.Reasons, "\n")
+	assert.Contains(t, all, "contract: ")
+	assert.Contains(t, all, "C4")
+	assert.Contains(t, all, "ledger: L1 on ")
+	assert.Contains(t, all, "load: S7 broken")
+	assert.Contains(t, all, "threshold p99(retail)<1us: ")
+	assert.NotContains(t, all, "p99(search)<5s", "a met threshold is no reason")
+}
+
+func TestSafeURL(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://api.example.test/v1":                    "https://api.example.test/v1",
+		"https://user:hunter2@api.example.test/v1?k=1#x": "https://api.example.test/v1",
+		"http://127.0.0.1:8080/?apikey=secret":           "http://127.0.0.1:8080/",
+		"not a url":                                      "(unparsable URL)",
+	} {
+		assert.Equal(t, want, SafeURL(in), in)
+	}
+	assert.Equal(t, Target{URL: "http://h", Embedded: true}, TargetOf("http://k:s@h", true))
+}
+
+func TestScrub(t *testing.T) {
+	r := goldenRecord()
+	r.Contract.Findings[0].Message = `sent "s3cr<t>" as the key`
+	r.Load.Ledger.Findings[0].Ops = append(r.Load.Ledger.Findings[0].Ops, "note s3cr<t>")
+	n, err := r.Scrub("", "s3cr<t>")
+	require.NoError(t, err)
+	assert.Equal(t, 2, n)
+	b, _ := r.Encode()
+	assert.NotContains(t, string(b), "s3cr")
+	assert.Contains(t, string(b), "[redacted]")
+	n, err = r.Scrub("absent")
+	require.NoError(t, err)
+	assert.Zero(t, n)
+}
+
+func TestScenarioInfo(t *testing.T) {
+	r := faultyRun(t)
+	require.NotNil(t, r.Scenario)
+	assert.Equal(t, "hold-contention", r.Scenario.Name)
+	assert.Contains(t, r.Scenario.Clients, "hot: 3 clients take 90% of sessions")
+	var steps []string
+	for _, f := range r.Scenario.Flows {
+		steps = append(steps, strings.Join(f.Steps, " "))
+	}
+	all := strings.Join(steps, "\n")
+	assert.Contains(t, all, "hold(max, 2 min")
+	assert.Contains(t, all, "retail(spend max, with hold")
+	assert.Contains(t, all, "hold(0.8 of max) release(think 10ms-50ms)")
+	assert.Contains(t, all, "retail(spend over)")
+	assert.Nil(t, ScenarioInfoOf(nil))
+}
+
+func TestFormats(t *testing.T) {
+	for _, f := range Formats() {
+		got, err := ParseFormat(string(f))
+		require.NoError(t, err)
+		assert.Equal(t, f, got)
+		assert.NotEmpty(t, f.FileName())
+	}
+	got, err := ParseFormat("Markdown")
+	require.NoError(t, err)
+	assert.Equal(t, FormatMarkdown, got)
+	_, err = ParseFormat("pdf")
+	assert.ErrorContains(t, err, "unknown format")
+	assert.Error(t, Render(new(strings.Builder), goldenRecord(), "pdf"))
+	assert.Error(t, Render(new(strings.Builder), nil, FormatText))
+}
+
+func TestWriteAll(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "out")
+	paths, err := WriteAll(dir, goldenRecord())
+	require.NoError(t, err)
+	require.Len(t, paths, len(Formats()))
+	for f, p := range paths {
+		assert.Equal(t, filepath.Join(dir, f.FileName()), p)
+		b, err := os.ReadFile(p)
+		require.NoError(t, err)
+		assert.NotEmpty(t, b, f)
+		if f == FormatText {
+			assert.NotContains(t, string(b), "\033[", "files carry no colour")
+		}
+	}
+	b, _ := os.ReadFile(paths[FormatJSON])
+	validateRecord(t, b)
+}
+
+// No report of a real run holds the apikey: it never enters the record,
+// so no renderer can print it. The runs used it on every call.
+func TestNoAPIKeyInAnyReport(t *testing.T) {
+	for name, r := range map[string]*Record{"accept": faultyRun(t), "contract": contractOnly(t), "load": loadOnly(t)} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			paths, err := WriteAll(dir, r)
+			require.NoError(t, err)
+			for f, p := range paths {
+				b, err := os.ReadFile(p)
+				require.NoError(t, err)
+				assert.NotContains(t, string(b), testAPIKey, "%s holds the apikey", f)
+				assert.NotContains(t, string(b), testAPIKey[4:20], "%s holds part of the apikey", f)
+			}
+			colored := render(t, r, FormatText, WithColor(true))
+			assert.NotContains(t, colored, testAPIKey)
+			if r.Contract != nil {
+				// Not vacuous: the reports do carry the exchanges, and
+				// the suite did send wrong and missing keys.
+				html, _ := os.ReadFile(paths[FormatHTML])
+				assert.True(t, strings.Contains(string(html), api.EpRecalc.Path()), "the HTML report shows the exchanges")
+				sent := map[string]bool{}
+				for _, f := range r.Contract.Findings {
+					for _, e := range append([]contract.Evidence{}, f.Trail...) {
+						sent[e.KeySent] = true
+					}
+					if f.Evidence != nil {
+						sent[f.Evidence.KeySent] = true
+					}
+				}
+				assert.True(t, sent["none"] || sent["other"], "the contract run should record a call without the configured key")
+			}
+		})
+	}
+}
+
+// sparseRecords are records with as little in them as a run can leave:
+// an interrupted load that measured nothing, a contract run with no
+// finding, a capacity result alone, nothing at all.
+func sparseRecords() map[string]*Record {
+	return map[string]*Record{
+		"empty load":     judged(&Record{Version: RecordVersion, Kind: KindLoad, Load: &load.Summary{Interrupted: true}, Thresholds: []load.ThresholdResult{{Threshold: load.Threshold{Expr: "p99(retail)<1s", Op: "<", Limit: 1e9, Unit: "ns"}, Note: "step retail never ran"}}}),
+		"empty contract": judged(&Record{Version: RecordVersion, Kind: KindContract, Contract: &contract.Result{Profile: "default"}}),
+		"capacity":       judged(&Record{Version: RecordVersion, Kind: KindCapacity, Capacity: json.RawMessage(`{"max_rate": 120}`)}),
+		"nothing":        judged(NewRecord(KindAccept, "dev")),
+	}
+}
+
+func TestRenderSparseRecords(t *testing.T) {
+	for name, r := range sparseRecords() {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			paths, err := WriteAll(dir, r)
+			require.NoError(t, err)
+			b, err := os.ReadFile(paths[FormatJSON])
+			require.NoError(t, err)
+			validateRecord(t, b)
+			txt, _ := os.ReadFile(paths[FormatText])
+			assert.Contains(t, string(txt), "loyalcheck "+r.Kind+": "+r.Verdict.Word())
+		})
+	}
+}
+
+// The same record renders to the same bytes, so reports diff cleanly.
+func TestRenderingIsDeterministic(t *testing.T) {
+	for _, f := range Formats() {
+		first := render(t, goldenRecord(), f)
+		for range 3 {
+			assert.Equal(t, first, render(t, goldenRecord(), f), f)
+		}
+	}
+}

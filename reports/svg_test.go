@@ -1,0 +1,129 @@
+package reports
+
+import (
+	"encoding/xml"
+	"errors"
+	"io"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"loyalcheck/load"
+)
+
+func TestNiceStep(t *testing.T) {
+	for _, c := range []struct {
+		span float64
+		n    int
+		want float64
+	}{
+		{10, 5, 2}, {7.3, 5, 2}, {0.33, 5, 0.1}, {1, 5, 0.2}, {230, 5, 50}, {12, 5, 2.5}, {0, 5, 1}, {math.NaN(), 5, 1},
+	} {
+		assert.InDelta(t, c.want, niceStep(c.span, c.n), 1e-12, "niceStep(%v, %d)", c.span, c.n)
+	}
+}
+
+func TestTicks(t *testing.T) {
+	assert.Equal(t, []float64{0, 2.5, 5, 7.5, 10}, ticks(0, 10, 2.5))
+	assert.Equal(t, []string{"0.25", "2.5", "5", "0.30"}, []string{tickText(0.25, 0.05), tickText(2.5, 2.5), tickText(5, 5), tickText(0.3, 0.05)})
+	assert.Equal(t, "7.5", tickText(7.5, 2.5))
+	short := secondsFormat(30)
+	assert.Equal(t, []string{"0s", "15s", "90s"}, []string{short(0), short(15), short(90)})
+	long := secondsFormat(600)
+	assert.Equal(t, []string{"0s", "30s", "1m", "1m30s", "10m"}, []string{long(0), long(30), long(60), long(90), long(600)})
+	assert.Equal(t, []float64{0, 5, 10, 15, 20, 25, 30}, timeTicks(0, 30, false))
+	for _, v := range timeTicks(0, 600, false) {
+		assert.Zero(t, math.Mod(v, 30), "minute axes tick on half minutes at least")
+	}
+}
+
+// wellFormed parses an SVG fragment as XML.
+func wellFormed(t *testing.T, svg string) {
+	t.Helper()
+	dec := xml.NewDecoder(strings.NewReader(svg))
+	for {
+		_, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			return
+		}
+		require.NoError(t, err, svg)
+	}
+}
+
+func TestLineChart(t *testing.T) {
+	nan := math.NaN()
+	c := lineChart{ID: "c", Title: `a "title" <x>`, XLabel: "seconds", YLabel: "ms", X: []float64{0, 1, 2, 3, 4},
+		Series: []series{{Name: "search <&>", Color: "#000", Y: []float64{1, 2, nan, 4, 5}}, {Name: "empty", Color: "#111", Y: []float64{nan, nan, nan, nan, nan}}}, W: 600, H: 200}
+	svg := c.SVG()
+	wellFormed(t, svg)
+	assert.Equal(t, 1, strings.Count(svg, `class="line"`), "a series with no value draws no line")
+	path := svg[strings.Index(svg, `class="line" d="`)+16:]
+	path = path[:strings.Index(path, `"`)]
+	assert.Equal(t, 2, strings.Count(path, "M"), "a gap breaks the line: %s", path)
+	assert.Contains(t, svg, "search &lt;&amp;&gt;")
+	assert.Contains(t, svg, `data-chart="`)
+	assert.Contains(t, svg, ">seconds</text>")
+	assert.Contains(t, svg, ">0s</text>")
+	assert.Contains(t, svg, ">4s</text>")
+
+	z := lineChart{ID: "z", X: []float64{0, 1, 2}, Stacked: true, Empty: "no errors", W: 600, H: 200,
+		Series: []series{{Name: "search", Color: "#000", Y: []float64{0, 0, 0}}}}
+	zs := z.SVG()
+	wellFormed(t, zs)
+	assert.Contains(t, zs, `class="empty"`)
+	assert.NotContains(t, zs, `class="bar"`)
+
+	s := lineChart{ID: "s", X: []float64{0, 1}, Stacked: true, W: 600, H: 200,
+		Series: []series{{Name: "a", Color: "#000", Y: []float64{1, 2}}, {Name: "b", Color: "#111", Y: []float64{3, 0}}}}
+	ss := s.SVG()
+	wellFormed(t, ss)
+	assert.Equal(t, 3, strings.Count(ss, `class="bar"`), "zero values draw no bar")
+	assert.Contains(t, ss, ">4</text>", "the axis reaches the stacked total")
+}
+
+func TestBarChart(t *testing.T) {
+	c := barChart{ID: "b", Title: "t", YLabel: "ms", Groups: []string{"search", "retail"}, W: 960, H: 300, Value: fmtNum,
+		Series: []series{{Name: "p50", Color: "#000", Y: []float64{0.5, math.NaN()}}, {Name: "p99", Color: "#111", Y: []float64{1.25, 3}}}}
+	svg := c.SVG()
+	wellFormed(t, svg)
+	assert.Equal(t, 3, strings.Count(svg, `class="bar"`))
+	assert.Contains(t, svg, `class="value"`)
+	assert.Contains(t, svg, ">1.25</text>")
+	assert.Contains(t, svg, ">retail</text>")
+}
+
+// Every chart of the golden record is well-formed SVG.
+func TestChartsOfARecord(t *testing.T) {
+	s := goldenRecord().Load
+	tl := timelineOf(s)
+	for _, svg := range []string{percentileChart(s), contentionChart(s.Contention), tl.latencyChart(), tl.sessionChart(), tl.throughputChart(), tl.errorChart()} {
+		wellFormed(t, svg)
+	}
+	assert.Len(t, tl.x, 11)
+	assert.True(t, math.IsNaN(tl.p99["search"][10]), "a second without requests is a gap, not a zero")
+	assert.Equal(t, 22.0, tl.reqs["search"][0])
+	assert.Equal(t, 2.0, tl.errs["search"][4])
+}
+
+// A long run is coarsened so charts stay light; rates stay per second.
+func TestLongTimeline(t *testing.T) {
+	s := goldenRecord().Load
+	s.Timeline = s.Timeline[:0]
+	for sec := range 1000 {
+		s.Timeline = append(s.Timeline, bucketAt(sec))
+	}
+	tl := timelineOf(s)
+	assert.LessOrEqual(t, len(tl.x), maxChartPoints)
+	assert.Equal(t, 4.0, tl.width)
+	assert.InDelta(t, 22.0, tl.reqs["search"][3], 1e-9, "requests stay per second")
+	wellFormed(t, tl.throughputChart())
+	assert.Contains(t, tl.throughputChart(), "4 s per point")
+}
+
+func bucketAt(sec int) load.Bucket {
+	return load.Bucket{Second: sec, Requests: map[string]uint64{"search": 22, "retail": 18}, Errors: map[string]uint64{},
+		P99Ms: map[string]float64{"search": 1, "retail": 2}, Sessions: 20, SessionP99: 200}
+}
