@@ -88,10 +88,7 @@ func runAccept(ctx context.Context, e *env, args []string) int {
 	}
 	defer tg.close()
 	defer tr.CloseIdleConnections()
-	key := e.getenv(api.APIKeyEnv)
-	if key == "" && tg.embedded {
-		key = api.SandboxAPIKey
-	}
+	key := tg.key(e)
 	rec.Target = reports.TargetOf(tg.url, tg.embedded)
 	rec.Fixtures = reports.SummarizeFixtures(tg.fixtures)
 	rec.Scenario = reports.ScenarioInfoOf(setup.scenario)
@@ -130,32 +127,7 @@ func runAccept(ctx context.Context, e *env, args []string) int {
 	if ctx.Err() != nil {
 		fmt.Fprintln(e.stderr, "accept: interrupted; judging and writing what was measured")
 	}
-	rec.Ended = time.Now().UTC()
-	rec.Judge()
-	if _, err := rec.Scrub(key); err != nil {
-		fmt.Fprintf(e.stderr, "loyalcheck %s: %v\n", cmd, err)
-		return exitFail
-	}
-	paths, err := reports.WriteAll(dir, rec)
-	if err != nil {
-		fmt.Fprintf(e.stderr, "loyalcheck %s: writing reports: %v\n", cmd, err)
-		return exitFail
-	}
-	if err := reports.Render(e.stdout, rec, reports.FormatText, reports.WithColor(useColor)); err != nil {
-		fmt.Fprintf(e.stderr, "loyalcheck %s: %v\n", cmd, err)
-	}
-	fmt.Fprintln(e.stdout, "\nreports:")
-	for _, f := range reports.Formats() {
-		if p, ok := paths[f]; ok {
-			fmt.Fprintf(e.stdout, "  %-6s %s\n", f, p)
-		}
-	}
-	fmt.Fprintf(e.stdout, "  %-6s %s (vegeta results: vegeta report %s)\n", "vegeta", filepath.Join(dir, "results.bin"), filepath.Join(dir, "results.bin"))
-	fmt.Fprintf(e.stdout, "\nverdict: %s — open %s\n", rec.Verdict.Word(), paths[reports.FormatHTML])
-	if !rec.Verdict.Pass {
-		return exitFail
-	}
-	return exitOK
+	return finishRun(e, cmd, rec, dir, key, useColor, []string{filepath.Join(dir, "results.bin"), filepath.Join(dir, "plot.html")})
 }
 
 // colorMode decides whether the terminal report is coloured: auto means a

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"loyalcheck/load"
+	"loyalcheck/reports"
 	"loyalcheck/scenarios"
 	"loyalcheck/schemas"
 )
@@ -29,7 +30,9 @@ file. --rate is session starts per time unit, as vegeta writes it (50/1s,
 'p99(retail)<300ms', 'p99.9(session)<1s', 'errors<0.1%', 'violations==0'.
 
 With --out DIR it writes results.bin (vegeta's format: 'vegeta report
-results.bin' reads it), summary.json and plot.html.
+results.bin' reads it), summary.json, vegeta's plot.html, and the run
+record with its reports (run.json, report.txt, report.md, report.html,
+junit.xml; 'loyalcheck report DIR' renders them again).
 
 Live progress goes to stderr when it is a terminal. Ctrl-C stops starting
 sessions, lets those in flight finish (--drain), still audits the ledger and
@@ -158,6 +161,8 @@ func runLoad(ctx context.Context, e *env, args []string) int {
 	fs.StringArrayVar(&lf.slo, "slo", nil, "threshold, e.g. 'p99(retail)<300ms' (repeatable; added to the scenario's)")
 	fs.IntVar(&lf.maxInFlight, "max-in-flight", 0, "cap on concurrent sessions; starts beyond it are dropped and counted (default: the scenario's)")
 	fs.DurationVar(&lf.drain, "drain", 10*time.Second, "after Ctrl-C, how long sessions in flight may take to finish")
+	color := "auto"
+	fs.StringVar(&color, "color", color, "colour the terminal report: auto, always or never")
 	if code, done := parseFlags(e, fs, args); done {
 		return code
 	}
@@ -176,12 +181,20 @@ func runLoad(ctx context.Context, e *env, args []string) int {
 			return usageErr(e, "load", "--out: %v", err)
 		}
 	}
+	useColor, err := colorMode(e, color)
+	if err != nil {
+		return usageErr(e, "load", "--color: %v", err)
+	}
 	tg, code := tf.open(ctx, e, "load")
 	if code != exitOK {
 		return code
 	}
 	defer tg.close()
 
+	rec := reports.NewRecord(reports.KindLoad, toolVersion())
+	rec.Target = reports.TargetOf(tg.url, tg.embedded)
+	rec.Fixtures = reports.SummarizeFixtures(tg.fixtures)
+	rec.Scenario = reports.ScenarioInfoOf(setup.scenario)
 	res, err := runLoadPhase(ctx, e, tg, setup, out, true)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "loyalcheck load: %v\n", err)
@@ -190,17 +203,9 @@ func runLoad(ctx context.Context, e *env, args []string) int {
 		}
 		return exitFail
 	}
-	res.summary.WriteText(e.stdout)
-	writeThresholdsText(e, res.thresholds)
-	for _, p := range res.files {
-		fmt.Fprintf(e.stdout, "wrote %s\n", p)
-	}
-	if res.summary.Failed() || !thresholdsPass(res.thresholds) {
-		fmt.Fprintln(e.stdout, "verdict: FAIL")
-		return exitFail
-	}
-	fmt.Fprintln(e.stdout, "verdict: PASS")
-	return exitOK
+	rec.Load = res.summary
+	rec.Thresholds = res.thresholds
+	return finishRun(e, "load", rec, out, tg.key(e), useColor, res.files)
 }
 
 type loadResult struct {
@@ -269,33 +274,6 @@ func runLoadPhase(ctx context.Context, e *env, tg *target, setup *loadSetup, out
 func printProgress(e *env, p load.Progress) {
 	fmt.Fprintf(e.stderr, "\r\033[K%s/%s  sessions %.1f/s of %.1f/s  in flight %d  dropped %d  requests %d  errors %d  violations %d  p99(session) %s",
 		p.Elapsed.Truncate(100*time.Millisecond), p.Duration, p.AchievedRate, p.AskedRate, p.InFlight, p.Dropped, p.Requests, p.Errors, p.Violations, p.SessionP99.Truncate(10*time.Microsecond))
-}
-
-func writeThresholdsText(e *env, ts []load.ThresholdResult) {
-	if len(ts) == 0 {
-		return
-	}
-	fmt.Fprintln(e.stdout, "\nthresholds:")
-	for _, t := range ts {
-		mark := "PASS"
-		if !t.Pass {
-			mark = "FAIL"
-		}
-		note := ""
-		if t.Note != "" {
-			note = " (" + t.Note + ")"
-		}
-		fmt.Fprintf(e.stdout, "  %s  %-28s measured %s%s\n", mark, t.Expr, t.MeasuredText, note)
-	}
-}
-
-func thresholdsPass(ts []load.ThresholdResult) bool {
-	for _, t := range ts {
-		if !t.Pass {
-			return false
-		}
-	}
-	return true
 }
 
 func runScenarios(ctx context.Context, e *env, args []string) int {

@@ -20,9 +20,9 @@ func TestLoadEmbeddedSandboxPasses(t *testing.T) {
 	code, out, errs := cliRun(t, map[string]string{api.APIKeyEnv: key}, "load", "--scenario", "checkout", "--rate", "20/s", "--duration", "2s", "--out", dir)
 	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errs)
 	assert.Contains(t, errs, "target: embedded sandbox at http://127.0.0.1:")
-	assert.Contains(t, out, "ledger: OK")
+	assert.Contains(t, out, "LEDGER (L1-L3)\n  OK  ")
 	assert.Contains(t, out, "verdict: PASS")
-	for _, f := range []string{"results.bin", "summary.json", "plot.html"} {
+	for _, f := range []string{"results.bin", "summary.json", "plot.html", "run.json", "report.html", "junit.xml"} {
 		assert.FileExists(t, filepath.Join(dir, f))
 	}
 	var sum struct {

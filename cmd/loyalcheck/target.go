@@ -39,6 +39,17 @@ type target struct {
 	close    func()
 }
 
+// key returns the apikey the target is called with, for scrubbing.
+func (t *target) key(e *env) string {
+	if k := e.getenv(api.APIKeyEnv); k != "" {
+		return k
+	}
+	if t.embedded {
+		return api.SandboxAPIKey
+	}
+	return ""
+}
+
 // open resolves the target flags. With no --target it starts the embedded
 // sandbox and says so in one line on stderr. The key comes from
 // LOYALCHECK_APIKEY only. It returns a non-zero exit code on a usage error.
