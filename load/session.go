@@ -144,9 +144,9 @@ func (s *session) holdIDs(with bool) []string {
 
 // call sends one request and turns its exchange into a record; decide
 // classifies a 200 or 422 answer once the body has been checked.
-func (e *engine) call(ctx context.Context, s *session, ep api.Endpoint, req any, resp any, expect422 string) *stepResult {
+func (e *engine) call(ctx context.Context, s *session, ep api.Endpoint, send func(context.Context) (*api.Exchange, error), expect422 string) *stepResult {
 	seq, ts := e.seqs.take(string(ep))
-	ex, err := e.do(ctx, ep, req, resp)
+	ex, err := send(ctx)
 	sr := &stepResult{ex: ex, err: err, outcome: outcomeOK}
 	var se *api.StatusError
 	var de *api.DecodeError
@@ -220,34 +220,6 @@ func (e *engine) call(ctx context.Context, s *session, ep api.Endpoint, req any,
 	return sr
 }
 
-func (e *engine) do(ctx context.Context, ep api.Endpoint, req, resp any) (*api.Exchange, error) {
-	var ex *api.Exchange
-	var err error
-	switch ep {
-	case api.EpSearch:
-		var r *api.SearchResponse
-		r, ex, err = e.client.Search(ctx, req.(api.SearchRequest))
-		*resp.(*api.SearchResponse) = *r
-	case api.EpRecalc:
-		var r *api.RecalcResponse
-		r, ex, err = e.client.Recalc(ctx, req.(api.RecalcRequest))
-		*resp.(*api.RecalcResponse) = *r
-	case api.EpHold:
-		var r *api.HoldResponse
-		r, ex, err = e.client.Hold(ctx, req.(api.HoldRequest))
-		*resp.(*api.HoldResponse) = *r
-	case api.EpRelease:
-		var r *api.ReleaseResponse
-		r, ex, err = e.client.Release(ctx, req.(api.ReleaseRequest))
-		*resp.(*api.ReleaseResponse) = *r
-	case api.EpRetail:
-		var r *api.RetailResponse
-		r, ex, err = e.client.Retail(ctx, req.(api.RetailRequest))
-		*resp.(*api.RetailResponse) = *r
-	}
-	return ex, err
-}
-
 func (s *session) fail(code uint16, text string) {
 	if !s.failed {
 		s.failed, s.firstCode, s.firstErr = true, code, text
@@ -303,8 +275,11 @@ func firstField(detail string) string {
 }
 
 func (e *engine) stepSearch(ctx context.Context, s *session, st *scenarios.Step) bool {
-	var resp api.SearchResponse
-	sr := e.call(ctx, s, api.EpSearch, api.SearchRequest{Search: s.acct.key, Point: s.point, Hold: s.holdIDs(st.WithHold)}, &resp, "")
+	var resp *api.SearchResponse
+	sr := e.call(ctx, s, api.EpSearch, func(ctx context.Context) (ex *api.Exchange, err error) {
+		resp, ex, err = e.client.Search(ctx, api.SearchRequest{Search: s.acct.key, Point: s.point, Hold: s.holdIDs(st.WithHold)})
+		return ex, err
+	}, "")
 	var extra []violation
 	if sr.outcome == outcomeOK && sr.err == nil {
 		c := resp.Client
@@ -320,8 +295,11 @@ func (e *engine) stepSearch(ctx context.Context, s *session, st *scenarios.Step)
 }
 
 func (e *engine) stepRecalc(ctx context.Context, s *session, st *scenarios.Step) bool {
-	var resp api.RecalcResponse
-	sr := e.call(ctx, s, api.EpRecalc, api.RecalcRequest{Client: s.acct.id, Point: s.point, Amount: s.receipt, Hold: s.holdIDs(st.WithHold)}, &resp, "")
+	var resp *api.RecalcResponse
+	sr := e.call(ctx, s, api.EpRecalc, func(ctx context.Context) (ex *api.Exchange, err error) {
+		resp, ex, err = e.client.Recalc(ctx, api.RecalcRequest{Client: s.acct.id, Point: s.point, Amount: s.receipt, Hold: s.holdIDs(st.WithHold)})
+		return ex, err
+	}, "")
 	var extra []violation
 	if sr.outcome == outcomeOK && sr.err == nil {
 		rc := resp.Recalc
@@ -361,8 +339,11 @@ func (e *engine) stepHold(ctx context.Context, s *session, st *scenarios.Step) b
 		req.Duration = &d
 	}
 	op := s.acct.begin(opHold, amount, s.point, "")
-	var resp api.HoldResponse
-	sr := e.call(ctx, s, api.EpHold, req, &resp, "amount")
+	var resp *api.HoldResponse
+	sr := e.call(ctx, s, api.EpHold, func(ctx context.Context) (ex *api.Exchange, err error) {
+		resp, ex, err = e.client.Hold(ctx, req)
+		return ex, err
+	}, "amount")
 	var extra []violation
 	switch {
 	case sr.outcome == outcomeOK && sr.err == nil:
@@ -394,8 +375,10 @@ func (e *engine) stepHold(ctx context.Context, s *session, st *scenarios.Step) b
 func (e *engine) stepRelease(ctx context.Context, s *session) bool {
 	for _, h := range s.holds {
 		op := s.acct.begin(opRelease, h.amount, s.point, h.id)
-		var resp api.ReleaseResponse
-		sr := e.call(ctx, s, api.EpRelease, api.ReleaseRequest{ID: h.id}, &resp, "")
+		sr := e.call(ctx, s, api.EpRelease, func(ctx context.Context) (*api.Exchange, error) {
+			_, ex, err := e.client.Release(ctx, api.ReleaseRequest{ID: h.id})
+			return ex, err
+		}, "")
 		if sr.outcome == outcomeOK && sr.err == nil {
 			s.acct.done(op)
 		} else {
@@ -441,8 +424,11 @@ func (e *engine) stepRetail(ctx context.Context, s *session, st *scenarios.Step)
 		kind = opSpend
 	}
 	op := s.acct.begin(kind, spend, s.point, "")
-	var resp api.RetailResponse
-	sr := e.call(ctx, s, api.EpRetail, api.RetailRequest{Client: s.acct.id, Point: s.point, Amount: s.receipt, Spend: spend, Hold: listed}, &resp, expect)
+	var resp *api.RetailResponse
+	sr := e.call(ctx, s, api.EpRetail, func(ctx context.Context) (ex *api.Exchange, err error) {
+		resp, ex, err = e.client.Retail(ctx, api.RetailRequest{Client: s.acct.id, Point: s.point, Amount: s.receipt, Spend: spend, Hold: listed})
+		return ex, err
+	}, expect)
 	sr.rec.spend = spend > 0
 	var extra []violation
 	switch {
