@@ -58,6 +58,7 @@ type holdRec struct {
 	id       string
 	point    string
 	amount   float64
+	sent     time.Time // when the hold was asked for
 	accepted time.Time
 	until    time.Time
 }
@@ -100,7 +101,7 @@ func (a *account) done(op *opRec) { a.settle(op, opAccepted) }
 
 func (a *account) held(op *opRec, amount float64, id string, until time.Time) *holdRec {
 	now := time.Now()
-	h := &holdRec{id: id, point: op.point, amount: amount, accepted: now, until: until}
+	h := &holdRec{id: id, point: op.point, amount: amount, sent: op.sent, accepted: now, until: until}
 	a.mu.Lock()
 	op.status, op.done, op.holdID = opAccepted, now, id
 	a.holds = append(a.holds, h)
@@ -426,8 +427,18 @@ func overcommit(initial float64, ops []*opRec, holds []*holdRec) string {
 		end := h.until
 		for _, op := range ops {
 			ends := (op.kind == opRelease && op.holdID == h.id) || ((op.kind == opSpend || op.kind == opEarn) && op.point == h.point)
-			if ends && op.sent.After(h.accepted) && op.sent.Before(end) {
-				end = op.sent
+			// A retail sent before the hold was answered but answered
+			// after the hold was sent may have reached the target after
+			// it and ended it (RT6): the order is unknown, so the hold is
+			// given the benefit of the doubt and ends when it began.
+			if ends && (op.sent.After(h.accepted) || op.done.After(h.sent)) {
+				at := op.sent
+				if at.Before(h.accepted) {
+					at = h.accepted
+				}
+				if at.Before(end) {
+					end = at
+				}
 			}
 		}
 		if end.After(h.accepted) {

@@ -45,6 +45,7 @@ func commands() []command {
 		{"schemas", "list the API's JSON Schemas, or write them to a directory", runSchemas},
 		{"sandbox", "run the reference implementation of the API on a local port", runSandbox},
 		{"load", "replay checkout sessions at a set rate; measure latency and audit the ledger", runLoad},
+		{"capacity", "find the highest session rate that keeps the SLOs: grow the rate, then bisect", runCapacity},
 		{"scenarios", "list the built-in load scenarios", runScenarios},
 		{"report", "render a past run's report again from its run.json (text, md, html, junit, json)", runReport},
 		{"version", "print the version", runVersion},

@@ -1,0 +1,222 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"loyalcheck/load"
+	"loyalcheck/scenarios"
+)
+
+const capacityHelp = `
+How many sessions per second can the target take before an SLO breaks?
+The search runs one step of load per rate, each a constant arrival rate
+(the first --warmup of it left out of the figures). Short probe steps
+(--probe-duration) grow the rate by --growth from --start until one fails;
+then steps of --step-duration bisect between the highest passing and the
+lowest failing rate until they are within --tolerance, and the rate
+reported as passing is always confirmed by a full step. A step that would
+not end within --budget is not started.
+
+A step passes when every SLO holds, no more than 0.1% of requests fail
+unexpectedly (unless an SLO on errors or success over all requests is
+given, which then decides), at least 95% of the asked session starts
+happen, no session is dropped (--max-in-flight) and no contract rule is
+broken. The SLOs are the --slo flags; with none, the scenario's own. A
+step where most requests fail before any rate passed stops the search: the
+target is broken, not busy.
+
+Every response is checked as in 'loyalcheck load' and the ledger is audited
+once at the end, over all steps: a target that loses or double-spends
+points gets no capacity figure.
+
+Rates are session starts per second, written as vegeta does (10/s, 5/2s).
+Latency SLOs on sessions include the scenario's think times: checkout
+pauses up to 300 ms inside some sessions, so p99(session) there is never
+below about 270 ms; bound a step (p99(retail)) or use a scenario without
+think times (ramp) to measure the target alone.
+
+With --out DIR it writes capacity.json.
+
+Ctrl-C stops the search; what was found so far is reported and the ledger
+is still audited.
+
+Exit codes: 0 a capacity was found and nothing broke a rule; 1 no rate
+passed, the target is broken, or the ledger or the contract failed; 2
+usage error; 3 target unreachable or refusing the apikey.`
+
+func runCapacity(ctx context.Context, e *env, args []string) int {
+	const cmd = "capacity"
+	fs := newFlags(e, cmd, "[--target URL --fixtures FILE] [--scenario NAME] --slo EXPR... [flags]", capacityHelp)
+	var tf targetFlags
+	var lf loadFlags
+	tf.register(fs)
+	fs.StringVar(&lf.scenario, "scenario", "checkout", "built-in scenario name or scenario file")
+	fs.StringArrayVar(&lf.slo, "slo", nil, "SLO every step must keep, e.g. 'p99(session)<200ms' (repeatable; replaces the scenario's)")
+	start := fs.String("start", "10/s", "first rate tried (sessions per second)")
+	maxRate := fs.String("max", "10000/s", "highest rate tried")
+	growth := fs.Float64("growth", load.DefaultCapacityGrowth, "factor the rate grows by until a step fails")
+	tolerance := fs.String("tolerance", "5%", "stop when the passing and failing rates are this close")
+	stepDur := fs.Duration("step-duration", load.DefaultCapacityStep, "how long each step starts sessions")
+	probe := fs.Duration("probe-duration", 0, "length of the steps that grow the rate (default a quarter of --step-duration, at least 5s)")
+	warmup := fs.String("warmup", "", "part of each step left out of its figures (default a fifth of the step; 0 for none)")
+	budget := fs.Duration("budget", load.DefaultCapacityBudget, "time for all the steps; a step that would end later is not started")
+	out := fs.String("out", "", "directory for capacity.json")
+	fs.StringVar(&lf.validate, "validate", "all", "share of responses to schema-validate: all, none or a fraction like 0.1")
+	fs.Uint64Var(&lf.seed, "seed", 1, "seed for flows, clients, points and amounts")
+	fs.IntVar(&lf.maxInFlight, "max-in-flight", 0, "cap on concurrent sessions; a dropped start fails the step (default: the scenario's)")
+	fs.DurationVar(&lf.drain, "drain", 10*time.Second, "after Ctrl-C, how long sessions in flight may take to finish")
+	if code, done := parseFlags(e, fs, args); done {
+		return code
+	}
+	if fs.NArg() > 0 {
+		return usageErr(e, cmd, "unexpected argument %q", fs.Arg(0))
+	}
+	opts := load.CapacityOptions{Growth: *growth, StepDuration: *stepDur, ProbeDuration: *probe, Budget: *budget}
+	for _, f := range []struct {
+		name string
+		val  string
+		dst  *float64
+	}{{"--start", *start, &opts.Start}, {"--max", *maxRate, &opts.Max}} {
+		r, err := scenarios.ParseRate(f.val)
+		if err != nil {
+			return usageErr(e, cmd, "%s: %v", f.name, err)
+		}
+		*f.dst = r.PerSecond()
+	}
+	tol, err := parseShare(*tolerance)
+	if err != nil || tol <= 0 || tol >= 1 {
+		return usageErr(e, cmd, "--tolerance %q: want a share between 0 and 1, like 5%% or 0.05", *tolerance)
+	}
+	opts.Tolerance = tol
+	if *growth <= 1 {
+		return usageErr(e, cmd, "--growth must be above 1")
+	}
+	if *stepDur <= 0 || *budget <= 0 || *probe < 0 {
+		return usageErr(e, cmd, "--step-duration, --probe-duration and --budget must be positive")
+	}
+	switch *warmup {
+	case "":
+	case "0", "none":
+		opts.Warmup = -1
+	default:
+		d, err := time.ParseDuration(*warmup)
+		if err != nil || d < 0 {
+			return usageErr(e, cmd, "--warmup %q: want a duration like 4s, or 0", *warmup)
+		}
+		opts.Warmup = d
+		if d == 0 {
+			opts.Warmup = -1
+		}
+	}
+
+	// The SLOs asked for replace the scenario's: they are the question.
+	slo := lf.slo
+	lf.slo = nil
+	setup, code := lf.resolve(e, cmd)
+	if code != exitOK {
+		return code
+	}
+	thresholds := setup.thresholds
+	if len(slo) > 0 {
+		if thresholds, err = load.ParseThresholds(slo); err != nil {
+			return usageErr(e, cmd, "%v", err)
+		}
+	}
+	if len(thresholds) == 0 {
+		return usageErr(e, cmd, "scenario %s has no SLO: give at least one --slo, e.g. 'p99(session)<200ms'", setup.scenario.Name)
+	}
+	if err := load.CheckCapacity(setup.scenario, thresholds, opts); err != nil {
+		return usageErr(e, cmd, "%v", err)
+	}
+	if *out != "" {
+		if err := os.MkdirAll(*out, 0o755); err != nil {
+			return usageErr(e, cmd, "--out: %v", err)
+		}
+	}
+	tg, code := tf.open(ctx, e, cmd)
+	if code != exitOK {
+		return code
+	}
+	defer tg.close()
+
+	r, err := load.NewRunner(ctx, tg.client, tg.fixtures, setup.scenario, setup.opts...)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "loyalcheck %s: %v\n", cmd, err)
+		if errors.Is(err, load.ErrUnreachable) {
+			return exitUnreachable
+		}
+		return exitFail
+	}
+	exprs := make([]string, len(thresholds))
+	for i, t := range thresholds {
+		exprs[i] = t.Expr
+	}
+	fmt.Fprintf(e.stderr, "capacity search: scenario %s, SLO %s; steps of %s, budget %s\n", setup.scenario.Name, strings.Join(exprs, ", "), *stepDur, *budget)
+	if e.stderrIsTTY {
+		opts.RunOptions = append(opts.RunOptions, load.WithProgress(500*time.Millisecond, func(p load.Progress) { printProgress(e, p) }))
+	}
+	opts.OnStep = func(st load.CapacityStep) { printCapacityStep(e, st) }
+	res, err := load.SearchCapacity(ctx, r, thresholds, opts)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "loyalcheck %s: %v\n", cmd, err)
+		return exitFail
+	}
+	res.WriteText(e.stdout)
+	if *out != "" {
+		p := filepath.Join(*out, "capacity.json")
+		b, err := json.MarshalIndent(res, "", "  ")
+		if err == nil {
+			err = os.WriteFile(p, append(b, '\n'), 0o644)
+		}
+		if err != nil {
+			fmt.Fprintf(e.stderr, "loyalcheck %s: %v\n", cmd, err)
+			return exitFail
+		}
+		fmt.Fprintf(e.stdout, "wrote %s\n", p)
+	}
+	switch {
+	case res.Failed():
+		fmt.Fprintln(e.stdout, "verdict: FAIL (the ledger or the contract broke)")
+		return exitFail
+	case !res.Found:
+		fmt.Fprintf(e.stdout, "verdict: FAIL (no capacity: %s)\n", res.Stopped)
+		return exitFail
+	}
+	fmt.Fprintf(e.stdout, "verdict: PASS - capacity %s sessions/s, %.0f requests/s\n", strconv.FormatFloat(res.MaxPassing, 'f', -1, 64), res.MaxPassingRequests)
+	return exitOK
+}
+
+// printCapacityStep prints one line per finished step on stderr.
+func printCapacityStep(e *env, st load.CapacityStep) {
+	if e.stderrIsTTY {
+		fmt.Fprint(e.stderr, "\r\033[K")
+	}
+	verdict := "PASS"
+	switch {
+	case st.Interrupted:
+		verdict = "interrupted"
+	case st.Inconclusive:
+		verdict = "too few samples: " + strings.Join(st.Reasons, "; ")
+	case !st.Pass:
+		verdict = "FAIL: " + strings.Join(st.Reasons, "; ")
+	}
+	fmt.Fprintf(e.stderr, "step %2d %-7s %8.2f/s  achieved %8.2f/s  %8.1f req/s  p99(session) %-8s  errors %.3g%%  %s\n",
+		st.N, st.Phase, st.Asked, st.Achieved, st.RequestRate, st.Session.P99.Round(10*time.Microsecond), st.ErrorFraction*100, verdict)
+}
+
+// parseShare reads "5%" or "0.05".
+func parseShare(s string) (float64, error) {
+	f, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(s), "%"), 64)
+	if err == nil && strings.HasSuffix(strings.TrimSpace(s), "%") {
+		f /= 100
+	}
+	return f, err
+}
