@@ -211,7 +211,8 @@ func (c *collector) fill(s *Summary) {
 	for _, m := range s.Steps {
 		reqs += m.Requests
 	}
-	if d := elapsed.Seconds(); d > 0 {
+	// Requests of the warm-up are not counted, so neither is its time.
+	if d := (elapsed - min(c.cfg.warmup, elapsed)).Seconds(); d > 0 {
 		s.RequestRate = float64(reqs) / d
 	}
 	if c.e.pool.hot != nil {

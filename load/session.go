@@ -59,15 +59,21 @@ func (e *engine) runSession(ctx context.Context, idx, seq uint64, scheduled time
 	if s.receipt <= 0 {
 		s.receipt = 1
 	}
+	// think is the time spent in the scenario's own pauses (a cashier
+	// scanning, a customer paying): not the target's doing, so it is not
+	// part of the session's latency.
+	var think time.Duration
 	for i := range flow.Steps {
 		st := &flow.Steps[i]
 		if d := st.Think.Sample(r); d > 0 {
+			t0 := time.Now()
 			t := time.NewTimer(d)
 			select {
 			case <-t.C:
 			case <-ctx.Done():
 				t.Stop()
 			}
+			think += time.Since(t0)
 		}
 		if ctx.Err() != nil {
 			s.aborted = true
@@ -83,7 +89,7 @@ func (e *engine) runSession(ctx context.Context, idx, seq uint64, scheduled time
 		Seq:       seq,
 		Code:      http.StatusOK,
 		Timestamp: scheduled,
-		Latency:   end.Sub(scheduled),
+		Latency:   max(end.Sub(scheduled)-think, 0),
 		Method:    "SESSION",
 		URL:       flow.Name,
 	}

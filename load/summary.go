@@ -24,7 +24,10 @@ type Summary struct {
 	// Steps holds one entry per step name in flow order.
 	Steps []StepMetrics `json:"steps"`
 	// Session is the whole-session metric: latency from the scheduled start
-	// to the end of the last step.
+	// to the end of the last step, less the scenario's think times. Counting
+	// from the scheduled start keeps any queueing before the session in it
+	// (no coordinated omission); the think times are the scenario's pauses,
+	// not the target's.
 	Session    StepMetrics        `json:"session"`
 	Violations []ViolationCount   `json:"violations"`
 	Ledger     LedgerReport       `json:"ledger"`
