@@ -4,12 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"sort"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
@@ -693,71 +691,4 @@ func fmtRate(r float64) string {
 		return fmt.Sprintf("%.1f", r)
 	}
 	return fmt.Sprintf("%.2f", r)
-}
-
-// WriteText renders the result as a terminal report: the verdict, the
-// steps by rate and the ledger.
-func (c *CapacityResult) WriteText(w io.Writer) error {
-	var b strings.Builder
-	exprs := make([]string, len(c.Thresholds))
-	for i, t := range c.Thresholds {
-		exprs[i] = t.Expr
-	}
-	s := c.Settings
-	fmt.Fprintf(&b, "capacity search: scenario %s, SLO %s", c.Scenario, strings.Join(exprs, ", "))
-	if c.ImplicitErrors > 0 {
-		fmt.Fprintf(&b, " (and errors <= %s)", pct(c.ImplicitErrors))
-	}
-	fmt.Fprintf(&b, "\nprobes of %s grow the rate from %s/s by x%g up to %s/s; steps of %s bisect to %s; warm-up %s of each step; budget %s; took %s\n\n",
-		s.ProbeDuration, fmtRate(s.Start), s.Growth, fmtRate(s.Max), s.StepDuration, pct(s.Tolerance), pct(float64(s.Warmup)/float64(s.StepDuration)), s.Budget, c.Elapsed.Round(100*time.Millisecond))
-
-	steps := append([]CapacityStep{}, c.Steps...)
-	sort.SliceStable(steps, func(i, j int) bool { return steps[i].Asked < steps[j].Asked })
-	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "#\tphase\tlength\tasked/s\tachieved/s\treq/s\tsessions\tp50\tp99\tp99.9\terrors\tviol\tdropped\t\t")
-	for _, st := range steps {
-		verdict := "PASS"
-		switch {
-		case st.Interrupted:
-			verdict = "interrupted"
-		case st.Inconclusive:
-			verdict = "too few"
-		case !st.Pass:
-			verdict = "FAIL"
-		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%.1f\t%d\t%s\t%s\t%s\t%s\t%d\t%d\t%s\t\n", st.N, st.Phase, st.Duration, fmtRate(st.Asked), fmtRate(st.Achieved), st.RequestRate, st.Sessions,
-			short(st.Session.P50), short(st.Session.P99), short(st.Session.P999), pct(st.ErrorFraction), st.ViolationTotal(), st.Dropped, verdict)
-	}
-	tw.Flush()
-	b.WriteString("(latencies are of whole sessions)\n")
-	for _, st := range steps {
-		switch {
-		case st.Inconclusive:
-			fmt.Fprintf(&b, "  %s/s in %s not judged: %s\n", fmtRate(st.Asked), st.Duration, strings.Join(st.Reasons, "; "))
-		case !st.Pass && !st.Interrupted:
-			fmt.Fprintf(&b, "  %s/s in %s failed: %s\n", fmtRate(st.Asked), st.Duration, strings.Join(st.Reasons, "; "))
-		}
-	}
-	b.WriteString("\n")
-	if c.MaxPassing > 0 {
-		fmt.Fprintf(&b, "highest passing rate: %s sessions/s, %.1f requests/s\n", fmtRate(c.MaxPassing), c.MaxPassingRequests)
-	}
-	if c.FirstFailing > 0 {
-		fmt.Fprintf(&b, "first failing rate:   %s sessions/s, %.1f requests/s; broken by %s\n", fmtRate(c.FirstFailing), c.FirstFailingRequests, strings.Join(c.BrokenBy, "; "))
-	}
-	fmt.Fprintf(&b, "stopped: %s: %s\n", c.Stopped, c.Note)
-	l := c.Ledger
-	switch {
-	case l.Skipped != "":
-		fmt.Fprintf(&b, "ledger: not checked: %s\n", l.Skipped)
-	case len(l.Findings) == 0:
-		fmt.Fprintf(&b, "ledger: OK - %d clients audited over all steps, %d touched; no point lost or double-spent (L1-L3)\n", l.Clients, l.Touched)
-	default:
-		fmt.Fprintf(&b, "ledger: %d findings over %d clients:\n", len(l.Findings), l.Clients)
-		for _, f := range l.Findings {
-			fmt.Fprintf(&b, "  %s %s client %s: %s\n", strings.ToUpper(f.Status), f.Rule, f.Client, f.Message)
-		}
-	}
-	_, err := io.WriteString(w, b.String())
-	return err
 }

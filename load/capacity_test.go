@@ -448,7 +448,7 @@ func capacityRun(t *testing.T, wrap func(http.Handler) http.Handler, slo []strin
 	require.NoError(t, err)
 	o.OnStep = func(st CapacityStep) {
 		t.Logf("step %d %-7s %6.1f/s achieved %6.1f/s %6.1f req/s p99(session) %-8s errors %.2f%% pass %v %v",
-			st.N, st.Phase, st.Asked, st.Achieved, st.RequestRate, short(st.Session.P99), st.ErrorFraction*100, st.Pass, st.Reasons)
+			st.N, st.Phase, st.Asked, st.Achieved, st.RequestRate, st.Session.P99, st.ErrorFraction*100, st.Pass, st.Reasons)
 	}
 	began := time.Now()
 	res, err := SearchCapacity(context.Background(), r, ts, o)

@@ -64,8 +64,11 @@ type htmlView struct {
 	Scenario   *ScenarioInfo
 	Flows      []flowRow
 	Arrival    string
-	Capacity   string
-	Env        []fact
+	Capacity   *capacityView
+	// ThresholdsAt says where the thresholds were measured when not over
+	// the whole run (a capacity search's highest passing step).
+	ThresholdsAt string
+	Env          []fact
 }
 
 type fact struct{ Name, Value string }
@@ -117,7 +120,7 @@ func buildView(r *Record) *htmlView {
 	if r.Scenario != nil {
 		v.Facts = append(v.Facts, fact{"Scenario", r.Scenario.Name})
 		v.Flows = flowRows(r.Scenario)
-		v.Arrival = arrivalText(r.Scenario, r.Load)
+		v.Arrival = arrivalTextOf(r)
 	}
 	for _, t := range r.Thresholds {
 		row := thresholdRow{Expr: t.Expr, Measured: measuredText(t), Limit: t.Op + " " + limitText(t.Threshold), Class: "pass", Word: "PASS"}
@@ -133,8 +136,9 @@ func buildView(r *Record) *htmlView {
 	if r.Load != nil {
 		v.Load = buildLoadView(r.Load)
 	}
-	if len(r.Capacity) > 0 {
-		v.Capacity = pretty(r.Capacity)
+	if r.Capacity != nil {
+		v.Capacity = buildCapacityView(r.Capacity)
+		v.ThresholdsAt = thresholdsAt(r)
 	}
 	v.Tiles = tiles(r, v)
 	e := r.Environment
@@ -176,30 +180,66 @@ func tiles(r *Record, v *htmlView) []tile {
 		} else if l.Totals().Unexpected > 0 || l.Sessions.Dropped > 0 {
 			t.Class = "warn"
 		}
-		out = append(out, t)
-		lt := tile{Title: "Ledger", Big: "OK", Small: fmt.Sprintf("%d clients audited, none lost or double-spent", l.Ledger.Clients), Class: "pass", Href: "#ledger"}
+		out = append(out, t, ledgerTile(l.Ledger))
+	}
+	if c := r.Capacity; c != nil {
+		t := tile{Title: "Capacity", Class: "pass", Href: "#capacity"}
+		pass := passingStep(c)
 		switch {
-		case l.Ledger.Skipped != "":
-			lt.Big, lt.Small, lt.Class = "not audited", l.Ledger.Skipped, "warn"
-		case len(ledgerGroups(l.Ledger.Findings, "fail")) > 0:
-			lt.Big, lt.Small, lt.Class = "FAIL", ledgerLine(l.Ledger), "fail"
-		case len(l.Ledger.Findings) > 0:
-			lt.Big, lt.Small, lt.Class = "warnings", ledgerLine(l.Ledger), "warn"
+		case ledgerBroken(c.Ledger):
+			t.Big, t.Small, t.Class = "none", "the ledger audit "+ledgerFailure(c.Ledger)+": no figure stands", "fail"
+		case !c.Found || pass == nil:
+			t.Big, t.Small, t.Class = "none found", c.Stopped+": "+c.Note, "fail"
+		default:
+			t.Big = fmtRate(c.MaxPassing) + "/s"
+			if c.FirstFailing == 0 {
+				t.Big = "≥ " + t.Big
+			}
+			t.Small = fmt.Sprintf("sessions/s keeping the SLOs (%s requests/s); %s", fmtNum(c.MaxPassingRequests), firstFailingShort(c))
+			if c.Failed() {
+				t.Class = "fail"
+			}
 		}
-		out = append(out, lt)
+		out = append(out, t, ledgerTile(c.Ledger))
 	}
 	if n := len(r.Thresholds); n > 0 {
 		p := thresholdsPassed(r.Thresholds)
 		t := tile{Title: "Thresholds", Big: fmt.Sprintf("%d / %d", p, n), Small: "met", Class: "pass", Href: "#thresholds"}
+		if v.ThresholdsAt != "" {
+			t.Small = "met " + v.ThresholdsAt
+		}
 		if p < n {
 			t.Class = "fail"
 		}
 		out = append(out, t)
 	}
-	if len(r.Capacity) > 0 {
-		out = append(out, tile{Title: "Capacity", Big: "see below", Small: "capacity search", Class: "info", Href: "#capacity"})
-	}
 	return out
+}
+
+func ledgerTile(l load.LedgerReport) tile {
+	lt := tile{Title: "Ledger", Big: "OK", Small: fmt.Sprintf("%d clients audited, none lost or double-spent", l.Clients), Class: "pass", Href: "#ledger"}
+	switch {
+	case l.Skipped != "":
+		lt.Big, lt.Small, lt.Class = "not audited", l.Skipped, "warn"
+	case len(ledgerGroups(l.Findings, "fail")) > 0:
+		lt.Big, lt.Small, lt.Class = "FAIL", ledgerLine(l), "fail"
+	case len(l.Findings) > 0:
+		lt.Big, lt.Small, lt.Class = "warnings", ledgerLine(l), "warn"
+	}
+	return lt
+}
+
+// firstFailingShort is the first failing rate and what broke there, in
+// few words.
+func firstFailingShort(c *load.CapacityResult) string {
+	if c.FirstFailing == 0 {
+		return "no rate tried failed"
+	}
+	var why []string
+	for _, r := range c.BrokenBy {
+		why = append(why, shortReason(r))
+	}
+	return fmt.Sprintf("%s/s fails: %s", fmtRate(c.FirstFailing), strings.Join(why, "; "))
 }
 
 // problemsText is "; 8 fail, 7 warn, 1 skipped" without the zeros.
@@ -232,6 +272,14 @@ func arrivalText(sc *ScenarioInfo, s *load.Summary) string {
 		t += fmt.Sprintf(" (this run: %s for %s)", s.Pacer, s.Duration)
 	}
 	return t
+}
+
+// arrivalTextOf is arrivalText, or what a capacity search did instead.
+func arrivalTextOf(r *Record) string {
+	if r.Capacity != nil && r.Load == nil {
+		return "the capacity search replaced the scenario's arrival with constant rates, one per step (see Capacity)"
+	}
+	return arrivalText(r.Scenario, r.Load)
 }
 
 type flowRow struct {
@@ -501,10 +549,10 @@ type contentionView struct {
 }
 
 type ledgerView struct {
-	Class, Word, Line string
-	Stats             []fact
-	Findings          []load.LedgerFinding
-	Uncertain         uint64
+	Class, Word, Line, Lead string
+	Stats                   []fact
+	Findings                []load.LedgerFinding
+	Uncertain               uint64
 }
 
 func buildLoadView(s *load.Summary) *loadView {
@@ -556,7 +604,8 @@ func buildLoadView(s *load.Summary) *loadView {
 }
 
 func buildLedgerView(l load.LedgerReport) ledgerView {
-	v := ledgerView{Class: "pass", Word: "OK", Line: ledgerLine(l), Findings: l.Findings, Uncertain: l.Uncertain}
+	v := ledgerView{Class: "pass", Word: "OK", Line: ledgerLine(l), Findings: l.Findings, Uncertain: l.Uncertain,
+		Lead: "After the run every client's balance was compared with the harness's own books: a point lost (L1), spent twice (L2) or held forever (L3) shows here."}
 	switch {
 	case l.Skipped != "":
 		v.Class, v.Word = "warn", "NOT AUDITED"
@@ -764,4 +813,250 @@ func (t *timeline) errorChart() string {
 		c.Series = bad
 	}
 	return c.SVG()
+}
+
+// --- capacity ---
+
+type capacityView struct {
+	Class, Big, Unit, Headline string
+	Facts                      []fact
+	Latency, Errors, Rates     template.HTML
+	Steps                      []capacityRow
+	Ledger                     ledgerView
+}
+
+type capacityRow struct {
+	N, Phase, Length, Asked, Achieved, Requests, Sessions string
+	P50, P99, P999, Errors, Violations, Dropped           string
+	Status, Word, Knee                                    string
+	Reasons                                               []string
+}
+
+// Colours of the capacity charts (Okabe-Ito, as the steps'); green and
+// red mark the knee.
+const (
+	colorP50       = "#56B4E9"
+	colorP99       = "#0072B2"
+	colorP999      = "#CC79A7"
+	colorErrors    = "#D55E00"
+	colorRequests  = "#E69F00"
+	colorCapacity  = "#1a7f37"
+	colorFailing   = "#cf222e"
+	colorNeutral   = "#57606a"
+	capacityChartW = 960
+)
+
+func buildCapacityView(c *load.CapacityResult) *capacityView {
+	v := &capacityView{Class: "pass", Headline: capacityHeadline(c), Unit: "sessions/s"}
+	pass := passingStep(c)
+	switch {
+	case ledgerBroken(c.Ledger):
+		v.Class, v.Big, v.Unit = "fail", "no figure", "the ledger audit "+ledgerFailure(c.Ledger)
+	case !c.Found || pass == nil:
+		v.Class, v.Big, v.Unit = "fail", "none found", c.Stopped
+	default:
+		v.Big = fmtRate(c.MaxPassing)
+		if c.FirstFailing == 0 {
+			v.Big = "≥ " + v.Big
+		}
+		v.Unit = fmt.Sprintf("sessions/s · %s requests/s", fmtNum(c.MaxPassingRequests))
+		if c.Failed() {
+			v.Class = "fail"
+		}
+	}
+	v.Facts = []fact{
+		{"Scenario", c.Scenario},
+		{"SLOs", sloText(c)},
+		{"Search", searchText(c)},
+		{"Stopped", c.Stopped + ": " + c.Note},
+		{"Steps", fmt.Sprintf("%d, in %s with the ledger audit", len(c.Steps), fmtDuration(c.Elapsed))},
+	}
+	if pass != nil {
+		v.Facts = append(v.Facts, fact{"Highest passing", fmt.Sprintf("%s sessions/s, %s requests/s (step %d, %s)", fmtRate(c.MaxPassing), fmtNum(c.MaxPassingRequests), pass.N, pass.Duration)})
+	}
+	if c.FirstFailing > 0 {
+		v.Facts = append(v.Facts, fact{"First failing", fmt.Sprintf("%s sessions/s, %s requests/s: %s", fmtRate(c.FirstFailing), fmtNum(c.FirstFailingRequests), strings.Join(c.BrokenBy, "; "))})
+	}
+	passN, failN := kneeN(pass, c.Found), kneeN(failingStep(c), true)
+	for _, st := range stepsByRate(c) {
+		status, word := stepStatus(st)
+		row := capacityRow{
+			N: fmt.Sprint(st.N), Phase: st.Phase, Length: st.Duration.String(), Asked: fmtRate(st.Asked), Achieved: fmtRate(st.Achieved),
+			Requests: fmt.Sprintf("%.1f", st.RequestRate), Sessions: fmt.Sprint(st.Sessions),
+			P50: fmtMs(st.Session.P50), P99: fmtMs(st.Session.P99), P999: fmtMs(st.Session.P999),
+			Errors: fmtPct(st.ErrorFraction), Violations: fmt.Sprint(st.ViolationTotal()), Dropped: fmt.Sprint(st.Dropped),
+			Status: status, Word: word,
+		}
+		switch st.N {
+		case passN:
+			row.Knee = "capacity"
+		case failN:
+			row.Knee = "first failing"
+		}
+		if status != "pass" {
+			row.Reasons = st.Reasons
+		}
+		v.Steps = append(v.Steps, row)
+	}
+	v.Latency = template.HTML(capacityLatencyChart(c))
+	v.Errors = template.HTML(capacityErrorChart(c))
+	v.Rates = template.HTML(capacityRateChart(c))
+	v.Ledger = buildLedgerView(c.Ledger)
+	v.Ledger.Lead = "After the last step every client's balance was compared with the harness's own books, over all the steps: a point lost (L1), spent twice (L2) or held forever (L3) shows here, and voids the capacity figure."
+	return v
+}
+
+// capacityMarks are the knee's marks: the highest passing rate and the
+// first failing one with what broke there.
+func capacityMarks(c *load.CapacityResult) []vMark {
+	var out []vMark
+	if pass := passingStep(c); pass != nil {
+		m := vMark{X: pass.Asked, Label: "capacity " + fmtRate(pass.Asked) + "/s", Color: colorCapacity}
+		if !c.Found {
+			m.Label, m.Color = "SLOs held to "+fmtRate(pass.Asked)+"/s (no figure: ledger)", colorNeutral
+		}
+		if c.FirstFailing == 0 {
+			m.Label = "capacity ≥ " + fmtRate(pass.Asked) + "/s (nothing failed)"
+		}
+		out = append(out, m)
+	}
+	if fail := failingStep(c); fail != nil {
+		out = append(out, vMark{X: fail.Asked, Label: fmtRate(fail.Asked) + "/s fails: " + brokenLabel(c), Color: colorFailing, Dashed: true})
+	}
+	return out
+}
+
+// brokenLabel names what broke at the first failing rate: the SLOs
+// first, then the other conditions, and how many more there were.
+func brokenLabel(c *load.CapacityResult) string {
+	exprs := map[string]bool{}
+	for _, t := range c.Thresholds {
+		exprs[t.Expr] = true
+	}
+	var slo, other []string
+	for _, r := range c.BrokenBy {
+		if s := shortReason(r); exprs[s] {
+			slo = append(slo, s)
+		} else {
+			other = append(other, s)
+		}
+	}
+	all := append(slo, other...)
+	if len(all) == 0 {
+		return "?"
+	}
+	label := all[0]
+	if len(slo) > 1 {
+		label = strings.Join(slo, ", ")
+		all = all[len(slo)-1:]
+	}
+	if len(all) > 1 {
+		label += fmt.Sprintf(" (+%d more)", len(all)-1)
+	}
+	return clip(label, 70)
+}
+
+// capacityLine picks, per rate, the step a chart's line goes through: a
+// finished step over an interrupted one, then the longest, then the last.
+func capacityLine(c *load.CapacityResult) map[int]bool {
+	best := map[float64]load.CapacityStep{}
+	for _, st := range c.Steps {
+		b, ok := best[st.Asked]
+		switch {
+		case !ok,
+			b.Interrupted && !st.Interrupted,
+			b.Interrupted == st.Interrupted && st.Duration >= b.Duration:
+			best[st.Asked] = st
+		}
+	}
+	out := map[int]bool{}
+	for _, st := range best {
+		out[st.N] = true
+	}
+	return out
+}
+
+// capacityPoints makes one chart series from a value of each step.
+func capacityPoints(c *load.CapacityResult, line map[int]bool, what string, value func(load.CapacityStep) float64, text func(float64) string) []ratePoint {
+	var out []ratePoint
+	for _, st := range c.Steps {
+		status, word := stepStatus(st)
+		y := value(st)
+		title := fmt.Sprintf("step %d (%s, %s): %s/s asked, %s/s achieved; %s %s; %s", st.N, st.Phase, st.Duration, fmtRate(st.Asked), fmtRate(st.Achieved), what, text(y), word)
+		if len(st.Reasons) > 0 && status != "pass" {
+			title += ": " + strings.Join(st.Reasons, "; ")
+		}
+		out = append(out, ratePoint{X: st.Asked, Y: y, Status: status, Title: title, Line: line[st.N]})
+	}
+	return out
+}
+
+func capacityShapes() []series {
+	return []series{
+		{Name: "passed", Color: colorNeutral, Shape: "pass"},
+		{Name: "failed", Color: colorNeutral, Shape: "fail"},
+		{Name: "not judged", Color: colorNeutral, Shape: "skip"},
+	}
+}
+
+const capacityXLabel = "offered load: session starts per second asked"
+
+func capacityLatencyChart(c *load.CapacityResult) string {
+	line := capacityLine(c)
+	msOf := func(pick func(load.Latency) time.Duration) func(load.CapacityStep) float64 {
+		return func(st load.CapacityStep) float64 {
+			d := pick(st.Session)
+			if st.Sessions == 0 || d <= 0 {
+				return math.NaN()
+			}
+			return float64(d) / 1e6
+		}
+	}
+	ms := func(v float64) string { return fmtLatency(time.Duration(v * 1e6)) }
+	ch := rateChart{ID: "chart-capacity-latency", Title: "Latency of whole sessions (p50, p99, p99.9) against the offered session rate, in milliseconds, with the knee marked",
+		XLabel: capacityXLabel, YLabel: "session latency (ms)", LogY: true, W: capacityChartW, H: 400,
+		Series: []rateSeries{
+			{Name: "p50", Color: colorP50, Points: capacityPoints(c, line, "p50", msOf(func(l load.Latency) time.Duration { return l.P50 }), ms)},
+			{Name: "p99", Color: colorP99, Points: capacityPoints(c, line, "p99", msOf(func(l load.Latency) time.Duration { return l.P99 }), ms)},
+			{Name: "p99.9", Color: colorP999, Points: capacityPoints(c, line, "p99.9", msOf(func(l load.Latency) time.Duration { return l.P999 }), ms)},
+		},
+		Shapes: capacityShapes(), Marks: capacityMarks(c)}
+	colors := map[string]string{"p50": colorP50, "p99": colorP99, "p99.9": colorP999}
+	for _, t := range c.Thresholds {
+		if col, ok := colors[t.Metric]; ok && t.Step == "session" && t.Unit == "ns" && t.Limit > 0 {
+			ch.Refs = append(ch.Refs, hRef{Y: t.Limit / 1e6, Label: "SLO " + t.Expr, Color: col})
+		}
+	}
+	return ch.SVG()
+}
+
+func capacityErrorChart(c *load.CapacityResult) string {
+	pctText := func(v float64) string { return fmtPct(v / 100) }
+	ch := rateChart{ID: "chart-capacity-errors", Title: "Unexpected outcomes as a share of requests against the offered session rate, with the knee marked",
+		XLabel: capacityXLabel, YLabel: "% of requests", W: capacityChartW, H: 280, Empty: "no unexpected outcome at any rate",
+		Series: []rateSeries{{Name: "unexpected outcomes (errors)", Color: colorErrors,
+			Points: capacityPoints(c, capacityLine(c), "errors", func(st load.CapacityStep) float64 { return st.ErrorFraction * 100 }, pctText)}},
+		Shapes: capacityShapes(), Marks: capacityMarks(c)}
+	if c.ImplicitErrors > 0 {
+		ch.Refs = append(ch.Refs, hRef{Y: c.ImplicitErrors * 100, Label: "limit " + fmtShare(c.ImplicitErrors) + " (no errors SLO given)", Color: colorErrors})
+	}
+	for _, t := range c.Thresholds {
+		if t.Metric == "errors" && t.Step == "" && t.Unit == "%" && t.Limit > 0 {
+			ch.Refs = append(ch.Refs, hRef{Y: t.Limit * 100, Label: "SLO " + t.Expr, Color: colorErrors})
+		}
+	}
+	return ch.SVG()
+}
+
+func capacityRateChart(c *load.CapacityResult) string {
+	line := capacityLine(c)
+	perS := func(v float64) string { return fmtNum(v) + "/s" }
+	ch := rateChart{ID: "chart-capacity-throughput", Title: "Session starts achieved and requests per second measured against the offered session rate",
+		XLabel: capacityXLabel, YLabel: "per second", LogY: true, W: capacityChartW, H: 320, Diagonal: "achieved = asked",
+		Series: []rateSeries{
+			{Name: "sessions/s achieved", Color: colorP99, Points: capacityPoints(c, line, "sessions achieved", func(st load.CapacityStep) float64 { return st.Achieved }, perS)},
+			{Name: "requests/s measured", Color: colorRequests, Points: capacityPoints(c, line, "requests", func(st load.CapacityStep) float64 { return st.RequestRate }, perS)},
+		},
+		Shapes: capacityShapes(), Marks: capacityMarks(c)}
+	return ch.SVG()
 }

@@ -345,7 +345,7 @@ func TestBrowserCatchesPageErrors(t *testing.T) {
 // The page needs nothing from the network: no external scripts, styles,
 // images, fonts or frames.
 func TestHTMLSelfContained(t *testing.T) {
-	for name, r := range map[string]*Record{"golden": goldenRecord(), "hostile": hostileRecord()} {
+	for name, r := range map[string]*Record{"golden": goldenRecord(), "hostile": hostileRecord(), "capacity": goldenCapacityRecord(), "hostile capacity": hostileCapacityRecord()} {
 		page := render(t, r, FormatHTML)
 		doc, err := html.Parse(strings.NewReader(page))
 		require.NoError(t, err, name)
@@ -376,25 +376,109 @@ func TestHTMLEscapesEverything(t *testing.T) {
 	assert.Len(t, findAll(doc, tag("script")), 2, "only the page's own two scripts")
 }
 
-// A capacity result (a later issue's) shows, generically, until it has
-// its own section.
-func TestHTMLCapacityPlaceholder(t *testing.T) {
-	r := judged(&Record{Version: RecordVersion, Kind: KindCapacity, Capacity: []byte(`{"max_rate": 120, "knee": "p99 over 300ms"}`)})
-	page := render(t, r, FormatHTML)
-	doc, err := html.Parse(strings.NewReader(page))
-	require.NoError(t, err)
-	c := byID(doc, "capacity")
-	require.NotNil(t, c)
-	assert.Contains(t, text(c), `"max_rate": 120`)
-	assert.Nil(t, byID(doc, "contract"))
-	assert.Nil(t, byID(doc, "load"))
+// A capacity record in the browser: the section's headline, its three
+// charts with their knee marks and markers, the step table in rate order,
+// the ledger, and no script error.
+func TestHTMLCapacityInBrowser(t *testing.T) {
+	requireChromium(t)
+	r := goldenCapacityRecord()
+	doc := renderInBrowser(t, r)
+	root := find(doc, tag("html"))
+	assert.Equal(t, "0", attr(root, "data-charts"), "the capacity charts need no script")
+	assert.True(t, hasClass(byID(doc, "verdict"), "pass"))
+	for _, id := range []string{"contract", "load", "timeline"} {
+		assert.Nil(t, byID(doc, id), "no %s section in a capacity record", id)
+	}
+
+	sec := byID(doc, "capacity")
+	require.NotNil(t, sec)
+	box := byID(doc, "capacity-verdict")
+	require.NotNil(t, box)
+	assert.True(t, hasClass(box, "pass"))
+	assert.Equal(t, "247", text(find(box, classed("span", "capacity-big"))))
+	assert.Contains(t, text(box), "first failing rate 258/s")
+	var tileText []string
+	for _, a := range findAll(doc, classed("a", "tile")) {
+		tileText = append(tileText, text(a))
+	}
+	assert.Contains(t, strings.Join(tileText, "|"), "Capacity247/s")
+
+	for _, id := range []string{"chart-capacity-latency", "chart-capacity-errors", "chart-capacity-throughput"} {
+		svg := requireChart(t, doc, id)
+		assert.Equal(t, "log", attr(svg, "data-xscale"), id)
+		assert.Contains(t, text(svg), "offered load: session starts per second asked (log scale)", id)
+		knees := findAll(svg, classed("g", "knee"))
+		require.Len(t, knees, 2, "%s marks the knee at both rates", id)
+		assert.Equal(t, "247", attr(knees[0], "data-rate"))
+		assert.Equal(t, "capacity 247/s", text(find(knees[0], classed("text", "knee-label"))))
+		assert.Equal(t, "258", attr(knees[1], "data-rate"))
+		assert.Equal(t, "258/s fails: p99(session)<200ms", text(find(knees[1], classed("text", "knee-label"))))
+		assert.NotNil(t, find(svg, classed("rect", "knee-band")), id)
+		assert.NotEmpty(t, findAll(svg, func(n *html.Node) bool { return hasClass(n, "marker") && hasClass(n, "pass") }), id)
+		assert.NotEmpty(t, findAll(svg, func(n *html.Node) bool { return hasClass(n, "marker") && hasClass(n, "fail") }), id)
+		assert.NotEmpty(t, findAll(svg, func(n *html.Node) bool { return hasClass(n, "marker") && hasClass(n, "skip") }), id)
+		legend := text(find(svg, classed("g", "legend")))
+		for _, s := range []string{"passed", "failed", "not judged"} {
+			assert.Contains(t, legend, s, id)
+		}
+	}
+	lat := byID(doc, "chart-capacity-latency")
+	assert.Contains(t, text(find(lat, classed("g", "legend"))), "p99.9")
+	assert.Len(t, findAll(lat, classed("circle", "marker")), 3*8, "a disc or a ring per percentile of each passing or unjudged step")
+	assert.Len(t, findAll(lat, classed("g", "marker")), 3*3, "a cross per percentile of each failing step")
+	assert.Contains(t, text(lat), "session latency (ms)")
+	assert.Contains(t, text(lat), "SLO p99(session)<200ms")
+	marker := find(lat, classed("circle", "pass"))
+	assert.Contains(t, text(find(marker, tag("title"))), "/s asked", "a marker's tooltip names its step")
+	assert.Contains(t, text(byID(doc, "chart-capacity-errors")), "% of requests")
+
+	tbl := byID(doc, "capacity-table")
+	require.NotNil(t, tbl)
+	rows := findAll(tbl, classed("tr", "step"))
+	require.Len(t, rows, len(r.Capacity.Steps))
+	var order, knee []string
+	for _, row := range rows {
+		order = append(order, attr(row, "data-step"))
+		if hasClass(row, "knee") {
+			knee = append(knee, attr(row, "data-step")+" "+attr(row, "data-status"))
+		}
+	}
+	assert.Equal(t, []string{"1", "2", "3", "4", "5", "7", "8", "10", "11", "9", "6"}, order, "steps in rate order")
+	assert.Equal(t, []string{"10 pass", "11 fail"}, knee)
+	why := findAll(tbl, classed("tr", "why"))
+	assert.Len(t, why, 5, "the reasons of the three failing and two unjudged steps")
+	assert.Contains(t, text(tbl), "p99(session)<200ms (measured 214ms)")
+
+	assert.NotNil(t, byID(doc, "ledger"))
+	assert.True(t, hasClass(byID(doc, "ledger-verdict"), "pass"))
+	assert.NotNil(t, byID(doc, "thresholds-table"))
+	assert.Contains(t, text(byID(doc, "thresholds")), "as measured at 247/s, the highest passing rate")
+}
+
+// A search the target failed: no figure, the ledger findings listed, the
+// failing step's violations in the table, and no script error.
+func TestHTMLBrokenCapacityInBrowser(t *testing.T) {
+	requireChromium(t)
+	doc := renderInBrowser(t, brokenCapacityRecord())
+	assert.True(t, hasClass(byID(doc, "verdict"), "fail"))
+	box := byID(doc, "capacity-verdict")
+	require.NotNil(t, box)
+	assert.True(t, hasClass(box, "fail"))
+	assert.Equal(t, "no figure", text(find(box, classed("span", "capacity-big"))))
+	knees := findAll(byID(doc, "chart-capacity-latency"), classed("text", "knee-label"))
+	require.Len(t, knees, 2)
+	assert.Equal(t, "SLOs held to 247/s (no figure: ledger)", text(knees[0]))
+	assert.NotNil(t, byID(doc, "ledger-table"))
+	assert.True(t, hasClass(byID(doc, "ledger-verdict"), "fail"))
+	assert.Contains(t, text(byID(doc, "capacity-table")), "contract violations: search S7 x4")
+	assert.Nil(t, byID(doc, "thresholds"), "no figure, no thresholds measured at it")
 }
 
 // Records with almost nothing in them render without a script error.
 func TestHTMLSparseInBrowser(t *testing.T) {
 	requireChromium(t)
 	sparse := sparseRecords()
-	for _, name := range []string{"empty load", "nothing"} {
+	for _, name := range []string{"empty load", "nothing", "capacity"} {
 		t.Run(name, func(t *testing.T) {
 			doc := renderInBrowser(t, sparse[name])
 			assert.True(t, hasClass(byID(doc, "verdict"), "fail"))

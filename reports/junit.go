@@ -177,11 +177,16 @@ func renderJUnit(w io.Writer, r *Record) error {
 	if c := r.Contract; c != nil {
 		suites = append(suites, junitContract(r, c))
 	}
-	if len(r.Thresholds) > 0 {
+	// A capacity search's thresholds are those of its passing step, a
+	// case of the capacity suite already.
+	if len(r.Thresholds) > 0 && (r.Load != nil || r.Capacity == nil) {
 		suites = append(suites, junitThresholds(r))
 	}
 	if s := r.Load; s != nil {
-		suites = append(suites, junitLedger(r, s), junitViolations(r, s))
+		suites = append(suites, junitLedger(r, s.Started, s.Elapsed, s.Ledger, "load.ledger"), junitViolations(r, s))
+	}
+	if c := r.Capacity; c != nil {
+		suites = append(suites, junitCapacity(r, c), junitLedger(r, c.Started, c.Elapsed, c.Ledger, "capacity.ledger"))
 	}
 	for i := range suites {
 		suites[i].ID = i
@@ -260,11 +265,10 @@ func junitThresholds(r *Record) junitSuite {
 	return j.done()
 }
 
-func junitLedger(r *Record, s *load.Summary) junitSuite {
-	j := newJUnitSuite(r, "ledger", s.Started, s.Elapsed)
-	l := s.Ledger
+func junitLedger(r *Record, started time.Time, took time.Duration, l load.LedgerReport, class string) junitSuite {
+	j := newJUnitSuite(r, "ledger", started, took)
 	for _, rule := range []string{"L1", "L2", "L3"} {
-		tc := junitCase{Name: rule + " " + ruleSummary(rule), Classname: "load.ledger"}
+		tc := junitCase{Name: rule + " " + ruleSummary(rule), Classname: class}
 		var fails, warns []load.LedgerFinding
 		for _, f := range l.Findings {
 			if f.Rule != rule {
@@ -339,4 +343,81 @@ func junitViolations(r *Record, s *load.Summary) junitSuite {
 		j.add(tc)
 	}
 	return j.done()
+}
+
+// junitCapacity has one case per step of a capacity search, in the order
+// they ran (a failing step fails with its reasons; a step too short to
+// judge, or interrupted, is skipped), and one for the search's result: it
+// fails when no capacity was found, the ledger voided it or a step's
+// responses broke the contract.
+func junitCapacity(r *Record, c *load.CapacityResult) junitSuite {
+	j := newJUnitSuite(r, "capacity", c.Started, c.Elapsed)
+	j.suite.Props = append(j.suite.Props,
+		junitProperty{"capacity.scenario", c.Scenario},
+		junitProperty{"capacity.slo", sloText(c)},
+		junitProperty{"capacity.found", fmt.Sprint(c.Found)},
+		junitProperty{"capacity.max_passing_rate", fmtRate(c.MaxPassing)},
+		junitProperty{"capacity.first_failing_rate", fmtRate(c.FirstFailing)},
+		junitProperty{"capacity.stopped", c.Stopped})
+	for _, st := range c.Steps {
+		tc := junitCase{Name: fmt.Sprintf("step %d: %s/s (%s, %s)", st.N, fmtRate(st.Asked), st.Phase, st.Duration), Classname: "capacity.steps", Time: seconds(st.Elapsed)}
+		status, _ := stepStatus(st)
+		why := strings.Join(st.Reasons, "; ")
+		switch status {
+		case "fail":
+			tc.Failure = newFailure(oneLine(why), "capacity step", capacityStepText(st))
+		case "skip":
+			tc.Skipped = &junitSkipped{Message: oneLine(why)}
+		default:
+			j.note(tc.Name, stepSummary(st))
+		}
+		j.add(tc)
+	}
+	tc := junitCase{Name: "capacity keeping " + sloText(c), Classname: "capacity", Time: seconds(c.Elapsed)}
+	var problems []string
+	if !c.Found || ledgerBroken(c.Ledger) {
+		problems = append(problems, capacityFigure(c))
+	}
+	for _, v := range capacityViolations(c) {
+		problems = append(problems, fmt.Sprintf("%s broken %s in %s responses (at %s)", v.rule, times(v.count), v.step, strings.Join(v.rates, ", ")))
+	}
+	text := capacityHeadline(c) + "\nstopped: " + c.Stopped + ": " + c.Note + "\n"
+	if len(problems) > 0 {
+		tc.Failure = newFailure(oneLine(strings.Join(problems, "; ")), "capacity", text)
+	} else {
+		j.note(tc.Name, capacityHeadline(c))
+	}
+	j.add(tc)
+	return j.done()
+}
+
+// stepSummary is what a capacity step measured, in one line.
+func stepSummary(st load.CapacityStep) string {
+	return fmt.Sprintf("asked %s/s, achieved %s/s, %.1f requests/s; %d sessions, p50 %s, p99 %s, p99.9 %s; errors %s, %d violations, %d dropped",
+		fmtRate(st.Asked), fmtRate(st.Achieved), st.RequestRate, st.Sessions, fmtLatency(st.Session.P50), fmtLatency(st.Session.P99), fmtLatency(st.Session.P999),
+		fmtPct(st.ErrorFraction), st.ViolationTotal(), st.Dropped)
+}
+
+// capacityStepText is a failing step's full text: what it measured, why it
+// failed, its SLOs and its commonest errors.
+func capacityStepText(st load.CapacityStep) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s\n%s\n", stepLabel(st), stepSummary(st))
+	for _, r := range st.Reasons {
+		fmt.Fprintf(&b, "failed: %s\n", r)
+	}
+	for _, t := range st.Thresholds {
+		word := "met"
+		if !t.Pass {
+			word = "NOT met"
+		}
+		fmt.Fprintf(&b, "slo %s: %s, %s\n", t.Expr, measuredText(t), word)
+	}
+	for _, e := range st.TopErrors {
+		fmt.Fprintf(&b, "error x%d: %s\n", e.Count, oneLine(e.Error))
+	}
+	for _, v := range st.Violations {
+		fmt.Fprintf(&b, "violation %s %s x%d, e.g. %s\n", v.Step, v.Rule, v.Count, oneLine(v.Example))
+	}
+	return b.String()
 }

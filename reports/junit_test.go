@@ -42,7 +42,8 @@ func TestJUnitValidAgainstXSD(t *testing.T) {
 	require.NoError(t, err)
 	records := map[string]*Record{
 		"golden": goldenRecord(), "accept-faulty": faultyRun(t), "contract-only": contractOnly(t), "load-only": loadOnly(t),
-		"hostile": hostileRecord(),
+		"hostile": hostileRecord(), "capacity-golden": goldenCapacityRecord(), "capacity-broken": brokenCapacityRecord(),
+		"capacity-real": capacityRun(t), "capacity-real-broken": brokenCapacityRun(t),
 	}
 	for name, r := range sparseRecords() {
 		records["sparse "+name] = r
@@ -209,6 +210,7 @@ func TestJUnitSuitesFollowTheRecord(t *testing.T) {
 	assert.Equal(t, []string{"contract"}, names(contractOnly(t)))
 	assert.Equal(t, []string{"thresholds", "ledger", "load-contract"}, names(loadOnly(t)))
 	assert.Empty(t, names(judged(NewRecord(KindLoad, "dev"))))
+	assert.Equal(t, []string{"capacity", "ledger"}, names(goldenCapacityRecord()), "a capacity search's thresholds are its passing step's")
 
 	r := goldenRecord()
 	r.Load.Ledger.Skipped = "the target went away"

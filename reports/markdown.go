@@ -28,8 +28,11 @@ func renderMarkdown(w io.Writer, r *Record) error {
 	if r.Contract != nil {
 		mdContract(&b, r.Contract)
 	}
+	if r.Capacity != nil {
+		mdCapacity(&b, r.Capacity)
+	}
 	if len(r.Thresholds) > 0 {
-		mdThresholds(&b, r.Thresholds)
+		mdThresholds(&b, r.Thresholds, thresholdsAt(r))
 	}
 	if r.Load != nil {
 		mdLoad(&b, r.Load)
@@ -58,17 +61,19 @@ func mdVerdict(b *strings.Builder, r *Record) {
 		b.WriteString("\n")
 	}
 	b.WriteString("| Target | Run | Fixtures |")
-	if r.Scenario != nil || r.Load != nil {
+	if r.Scenario != nil || r.Load != nil || r.Capacity != nil {
 		b.WriteString(" Scenario |")
 	}
 	b.WriteString("\n|---|---|---|")
-	if r.Scenario != nil || r.Load != nil {
+	if r.Scenario != nil || r.Load != nil || r.Capacity != nil {
 		b.WriteString("---|")
 	}
 	fmt.Fprintf(b, "\n| %s | %s, %s | %s |", mdEscape(targetText(r.Target)), fmtTime(r.Started), fmtDuration(r.Ended.Sub(r.Started)), mdEscape(fixturesText(r.Fixtures)))
 	switch {
 	case r.Load != nil:
 		fmt.Fprintf(b, " %s, %s for %s |", mdEscape(r.Load.Scenario), mdEscape(r.Load.Pacer), r.Load.Duration)
+	case r.Capacity != nil:
+		fmt.Fprintf(b, " %s, capacity search |", mdEscape(r.Capacity.Scenario))
 	case r.Scenario != nil:
 		fmt.Fprintf(b, " %s |", mdEscape(r.Scenario.Name))
 	}
@@ -141,8 +146,11 @@ func mdContract(b *strings.Builder, c *contract.Result) {
 	}
 }
 
-func mdThresholds(b *strings.Builder, ts []load.ThresholdResult) {
-	fmt.Fprintf(b, "\n### Thresholds: %d of %d met\n\n| | Threshold | Measured |\n|---|---|---|\n", thresholdsPassed(ts), len(ts))
+func mdThresholds(b *strings.Builder, ts []load.ThresholdResult, at string) {
+	if at != "" {
+		at = " " + at
+	}
+	fmt.Fprintf(b, "\n### Thresholds%s: %d of %d met\n\n| | Threshold | Measured |\n|---|---|---|\n", mdEscape(at), thresholdsPassed(ts), len(ts))
 	for _, t := range ts {
 		icon := "✅"
 		if !t.Pass {
@@ -171,7 +179,11 @@ func mdLoad(b *strings.Builder, s *load.Summary) {
 			fmt.Fprintf(b, "| %s | %s | %d | %s |\n", mdEscape(v.Step), mdEscape(v.Rule), v.Count, mdEscape(clip(oneLine(v.Example), 200)))
 		}
 	}
-	l := s.Ledger
+	mdLedger(b, s.Ledger)
+}
+
+// mdLedger writes the ledger audit in one line, and its findings.
+func mdLedger(b *strings.Builder, l load.LedgerReport) {
 	icon := "✅"
 	switch {
 	case l.Skipped != "":
@@ -196,6 +208,52 @@ func mdLoad(b *strings.Builder, s *load.Summary) {
 			fmt.Fprintf(b, "| %s | %s | %s | %s |\n", icon, mdEscape(f.Rule), mdEscape(f.Client), mdEscape(oneLine(f.Message)))
 		}
 	}
+}
+
+func mdCapacity(b *strings.Builder, c *load.CapacityResult) {
+	title := "none found"
+	switch {
+	case capacityOK(c) && c.FirstFailing == 0:
+		title = fmt.Sprintf("at least %s sessions/s", fmtRate(c.MaxPassing))
+	case capacityOK(c) || c.Found:
+		title = fmt.Sprintf("%s sessions/s", fmtRate(c.MaxPassing))
+	case ledgerBroken(c.Ledger):
+		title = "none (the ledger audit failed)"
+	}
+	icon := "✅"
+	if !capacityOK(c) {
+		icon = "❌"
+	}
+	fmt.Fprintf(b, "\n### Capacity: %s\n\n%s %s\n\n", mdEscape(title), icon, mdEscape(capacityHeadline(c)))
+	fmt.Fprintf(b, "Stopped (%s): %s\n", mdEscape(c.Stopped), mdEscape(c.Note))
+	if len(c.Steps) > 0 {
+		b.WriteString("\n| | # | Step | Asked/s | Achieved/s | Req/s | p50 | p99 | p99.9 | Errors | Violations | Why |\n|---|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|---|\n")
+		pass, fail := kneeN(passingStep(c), c.Found), kneeN(failingStep(c), true)
+		for i, st := range stepsByRate(c) {
+			if i == mdMaxRows {
+				fmt.Fprintf(b, "| | | | | | | | | | | | … and %d more steps (see report.html) |\n", len(c.Steps)-mdMaxRows)
+				break
+			}
+			status, _ := stepStatus(st)
+			icon := map[string]string{"pass": "✅", "fail": "❌", "skip": "⏭️"}[status]
+			var why []string
+			switch st.N {
+			case pass:
+				why = append(why, "**capacity**")
+			case fail:
+				why = append(why, "**first failing**")
+			}
+			if status != "pass" {
+				for _, r := range st.Reasons {
+					why = append(why, mdEscape(shortReason(r)))
+				}
+			}
+			fmt.Fprintf(b, "| %s | %d | %s %s | %s | %s | %.1f | %s | %s | %s | %s | %d | %s |\n", icon, st.N, mdEscape(st.Phase), st.Duration, fmtRate(st.Asked), fmtRate(st.Achieved), st.RequestRate,
+				fmtMs(st.Session.P50), fmtMs(st.Session.P99), fmtMs(st.Session.P999), fmtPct(st.ErrorFraction), st.ViolationTotal(), strings.Join(why, "; "))
+		}
+		b.WriteString("\nLatencies of whole sessions, in ms; steps in rate order, # the order they ran.\n")
+	}
+	mdLedger(b, c.Ledger)
 }
 
 // mdEscape makes text safe in a table cell or a line of Markdown: HTML

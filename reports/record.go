@@ -61,10 +61,13 @@ type Record struct {
 	Contract   *contract.Result       `json:"contract,omitempty"`
 	Load       *load.Summary          `json:"load,omitempty"`
 	Thresholds []load.ThresholdResult `json:"thresholds"`
-	// Capacity is reserved for the capacity search's result.
-	Capacity    json.RawMessage `json:"capacity,omitempty"`
-	Verdict     Verdict         `json:"verdict"`
-	Environment Environment     `json:"environment"`
+	// Capacity is the capacity search's result (kind capacity): every
+	// step tried, the highest passing and first failing rates, and the
+	// ledger audited over all steps. Thresholds then hold the SLOs as
+	// measured at the highest passing step.
+	Capacity    *load.CapacityResult `json:"capacity,omitempty"`
+	Verdict     Verdict              `json:"verdict"`
+	Environment Environment          `json:"environment"`
 }
 
 // Tool names the program that made the record.
@@ -295,12 +298,38 @@ func (r Record) MarshalJSON() ([]byte, error) {
 		}
 		p.Scenario = &sc
 	}
+	if p.Capacity != nil {
+		p.Capacity = capacityNonNil(p.Capacity)
+	}
 	if p.Contract != nil && p.Contract.Findings == nil {
 		c := *p.Contract
 		c.Findings = []contract.Finding{}
 		p.Contract = &c
 	}
 	return json.Marshal(p)
+}
+
+// capacityNonNil returns a copy of c with its lists [] rather than null.
+func capacityNonNil(c *load.CapacityResult) *load.CapacityResult {
+	cp := *c
+	if cp.Thresholds == nil {
+		cp.Thresholds = []load.Threshold{}
+	}
+	cp.BrokenBy = nonNil(cp.BrokenBy)
+	cp.Steps = append([]load.CapacityStep{}, cp.Steps...)
+	for i := range cp.Steps {
+		st := &cp.Steps[i]
+		if st.Violations == nil {
+			st.Violations = []load.ViolationCount{}
+		}
+		if st.Endpoints == nil {
+			st.Endpoints = []load.StepLatency{}
+		}
+		if st.Thresholds == nil {
+			st.Thresholds = []load.ThresholdResult{}
+		}
+	}
+	return &cp
 }
 
 // Encode writes the record as indented JSON, ending in a newline.

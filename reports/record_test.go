@@ -69,7 +69,8 @@ func TestRecordsMatchSchema(t *testing.T) {
 		"contract only":   contractOnly(t),
 		"load only":       loadOnly(t),
 		"nothing":         judged(NewRecord(KindContract, "dev")),
-		"capacity":        judged(&Record{Version: RecordVersion, Kind: KindCapacity, Capacity: json.RawMessage(`{"max_rate": 120}`)}),
+		"capacity":        goldenCapacityRecord(),
+		"capacity, real":  capacityRun(t),
 		"bare scenario":   judged(&Record{Version: RecordVersion, Kind: KindLoad, Scenario: &ScenarioInfo{Name: "x", Flows: []FlowInfo{{Name: "f"}}}}),
 		"nil contract fs": judged(&Record{Version: RecordVersion, Kind: KindContract, Contract: &contract.Result{Profile: "strict"}}),
 	}
@@ -228,7 +229,7 @@ func TestJudge(t *testing.T) {
 				"threshold p99(retail)<300ms: 412ms", "threshold p99(hold)<1s: not measured (step hold never ran)"},
 			notes: []string{"ledger: not audited: interrupted before the audit", "load: 3 session starts dropped at the in-flight cap of 10"}},
 		{name: "a contract run that checked nothing", rec: Record{Contract: &contract.Result{}}, reasons: []string{"contract: no check ran, so nothing was verified"}},
-		{name: "capacity alone is something", rec: Record{Capacity: json.RawMessage(`{}`)}, pass: true},
+		{name: "capacity alone is something", rec: Record{Capacity: goldenCapacityRecord().Capacity}, pass: true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -334,7 +335,7 @@ func TestWriteAll(t *testing.T) {
 // No report of a real run holds the apikey: it never enters the record,
 // so no renderer can print it. The runs used it on every call.
 func TestNoAPIKeyInAnyReport(t *testing.T) {
-	for name, r := range map[string]*Record{"accept": faultyRun(t), "contract": contractOnly(t), "load": loadOnly(t)} {
+	for name, r := range map[string]*Record{"accept": faultyRun(t), "contract": contractOnly(t), "load": loadOnly(t), "capacity": capacityRun(t)} {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
 			paths, err := WriteAll(dir, r)
@@ -374,8 +375,14 @@ func sparseRecords() map[string]*Record {
 	return map[string]*Record{
 		"empty load":     judged(&Record{Version: RecordVersion, Kind: KindLoad, Load: &load.Summary{Interrupted: true}, Thresholds: []load.ThresholdResult{{Threshold: load.Threshold{Expr: "p99(retail)<1s", Op: "<", Limit: 1e9, Unit: "ns"}, Note: "step retail never ran"}}}),
 		"empty contract": judged(&Record{Version: RecordVersion, Kind: KindContract, Contract: &contract.Result{Profile: "default"}}),
-		"capacity":       judged(&Record{Version: RecordVersion, Kind: KindCapacity, Capacity: json.RawMessage(`{"max_rate": 120}`)}),
-		"nothing":        judged(NewRecord(KindAccept, "dev")),
+		"capacity": judged(&Record{Version: RecordVersion, Kind: KindCapacity, Capacity: &load.CapacityResult{
+			Scenario:   "read-only",
+			Thresholds: []load.Threshold{{Expr: "p99(session)<1s", Metric: "p99", Step: "session", Op: "<", Limit: 1e9, Unit: "ns"}},
+			Settings:   load.CapacityOptions{Start: 10, Max: 10000, Growth: 2, Tolerance: 0.05, StepDuration: 20 * time.Second, Warmup: 4 * time.Second, ProbeDuration: 5 * time.Second, Budget: 3 * time.Minute},
+			Stopped:    load.StopCancelled, Note: "interrupted before any rate passed",
+			Ledger: load.LedgerReport{Skipped: "interrupted before the audit"},
+		}}),
+		"nothing": judged(NewRecord(KindAccept, "dev")),
 	}
 }
 
@@ -396,10 +403,12 @@ func TestRenderSparseRecords(t *testing.T) {
 
 // The same record renders to the same bytes, so reports diff cleanly.
 func TestRenderingIsDeterministic(t *testing.T) {
-	for _, f := range Formats() {
-		first := render(t, goldenRecord(), f)
-		for range 3 {
-			assert.Equal(t, first, render(t, goldenRecord(), f), f)
+	for _, rec := range []func() *Record{goldenRecord, goldenCapacityRecord} {
+		for _, f := range Formats() {
+			first := render(t, rec(), f)
+			for range 3 {
+				assert.Equal(t, first, render(t, rec(), f), f)
+			}
 		}
 	}
 }

@@ -92,11 +92,11 @@ func renderText(w io.Writer, r *Record, o *options) error {
 		t.load(r.Load)
 		t.ledger(r.Load.Ledger)
 	}
-	t.thresholds(r.Thresholds)
-	if len(r.Capacity) > 0 {
-		t.heading("CAPACITY")
-		t.printf("  recorded in run.json (see the HTML report)\n")
+	if c := r.Capacity; c != nil {
+		t.capacity(c)
+		t.ledger(c.Ledger)
 	}
+	t.thresholds(r.Thresholds, thresholdsAt(r))
 	out := printable(t.b.String())
 	if t.color {
 		out = colorCodes.Replace(out)
@@ -242,11 +242,14 @@ func (t *textWriter) ledger(l load.LedgerReport) {
 	}
 }
 
-func (t *textWriter) thresholds(ts []load.ThresholdResult) {
+func (t *textWriter) thresholds(ts []load.ThresholdResult, at string) {
 	if len(ts) == 0 {
 		return
 	}
-	t.heading(fmt.Sprintf("THRESHOLDS: %d of %d met", thresholdsPassed(ts), len(ts)))
+	if at != "" {
+		at = " " + at
+	}
+	t.heading(fmt.Sprintf("THRESHOLDS%s: %d of %d met", at, thresholdsPassed(ts), len(ts)))
 	width := 0
 	for _, x := range ts {
 		width = max(width, len(x.Expr))
@@ -262,4 +265,67 @@ func (t *textWriter) thresholds(ts []load.ThresholdResult) {
 		}
 		t.printf("  %s  %-*s  %s\n", t.status(st), width, x.Expr, m)
 	}
+}
+
+func (t *textWriter) capacity(c *load.CapacityResult) {
+	t.heading(fmt.Sprintf("CAPACITY scenario %s, %s (took %s)", c.Scenario, plural(len(c.Steps), "step"), fmtDuration(c.Elapsed)))
+	head := capacityHeadline(c)
+	if capacityOK(c) {
+		head = t.paint(ansiBold+ansiGreen, head)
+	} else {
+		head = t.paint(ansiBold+ansiRed, head)
+	}
+	t.printf("  %s\n", head)
+	t.printf("  search   %s\n", searchText(c))
+	t.printf("  stopped  %s: %s\n", c.Stopped, oneLine(c.Note))
+	if len(c.Steps) == 0 {
+		return
+	}
+	t.printf("\n")
+	tw := tabwriter.NewWriter(&t.b, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "  #\tphase\tlength\tasked/s\tachieved/s\treq/s\tsessions\tp50\tp99\tp99.9\terrors\tviolations\tdropped\t\n")
+	steps := stepsByRate(c)
+	for _, st := range steps {
+		status, word := stepStatus(st)
+		switch status {
+		case "pass":
+			word = t.paint(ansiGreen, word)
+		case "fail":
+			word = t.paint(ansiBold+ansiRed, word)
+		default:
+			word = t.paint(ansiDim, word)
+		}
+		switch st.N {
+		case kneeN(passingStep(c), c.Found):
+			word += "  <- capacity"
+		case kneeN(failingStep(c), true):
+			word += "  <- first failing"
+		}
+		// The verdict is the line's last cell, outside the columns, so
+		// that colour codes do not change the padding.
+		fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\t%s\t%.1f\t%d\t%s\t%s\t%s\t%s\t%d\t%d\t  %s\n", st.N, st.Phase, st.Duration, fmtRate(st.Asked), fmtRate(st.Achieved), st.RequestRate, st.Sessions,
+			fmtLatency(st.Session.P50), fmtLatency(st.Session.P99), fmtLatency(st.Session.P999), fmtPct(st.ErrorFraction), st.ViolationTotal(), st.Dropped, word)
+	}
+	tw.Flush()
+	t.printf("  %s\n", t.paint(ansiDim, "(latencies of whole sessions; steps in rate order, # the order they ran)"))
+	for _, st := range steps {
+		status, _ := stepStatus(st)
+		if len(st.Reasons) == 0 || status == "pass" {
+			continue
+		}
+		what := "failed"
+		if status == "skip" {
+			what = "not judged"
+		}
+		t.printf("  %s/s (#%d, %s) %s: %s\n", fmtRate(st.Asked), st.N, st.Duration, what, oneLine(strings.Join(st.Reasons, "; ")))
+	}
+}
+
+// thresholdsAt says where a record's thresholds were measured when that
+// is not the whole run: a capacity search's at its highest passing step.
+func thresholdsAt(r *Record) string {
+	if c := r.Capacity; c != nil && r.Load == nil {
+		return fmt.Sprintf("at %s/s, the highest passing rate", fmtRate(c.MaxPassing))
+	}
+	return ""
 }

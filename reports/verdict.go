@@ -2,7 +2,9 @@ package reports
 
 import (
 	"fmt"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -88,15 +90,141 @@ func (r *Record) Judge() {
 			notes = append(notes, fmt.Sprintf("load: %s dropped at the in-flight cap of %d", plural64(s.Sessions.Dropped, "session start"), s.Sessions.MaxInFlight))
 		}
 	}
+	if c := r.Capacity; c != nil {
+		reasons, notes = judgeCapacity(c, reasons, notes)
+	}
 	for _, t := range r.Thresholds {
 		if !t.Pass {
 			reasons = append(reasons, "threshold "+t.Expr+": "+measuredText(t))
 		}
 	}
-	if r.Contract == nil && r.Load == nil && len(r.Capacity) == 0 {
+	if r.Contract == nil && r.Load == nil && r.Capacity == nil {
 		reasons = append(reasons, "nothing was measured: the record holds no contract, load or capacity result")
 	}
 	r.Verdict = Verdict{Pass: len(reasons) == 0, Reasons: nonNil(reasons), Notes: nonNil(notes)}
+}
+
+// judgeCapacity adds a capacity search's reasons and notes. It fails
+// when no capacity was found, when the ledger audit failed or could not
+// run (a target that loses points has no capacity figure) and when any
+// step's responses broke the contract, at whatever rate: the semantics of
+// load.CapacityResult's Found and Failed.
+func judgeCapacity(c *load.CapacityResult, reasons, notes []string) ([]string, []string) {
+	l := c.Ledger
+	for _, g := range ledgerGroups(l.Findings, "fail") {
+		reasons = append(reasons, fmt.Sprintf("ledger: %s on %s", g.rule, plural(g.clients, "client")))
+	}
+	for _, g := range ledgerGroups(l.Findings, "warn") {
+		notes = append(notes, fmt.Sprintf("ledger: %s on %s could be explained by requests that got no answer", g.rule, plural(g.clients, "client")))
+	}
+	if l.Skipped != "" {
+		reasons = append(reasons, "ledger: not audited: "+l.Skipped+" (a capacity figure needs a clean ledger)")
+	}
+	for _, v := range capacityViolations(c) {
+		reasons = append(reasons, fmt.Sprintf("capacity: %s broken %s in %s responses (at %s)", v.rule, times(v.count), v.step, strings.Join(v.rates, ", ")))
+	}
+	pass := passingStep(c)
+	switch {
+	case ledgerBroken(l) && pass != nil:
+		reasons = append(reasons, fmt.Sprintf("capacity: no figure stands: the SLOs held up to %s/s, but the ledger audit failed", fmtRate(pass.Asked)))
+	case !c.Found:
+		reasons = append(reasons, fmt.Sprintf("capacity: none found (%s: %s)", c.Stopped, c.Note))
+	case c.Stopped != load.StopConverged:
+		notes = append(notes, fmt.Sprintf("capacity: %s: %s", c.Stopped, c.Note))
+	case pass != nil && pass.Duration < c.Settings.StepDuration:
+		notes = append(notes, "capacity: "+c.Note)
+	}
+	return reasons, notes
+}
+
+// ledgerBroken reports whether a ledger audit voids a capacity figure: it
+// did not run, or found a broken invariant no unanswered request explains.
+func ledgerBroken(l load.LedgerReport) bool {
+	return l.Skipped != "" || len(ledgerGroups(l.Findings, "fail")) > 0
+}
+
+type capacityViolation struct {
+	step, rule string
+	count      uint64
+	rates      []string
+}
+
+// capacityViolations sums the contract violations of a search's steps by
+// step and rule, with the rates they appeared at, in run order.
+func capacityViolations(c *load.CapacityResult) []capacityViolation {
+	var out []capacityViolation
+	idx := map[[2]string]int{}
+	for _, st := range c.Steps {
+		for _, v := range st.Violations {
+			k := [2]string{v.Step, v.Rule}
+			i, ok := idx[k]
+			if !ok {
+				i = len(out)
+				idx[k] = i
+				out = append(out, capacityViolation{step: v.Step, rule: v.Rule})
+			}
+			out[i].count += v.Count
+			rate := fmtRate(st.Asked) + "/s"
+			if !slices.Contains(out[i].rates, rate) {
+				out[i].rates = append(out[i].rates, rate)
+			}
+		}
+	}
+	return out
+}
+
+// passingStep is the step that passed at the search's highest passing
+// rate (a full step over a probe), nil when none passed.
+func passingStep(c *load.CapacityResult) *load.CapacityStep {
+	var best *load.CapacityStep
+	for i := range c.Steps {
+		st := &c.Steps[i]
+		if !st.Pass || st.Interrupted || c.MaxPassing == 0 || st.Asked != c.MaxPassing {
+			continue
+		}
+		if best == nil || st.Duration >= best.Duration {
+			best = st
+		}
+	}
+	return best
+}
+
+// failingStep is the step that failed at the search's first failing
+// rate, nil when none failed.
+func failingStep(c *load.CapacityResult) *load.CapacityStep {
+	for i := range c.Steps {
+		st := &c.Steps[i]
+		if !st.Pass && !st.Inconclusive && !st.Interrupted && c.FirstFailing != 0 && st.Asked == c.FirstFailing {
+			return st
+		}
+	}
+	return nil
+}
+
+// CapacityThresholds are the SLOs of a capacity search as measured at its
+// highest passing step (the run record's Thresholds); nil when there is
+// no capacity figure (no rate passed, or the ledger voided it).
+func CapacityThresholds(c *load.CapacityResult) []load.ThresholdResult {
+	if c == nil || !c.Found {
+		return nil
+	}
+	if st := passingStep(c); st != nil {
+		return append([]load.ThresholdResult{}, st.Thresholds...)
+	}
+	return nil
+}
+
+// fmtRate writes a session rate as precisely as the capacity search sets
+// it (whole sessions from 100/s, tenths from 10/s, hundredths below),
+// without trailing zeros: 2560, 56.6, 40, 0.25.
+func fmtRate(r float64) string {
+	switch {
+	case r >= 100:
+		return strconv.FormatFloat(r, 'f', 0, 64)
+	case r >= 10:
+		return trimZeros(strconv.FormatFloat(r, 'f', 1, 64))
+	}
+	return trimZeros(strconv.FormatFloat(r, 'f', 2, 64))
 }
 
 // failedRules lists the distinct rules of failed findings in catalogue

@@ -10,8 +10,8 @@ package schemas
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"fmt"
+	"io"
 
 	"github.com/xeipuuv/gojsonschema"
 

@@ -2,16 +2,15 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
 	"loyalcheck/load"
+	"loyalcheck/reports"
 	"loyalcheck/scenarios"
 )
 
@@ -38,12 +37,17 @@ once at the end, over all steps: a target that loses or double-spends
 points gets no capacity figure.
 
 Rates are session starts per second, written as vegeta does (10/s, 5/2s).
-Latency SLOs on sessions include the scenario's think times: checkout
-pauses up to 300 ms inside some sessions, so p99(session) there is never
-below about 270 ms; bound a step (p99(retail)) or use a scenario without
-think times (ramp) to measure the target alone.
+A session's latency counts from its scheduled start to its last answer,
+less the scenario's own think times, so 'p99(session)<200ms' bounds the
+time the target makes a whole checkout wait.
 
-With --out DIR it writes capacity.json.
+With --out DIR it writes the run record and its reports: run.json (with
+the capacity section: every step, the highest passing and first failing
+rates, the ledger audit), report.txt, report.md, report.html (latency
+and errors plotted against the offered rate, the knee marked) and
+junit.xml (a test case per step); 'loyalcheck report DIR' renders them
+again. The record's thresholds are the SLOs as measured at the highest
+passing step.
 
 Ctrl-C stops the search; what was found so far is reported and the ledger
 is still audited.
@@ -68,7 +72,8 @@ func runCapacity(ctx context.Context, e *env, args []string) int {
 	probe := fs.Duration("probe-duration", 0, "length of the steps that grow the rate (default a quarter of --step-duration, at least 5s)")
 	warmup := fs.String("warmup", "", "part of each step left out of its figures (default a fifth of the step; 0 for none)")
 	budget := fs.Duration("budget", load.DefaultCapacityBudget, "time for all the steps; a step that would end later is not started")
-	out := fs.String("out", "", "directory for capacity.json")
+	out := fs.String("out", "", "directory for the run record and its reports (run.json, report.html, ...)")
+	color := fs.String("color", "auto", "colour the terminal report: auto, always or never")
 	fs.StringVar(&lf.validate, "validate", "all", "share of responses to schema-validate: all, none or a fraction like 0.1")
 	fs.Uint64Var(&lf.seed, "seed", 1, "seed for flows, clients, points and amounts")
 	fs.IntVar(&lf.maxInFlight, "max-in-flight", 0, "cap on concurrent sessions; a dropped start fails the step (default: the scenario's)")
@@ -136,6 +141,10 @@ func runCapacity(ctx context.Context, e *env, args []string) int {
 	if err := load.CheckCapacity(setup.scenario, thresholds, opts); err != nil {
 		return usageErr(e, cmd, "%v", err)
 	}
+	useColor, err := colorMode(e, *color)
+	if err != nil {
+		return usageErr(e, cmd, "--color: %v", err)
+	}
 	if *out != "" {
 		if err := os.MkdirAll(*out, 0o755); err != nil {
 			return usageErr(e, cmd, "--out: %v", err)
@@ -169,29 +178,14 @@ func runCapacity(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "loyalcheck %s: %v\n", cmd, err)
 		return exitFail
 	}
-	res.WriteText(e.stdout)
-	if *out != "" {
-		p := filepath.Join(*out, "capacity.json")
-		b, err := json.MarshalIndent(res, "", "  ")
-		if err == nil {
-			err = os.WriteFile(p, append(b, '\n'), 0o644)
-		}
-		if err != nil {
-			fmt.Fprintf(e.stderr, "loyalcheck %s: %v\n", cmd, err)
-			return exitFail
-		}
-		fmt.Fprintf(e.stdout, "wrote %s\n", p)
-	}
-	switch {
-	case res.Failed():
-		fmt.Fprintln(e.stdout, "verdict: FAIL (the ledger or the contract broke)")
-		return exitFail
-	case !res.Found:
-		fmt.Fprintf(e.stdout, "verdict: FAIL (no capacity: %s)\n", res.Stopped)
-		return exitFail
-	}
-	fmt.Fprintf(e.stdout, "verdict: PASS - capacity %s sessions/s, %.0f requests/s\n", strconv.FormatFloat(res.MaxPassing, 'f', -1, 64), res.MaxPassingRequests)
-	return exitOK
+	rec := reports.NewRecord(reports.KindCapacity, toolVersion())
+	rec.Started = res.Started.UTC()
+	rec.Target = reports.TargetOf(tg.url, tg.embedded)
+	rec.Fixtures = reports.SummarizeFixtures(tg.fixtures)
+	rec.Scenario = reports.ScenarioInfoOf(setup.scenario)
+	rec.Capacity = res
+	rec.Thresholds = reports.CapacityThresholds(res)
+	return finishRun(e, cmd, rec, *out, tg.key(e), useColor, nil)
 }
 
 // printCapacityStep prints one line per finished step on stderr.

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"net"
 	"os"
 	"path/filepath"
@@ -12,6 +11,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"loyalcheck/api"
+	"loyalcheck/reports"
+	"loyalcheck/schemas"
 )
 
 // quick keeps a search against the embedded sandbox to a few seconds.
@@ -27,49 +28,85 @@ func TestCapacityEmbeddedSandbox(t *testing.T) {
 	assert.Contains(t, errs, "target: embedded sandbox at http://127.0.0.1:")
 	assert.Contains(t, errs, "step  1 grow")
 	assert.Contains(t, errs, "step  2 grow")
-	assert.Contains(t, out, "stopped: max-reached: every rate up to the maximum 40.0/s passed")
-	assert.Contains(t, out, "ledger: OK")
-	assert.Contains(t, out, "verdict: PASS - capacity 40 sessions/s")
-
-	var res struct {
-		Found      bool    `json:"found"`
-		MaxPassing float64 `json:"max_passing_rate"`
-		Stopped    string  `json:"stopped"`
-		Steps      []struct {
-			Asked float64 `json:"asked_rate"`
-			Pass  bool    `json:"pass"`
-		} `json:"steps"`
-		Thresholds []struct {
-			Expr string `json:"expr"`
-		} `json:"thresholds"`
+	assert.Contains(t, out, "loyalcheck capacity: PASS")
+	assert.Contains(t, out, "capacity: at least 40 sessions/s (")
+	assert.Contains(t, out, "keeping p90(session)<2s, errors ≤ 0.1%; no rate tried failed")
+	assert.Contains(t, out, "stopped  max-reached: every rate up to the maximum 40.0/s passed")
+	assert.Contains(t, out, "LEDGER (L1-L3)\n  OK  ")
+	assert.Contains(t, out, "THRESHOLDS at 40/s, the highest passing rate: 1 of 1 met")
+	assert.Contains(t, out, "verdict: PASS")
+	for _, f := range []string{"run.json", "report.txt", "report.md", "report.html", "junit.xml"} {
+		assert.FileExists(t, filepath.Join(dir, f))
 	}
-	b, err := os.ReadFile(filepath.Join(dir, "capacity.json"))
+	assert.NoFileExists(t, filepath.Join(dir, "capacity.json"), "the run record holds the capacity section")
+
+	// The record is valid against the published schema and holds the
+	// search.
+	b, err := os.ReadFile(filepath.Join(dir, "run.json"))
 	require.NoError(t, err)
-	require.NoError(t, json.Unmarshal(b, &res))
+	sch, err := schemas.Compile("run.schema.json")
+	require.NoError(t, err)
+	assert.Empty(t, sch.Validate(b))
+	rec, err := reports.ReadRecord(dir)
+	require.NoError(t, err)
+	assert.Equal(t, reports.KindCapacity, rec.Kind)
+	assert.True(t, rec.Verdict.Pass)
+	require.NotNil(t, rec.Capacity)
+	res := rec.Capacity
 	assert.True(t, res.Found)
 	assert.Equal(t, 40.0, res.MaxPassing)
 	assert.Equal(t, "max-reached", res.Stopped)
 	require.Len(t, res.Steps, 2)
 	require.Len(t, res.Thresholds, 1, "--slo replaces the scenario's SLOs")
 	assert.Equal(t, "p90(session)<2s", res.Thresholds[0].Expr)
+	require.Len(t, rec.Thresholds, 1, "the SLOs as measured at the highest passing step")
+	assert.True(t, rec.Thresholds[0].Pass)
+	require.NotNil(t, rec.Scenario)
+	assert.Equal(t, "read-only", rec.Scenario.Name)
+	assert.True(t, rec.Target.Embedded)
+
+	// loyalcheck report renders the run again, in every format.
+	for format, want := range map[string]string{
+		"text":  "CAPACITY scenario read-only, 2 steps",
+		"md":    "### Capacity: at least 40 sessions/s",
+		"html":  `id="chart-capacity-latency"`,
+		"junit": `<testsuite name="capacity"`,
+	} {
+		code, rout, rerrs := reportRun(t, false, nil, dir, "--format", format)
+		require.Equal(t, exitOK, code, "%s: %s", format, rerrs)
+		assert.Contains(t, rout, want, format)
+		assertNoKey(t, key, "", rout, rerrs)
+	}
 	assertNoKey(t, key, dir, out, errs)
 }
 
 func TestCapacityFailures(t *testing.T) {
 	t.Run("contract broken", func(t *testing.T) {
-		args := append(append([]string{"capacity"}, quick...), "--slo", "p90(session)<2s", "--sandbox-fault", "photo-number")
-		code, out, errs := cliRun(t, nil, args...)
+		const key = "k3y-broken-target-5f1b"
+		dir := t.TempDir()
+		args := append(append([]string{"capacity"}, quick...), "--slo", "p90(session)<2s", "--sandbox-fault", "photo-number", "--out", dir)
+		code, out, errs := cliRun(t, map[string]string{api.APIKeyEnv: key}, args...)
 		assert.Equal(t, exitFail, code, out+errs)
+		assert.Contains(t, out, "x capacity: S6 broken ")
+		assert.Contains(t, out, "in search responses (at 20/s)")
 		assert.Contains(t, out, "contract violations: search S6")
-		assert.Contains(t, out, "stopped: broken-target: at 20.0/s, the lowest rate tried, the target broke the contract")
+		assert.Contains(t, out, "stopped  broken-target: at 20.0/s, the lowest rate tried, the target broke the contract")
 		assert.Contains(t, out, "verdict: FAIL")
+		rec, err := reports.ReadRecord(dir)
+		require.NoError(t, err)
+		assert.False(t, rec.Verdict.Pass)
+		assert.Empty(t, rec.Thresholds, "no rate passed")
+		code, _, _ = reportRun(t, false, nil, dir, "--exit-code")
+		assert.Equal(t, exitFail, code, "the recorded verdict fails a CI step")
+		assertNoKey(t, key, dir, out, errs)
 	})
 	t.Run("no rate passes", func(t *testing.T) {
 		args := append(append([]string{"capacity"}, quick...), "--slo", "p50(search)<1us", "--budget", "5s")
 		code, out, errs := cliRun(t, nil, args...)
 		assert.Equal(t, exitFail, code, out+errs)
-		assert.Contains(t, out, "first failing rate:   10.0 sessions/s")
-		assert.Contains(t, out, "verdict: FAIL (no capacity: budget)")
+		assert.Contains(t, out, "first failing rate 10/s (")
+		assert.Contains(t, out, "x capacity: none found (budget: ")
+		assert.Contains(t, out, "verdict: FAIL")
 	})
 }
 
