@@ -399,4 +399,3 @@ func stepSummary(st load.CapacityStep) string {
 		fmtRate(st.Asked), fmtRate(st.Achieved), st.RequestRate, st.Sessions, fmtLatency(st.Session.P50), fmtLatency(st.Session.P99), fmtLatency(st.Session.P999),
 		fmtPct(st.ErrorFraction), st.ViolationTotal(), st.Dropped)
 }
-
