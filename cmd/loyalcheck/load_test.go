@@ -39,7 +39,7 @@ func TestLoadEmbeddedSandboxPasses(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, json.Unmarshal(b, &sum))
 	assert.NotEmpty(t, sum.Steps)
-	assert.Len(t, sum.Thresholds, 3, "the scenario's thresholds")
+	assert.Len(t, sum.Thresholds, 4, "the scenario's thresholds")
 	assertNoKey(t, key, dir, out, errs)
 }
 
