@@ -61,22 +61,3 @@ func TestHistogramSummary(t *testing.T) {
 	assert.InEpsilon(t, 990e6, float64(s.P99), 0.01)
 	assert.LessOrEqual(t, s.P999, s.Max)
 }
-
-func TestScheduleMatchesPacer(t *testing.T) {
-	// A constant pacer at 50/s schedules exactly 50 starts a second, at
-	// 20ms intervals, whatever the engine's own lateness.
-	s := schedule{pacer: vegeta.Rate{Freq: 50, Per: time.Second}}
-	var prev time.Duration
-	for i := 0; i < 200; i++ {
-		due, ok := s.next()
-		assert.True(t, ok)
-		if i > 0 {
-			assert.Equal(t, 20*time.Millisecond, due-prev, "start %d", i)
-		}
-		prev = due
-	}
-	assert.EqualValues(t, 100, expectedStarts(vegeta.Rate{Freq: 50, Per: time.Second}, 2*time.Second))
-	lin := vegeta.LinearPacer{StartAt: vegeta.Rate{Freq: 10, Per: time.Second}, Slope: 10}
-	// 10/s rising to 30/s over 2s: 40 starts in all, give or take one.
-	assert.InDelta(t, 40, float64(expectedStarts(lin, 2*time.Second)), 1)
-}
