@@ -10,7 +10,8 @@ import (
 
 // T is what a check works with: the suite's probes (every call goes through
 // the schema validator and the ledger) and the verdict methods. A check
-// calls Pass, Fail, Warn, Breach or Skip; one that records nothing passes.
+// calls Pass, Fail, Warn, Breach or Skip; one that records nothing fails
+// ("no verdict reached"), so a check can never pass by saying nothing.
 type T struct {
 	ctx  context.Context
 	s    *suite
@@ -61,7 +62,10 @@ func (t *T) recordOn(rule api.Rule, st Status, ex *api.Exchange, msg string) {
 }
 
 // Pass records that the rule holds; it is dropped when the check has
-// already recorded a failure or warning.
+// already recorded a failure or warning (Fail, Warn, Breach, Broken, or
+// FailOn for another rule). A check therefore ends with Pass once every
+// deviation it found is recorded, without tracking them in a flag; only
+// a path that gives up without recording anything must return instead.
 func (t *T) Pass(ex *api.Exchange, format string, a ...any) {
 	if t.failed() {
 		return

@@ -108,18 +108,13 @@ func checkS4(t *T) {
 	if !ok {
 		return
 	}
-	good := true
 	if !near(unlisted, bal-x) {
-		good = false
 		t.Warn(ur.Ex, "with a hold of %s active, search shows balance %s; want %s (balance less active holds)", n(x), n(unlisted), n(bal-x))
 	}
 	if !near(listed, bal) {
-		good = false
 		t.Fail(lr.Ex, "search listing the active hold of %s shows balance %s; want %s (listed holds count as available)", n(x), n(listed), n(bal))
 	}
-	if good {
-		t.Pass(lr.Ex, "a hold of %s lowers the balance from %s to %s; listing it shows %s", n(x), n(bal), n(unlisted), n(listed))
-	}
+	t.Pass(lr.Ex, "a hold of %s lowers the balance from %s to %s; listing it shows %s", n(x), n(bal), n(unlisted), n(listed))
 }
 
 func checkS5(t *T) {
@@ -130,7 +125,6 @@ func checkS5(t *T) {
 	}
 	ids := map[string]string{}
 	var first *reply
-	good := true
 	for _, k := range []struct{ name, val string }{{"phone", m.fx.Phone}, {"card", m.fx.Card}, {"code", m.fx.Code}} {
 		if k.val == "" {
 			continue
@@ -140,19 +134,15 @@ func checkS5(t *T) {
 			first = r
 		}
 		if c == nil {
-			good = false
 			t.Warn(r.Ex, "searching by %s %s did not find the client: %s", k.name, k.val, r.Describe())
 			continue
 		}
 		ids[k.name] = string(c.ID)
 		if string(c.ID) != m.id {
-			good = false
 			t.Warn(r.Ex, "searching by %s %s finds client id %q; by %s it is %q", k.name, k.val, c.ID, "its search key", m.id)
 		}
 	}
-	if good {
-		t.Pass(first.Ex, "%d identifiers of client %s find the same id %q", len(ids), m.key, m.id)
-	}
+	t.Pass(first.Ex, "%d identifiers of client %s find the same id %q", len(ids), m.key, m.id)
 }
 
 var (
@@ -196,7 +186,7 @@ func checkS6(t *T) {
 	if t.anyClient() == nil {
 		return
 	}
-	good, missing := true, 0
+	missing := 0
 	for _, x := range t.searchMembers() {
 		for _, f := range []struct {
 			name string
@@ -217,40 +207,31 @@ func checkS6(t *T) {
 			}
 			var s string
 			if err := json.Unmarshal(f.raw, &s); err != nil || !f.ok(s) {
-				good = false
 				t.Warn(x.r.Ex, "client %s: %s is %s; want %s, null or absent", x.m.key, f.name, api.Snippet(f.raw, 60), f.want)
 			}
 		}
 	}
-	if good {
-		t.Pass(nil, "optional fields are null, absent or well-formed (%d null or absent)", missing)
-	}
+	t.Pass(nil, "optional fields are null, absent or well-formed (%d null or absent)", missing)
 }
 
 func checkS7(t *T) {
 	if t.anyClient() == nil {
 		return
 	}
-	good := true
 	for _, x := range t.searchMembers() {
 		l := x.c.Level
 		if !l.Percent.Set || l.Percent.V < 0 || l.Percent.V > 100 {
-			good = false
 			t.Warn(x.r.Ex, "client %s: level.percent is %s; want 0..100", x.m.key, rawField(x.r.Ex.Body, "client", "level", "percent"))
 		}
 		if raw := rawField(x.r.Ex.Body, "client", "level", "maxSpendPercent"); len(raw) > 0 && string(raw) != "null" &&
 			(!l.MaxSpendPercent.Set || l.MaxSpendPercent.V < 0 || l.MaxSpendPercent.V > 100) {
-			good = false
 			t.Warn(x.r.Ex, "client %s: level.maxSpendPercent is %s; want 0..100", x.m.key, raw)
 		}
 		if !x.c.Balance.Set || x.c.Balance.V < 0 {
-			good = false
 			t.Warn(x.r.Ex, "client %s: balance is %s; want a number >= 0", x.m.key, rawField(x.r.Ex.Body, "client", "balance"))
 		}
 	}
-	if good {
-		t.Pass(nil, "percents lie in 0..100 and balances are not negative")
-	}
+	t.Pass(nil, "percents lie in 0..100 and balances are not negative")
 }
 
 // rawField returns the raw JSON at path in body, or nil.
