@@ -1,7 +1,6 @@
 package main
 
 import (
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -142,13 +141,8 @@ func TestCapacityUsageErrors(t *testing.T) {
 }
 
 func TestCapacityUnreachable(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := ln.Addr().String()
-	ln.Close()
-	fx := filepath.Join(t.TempDir(), "fx.json")
-	require.NoError(t, os.WriteFile(fx, []byte(`{"points":["p"],"clients":[{"phone":"79200000001"}]}`), 0o644))
-	code, out, errs := cliRun(t, map[string]string{api.APIKeyEnv: "k"}, "capacity", "--slo", "p99(session)<1s", "--target", "http://"+addr, "--fixtures", fx, "--timeout", "1s")
+	url, fx := deadTarget(t)
+	code, out, errs := cliRun(t, map[string]string{api.APIKeyEnv: "k"}, "capacity", "--slo", "p99(session)<1s", "--target", url, "--fixtures", fx, "--timeout", "1s")
 	assert.Equal(t, exitUnreachable, code, out+errs)
 	assert.Contains(t, errs, "unreachable")
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -105,13 +104,8 @@ func TestContractUsageErrors(t *testing.T) {
 }
 
 func TestContractUnreachable(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	url := "http://" + ln.Addr().String()
-	ln.Close()
+	url, fx := deadTarget(t)
 	dir := t.TempDir()
-	fx := filepath.Join(dir, "fx.json")
-	require.NoError(t, (&api.Fixtures{Points: []string{"p"}, Clients: []api.FixtureClient{{Phone: "79200000001"}}}).WriteFile(fx))
 	const secret = "Zq-unreachable-SECRET-91"
 	code, out, errs := cliRun(t, map[string]string{api.APIKeyEnv: secret}, "contract", "--target", url, "--fixtures", fx,
 		"--timeout", "2s", "--json", filepath.Join(dir, "r.json"))

@@ -107,14 +107,23 @@ func TestLoadUsageErrors(t *testing.T) {
 	}
 }
 
-func TestLoadUnreachable(t *testing.T) {
+// deadTarget returns the URL of a loopback port nobody listens on, and a
+// fixtures file for it.
+func deadTarget(t *testing.T) (url, fixtures string) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	addr := ln.Addr().String()
-	ln.Close()
-	fx := filepath.Join(t.TempDir(), "fx.json")
-	require.NoError(t, os.WriteFile(fx, []byte(`{"points":["p"],"clients":[{"phone":"79200000001"}]}`), 0o644))
-	code, out, errs := cliRun(t, map[string]string{api.APIKeyEnv: "k"}, "load", "--scenario", "read-only", "--target", "http://"+addr, "--fixtures", fx, "--timeout", "1s")
+	url = "http://" + ln.Addr().String()
+	require.NoError(t, ln.Close())
+	fixtures = filepath.Join(t.TempDir(), "fx.json")
+	fx := &api.Fixtures{Points: []string{"p"}, Clients: []api.FixtureClient{{Phone: "79200000001"}}}
+	require.NoError(t, fx.WriteFile(fixtures))
+	return url, fixtures
+}
+
+func TestLoadUnreachable(t *testing.T) {
+	url, fx := deadTarget(t)
+	code, out, errs := cliRun(t, map[string]string{api.APIKeyEnv: "k"}, "load", "--scenario", "read-only", "--target", url, "--fixtures", fx, "--timeout", "1s")
 	assert.Equal(t, exitUnreachable, code, out+errs)
 	assert.Contains(t, errs, "unreachable")
 }
