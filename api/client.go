@@ -55,12 +55,16 @@ func WithHTTPClient(hc *http.Client) Option { return func(c *Client) { c.hc = hc
 // NewClient returns a client for the API served at baseURL (scheme, host
 // and an optional path prefix, e.g. http://127.0.0.1:8080).
 func NewClient(baseURL string, opts ...Option) (*Client, error) {
+	// url.Parse's own messages ("first path segment in URL cannot contain
+	// colon" for host:port) describe the parser, not the mistake: a
+	// missing scheme.
 	u, err := url.Parse(baseURL)
-	if err != nil {
-		return nil, fmt.Errorf("target %q: %w", baseURL, err)
-	}
-	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("target %q: want an http:// or https:// URL with a host", baseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		shown := baseURL
+		if err == nil {
+			shown = u.Redacted()
+		}
+		return nil, fmt.Errorf("target %q: target must be an http(s) URL with a host, e.g. http://127.0.0.1:8080", shown)
 	}
 	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
 		// The base URL goes into every report: no secret may ride in it.

@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -224,4 +226,34 @@ func TestEndpoints(t *testing.T) {
 		assert.Equal(t, e, got)
 	}
 	assert.False(t, Endpoint("nope").Valid())
+}
+
+func TestNewClientNamesAMissingScheme(t *testing.T) {
+	for _, u := range []string{"127.0.0.1:1", "localhost:8080", "loyalty.example/api", "ftp://x"} {
+		_, err := NewClient(u)
+		require.Error(t, err, u)
+		assert.Contains(t, err.Error(), "target must be an http(s) URL", u)
+		assert.NotContains(t, err.Error(), "first path segment", u)
+	}
+}
+
+func TestFixturesErrorsSayWhere(t *testing.T) {
+	tests := []struct {
+		name, doc, want string
+	}{
+		{"syntax", "{\n  \"points\": [\"p\"],\n  \"clients\": [{\"phone\": \"1\",}]\n}", "line 3, col 30 (offset 50)"},
+		{"type", "{\"points\": [\"p\"],\n \"clients\": [{\"phone\": 79200000001}]}", "line 2, col 35 (offset 52)"},
+		{"unknown field", "{\"points\": [\"p\"],\n \"clients\": [{\"phone\": \"1\", \"tpye\": \"x\"}]}", "line 2, col 43"},
+		{"trailing data", "{\"points\": [\"p\"], \"clients\": [{\"phone\": \"1\"}]}\n{}", "line 2, col 1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "fx.json")
+			require.NoError(t, os.WriteFile(path, []byte(tt.doc), 0o644))
+			_, err := ReadFixtures(path)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), path)
+			assert.Contains(t, err.Error(), tt.want)
+		})
+	}
 }

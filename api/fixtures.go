@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 )
 
 // Fixtures name the points and clients a harness may use on a target. The
@@ -65,22 +66,61 @@ func ReadFixtures(path string) (*Fixtures, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fixtures: %w", err)
 	}
-	return ParseFixtures(b)
+	return parseFixtures("fixtures "+path, b)
 }
 
 // ParseFixtures decodes and validates fixtures; unknown fields are errors
-// so a misspelt key is not silently ignored.
-func ParseFixtures(b []byte) (*Fixtures, error) {
+// so a misspelt key is not silently ignored. A decoding error says where
+// in the text it is (line:col and byte offset).
+func ParseFixtures(b []byte) (*Fixtures, error) { return parseFixtures("fixtures", b) }
+
+// parseFixtures is ParseFixtures with name (the file) heading its errors.
+func parseFixtures(name string, b []byte) (*Fixtures, error) {
 	var f Fixtures
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&f); err != nil {
-		return nil, fmt.Errorf("fixtures: %w", err)
+		return nil, fmt.Errorf("%s: %s: %w", name, position(b, errorOffset(err, dec.InputOffset())), err)
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("%s: %s: more data after the fixtures object", name, position(b, dec.InputOffset()))
 	}
 	if err := f.Validate(); err != nil {
+		if name != "fixtures" {
+			return nil, fmt.Errorf("%s: %s", name, strings.TrimPrefix(err.Error(), "fixtures: "))
+		}
 		return nil, err
 	}
 	return &f, nil
+}
+
+// errorOffset is the byte offset a JSON decoding error points at, else
+// where the decoder stopped (an unknown field carries no offset).
+func errorOffset(err error, stopped int64) int64 {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		return se.Offset
+	case errors.As(err, &te):
+		return te.Offset
+	}
+	return stopped
+}
+
+// position renders a byte offset of b as "line L, col C (offset N)",
+// counting from 1 as editors do.
+func position(b []byte, off int64) string {
+	off = min(max(off, 0), int64(len(b)))
+	line, col := 1, 1
+	for _, c := range b[:off] {
+		if c == '\n' {
+			line, col = line+1, 1
+			continue
+		}
+		col++
+	}
+	return fmt.Sprintf("line %d, col %d (offset %d)", line, col, off)
 }
 
 // WriteFile writes the fixtures as indented JSON.
