@@ -43,6 +43,18 @@ func BuiltIn() ([]Info, error) {
 	return out, nil
 }
 
+// Names lists the built-in scenarios' names, sorted: what an error about
+// an unknown name offers instead.
+func Names() []string {
+	entries, _ := builtin.ReadDir(".") // an embedded directory always reads
+	var out []string
+	for _, e := range entries {
+		out = append(out, strings.TrimSuffix(e.Name(), ".yaml"))
+	}
+	sort.Strings(out)
+	return out
+}
+
 // Source returns the YAML text of a built-in scenario.
 func Source(name string) ([]byte, bool) {
 	b, err := builtin.ReadFile(name + ".yaml")
@@ -64,7 +76,7 @@ func Load(nameOrPath string, validate Validate) (*Scenario, error) {
 		return Parse(b, nameOrPath+".yaml", validate)
 	}
 	if !strings.ContainsAny(nameOrPath, "/.") {
-		return nil, fmt.Errorf("scenario %q: no such built-in scenario (see 'loyalcheck scenarios') and no such file", nameOrPath)
+		return nil, fmt.Errorf("scenario %q: no such built-in scenario (want %s) and no such file", nameOrPath, strings.Join(Names(), ", "))
 	}
 	b, err := os.ReadFile(nameOrPath)
 	if err != nil {

@@ -110,7 +110,7 @@ flows:
 	assert.Equal(t, Duration(2*time.Second), s.Load.Duration)
 
 	_, err = Load("no-such-scenario", nil)
-	assert.ErrorContains(t, err, "no such built-in scenario")
+	assert.ErrorContains(t, err, "no such built-in scenario (want checkout, hold-contention, ramp, read-only)")
 	_, err = Load(filepath.Join(t.TempDir(), "missing.yaml"), nil)
 	assert.Error(t, err)
 }

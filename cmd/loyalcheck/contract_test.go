@@ -141,7 +141,6 @@ func TestContractHelpAndList(t *testing.T) {
 		"--timeout", "--clock-tolerance", api.APIKeyEnv} {
 		assert.Contains(t, out, s)
 	}
-	assert.NotContains(t, out, "--sandbox-fault")
 	code, out, _ = cliRun(t, nil, "contract", "--list")
 	assert.Equal(t, exitOK, code)
 	for _, r := range api.Rules() {

@@ -24,8 +24,8 @@ another ends). Every step's latency is measured, every response is
 schema-validated, and after the run a ledger audit proves that no point was
 lost or double-spent (SPEC L1-L3).
 
---scenario takes a built-in name (see 'loyalcheck scenarios') or a YAML
-file. --rate is session starts per time unit, as vegeta writes it (50/1s,
+--scenario takes a built-in name (see 'loyalcheck scenarios'; default
+checkout, as for accept and capacity) or a YAML file. --rate is session starts per time unit, as vegeta writes it (50/1s,
 50/s, 50). --slo adds thresholds to the scenario's, e.g.
 'p99(retail)<300ms', 'p99.9(session)<1s', 'errors<0.1%', 'violations==0'.
 
@@ -147,11 +147,11 @@ func scenarioValidator() (scenarios.Validate, error) {
 }
 
 func runLoad(ctx context.Context, e *env, args []string) int {
-	fs := newFlags(e, "load", "--scenario NAME|FILE [flags]", loadHelp)
+	fs := newFlags(e, "load", "[--scenario NAME|FILE] [flags]", loadHelp)
 	var tf targetFlags
 	var lf loadFlags
 	var out string
-	fs.StringVar(&lf.scenario, "scenario", "", "built-in scenario name or scenario file (required)")
+	fs.StringVar(&lf.scenario, "scenario", "checkout", "built-in scenario name or scenario file")
 	fs.StringVar(&lf.rate, "rate", "", "session start rate, e.g. 50/1s (default: the scenario's)")
 	fs.DurationVar(&lf.duration, "duration", 0, "how long to start sessions (default: the scenario's)")
 	tf.register(fs)
@@ -168,9 +168,6 @@ func runLoad(ctx context.Context, e *env, args []string) int {
 	}
 	if fs.NArg() > 0 {
 		return usageErr(e, "load", "unexpected argument %q", fs.Arg(0))
-	}
-	if lf.scenario == "" {
-		return usageErr(e, "load", "--scenario is required (see 'loyalcheck scenarios')")
 	}
 	setup, code := lf.resolve(e, "load")
 	if code != exitOK {
@@ -284,7 +281,7 @@ func runScenarios(ctx context.Context, e *env, args []string) int {
 	if fs.NArg() == 1 {
 		src, ok := scenarios.Source(fs.Arg(0))
 		if !ok {
-			return usageErr(e, "scenarios", "no built-in scenario %q", fs.Arg(0))
+			return usageErr(e, "scenarios", "no built-in scenario %q (want %s)", fs.Arg(0), strings.Join(scenarios.Names(), ", "))
 		}
 		e.stdout.Write(src)
 		return exitOK

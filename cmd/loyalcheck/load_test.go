@@ -64,6 +64,14 @@ func assertNoKey(t *testing.T, key, dir string, streams ...string) {
 	}))
 }
 
+// load runs the checkout scenario when none is named, as accept and
+// capacity do.
+func TestLoadDefaultScenario(t *testing.T) {
+	code, out, errs := cliRun(t, nil, "load", "--rate", "10/s", "--duration", "1s")
+	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errs)
+	assert.Contains(t, out, "scenario checkout")
+}
+
 func TestLoadFailures(t *testing.T) {
 	code, out, _ := cliRun(t, nil, "load", "--scenario", "read-only", "--duration", "1s", "--sandbox-fault", "photo-number")
 	assert.Equal(t, exitFail, code, out)
@@ -86,7 +94,6 @@ func TestLoadUsageErrors(t *testing.T) {
 		vars map[string]string
 		want string
 	}{
-		{[]string{"load"}, nil, "--scenario is required"},
 		{[]string{"load", "--scenario", "nope"}, nil, "no such built-in scenario"},
 		{[]string{"load", "--scenario", bad}, nil, "line 2: flows.0.steps.0.op"},
 		{[]string{"load", "--scenario", "checkout", "--rate", "fast"}, nil, "--rate"},
@@ -126,17 +133,4 @@ func TestLoadUnreachable(t *testing.T) {
 	code, out, errs := cliRun(t, map[string]string{api.APIKeyEnv: "k"}, "load", "--scenario", "read-only", "--target", url, "--fixtures", fx, "--timeout", "1s")
 	assert.Equal(t, exitUnreachable, code, out+errs)
 	assert.Contains(t, errs, "unreachable")
-}
-
-func TestScenariosCommand(t *testing.T) {
-	code, out, _ := cliRun(t, nil, "scenarios")
-	require.Equal(t, exitOK, code)
-	for _, s := range []string{"checkout", "hold-contention", "read-only", "ramp"} {
-		assert.Contains(t, out, s)
-	}
-	code, out, _ = cliRun(t, nil, "scenarios", "checkout")
-	require.Equal(t, exitOK, code)
-	assert.Contains(t, out, "flows:")
-	code, _, _ = cliRun(t, nil, "scenarios", "nope")
-	assert.Equal(t, exitUsage, code)
 }

@@ -79,6 +79,8 @@ func run(ctx context.Context, e *env, args []string) int {
 		}
 		usage(e.stdout)
 		return exitOK
+	case "--version", "-version":
+		return runVersion(ctx, e, args[1:])
 	}
 	for _, c := range commands() {
 		if c.name == name {

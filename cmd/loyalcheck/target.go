@@ -16,8 +16,8 @@ type targetFlags struct {
 	target   string
 	fixtures string
 	timeout  time.Duration
-	// faults start the embedded sandbox with injected faults; hidden, for
-	// demonstrating and testing that checks catch a broken server.
+	// faults start the embedded sandbox with injected faults, to see a
+	// check catch a broken server.
 	faults []string
 }
 
@@ -25,8 +25,7 @@ func (t *targetFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&t.target, "target", "", "base URL of the API to test (default: an embedded sandbox on a loopback port)")
 	fs.StringVar(&t.fixtures, "fixtures", "", "fixtures file naming the target's points and clients (required with --target)")
 	fs.DurationVar(&t.timeout, "timeout", api.DefaultTimeout, "per-request timeout")
-	fs.StringArrayVar(&t.faults, "sandbox-fault", nil, "start the embedded sandbox with this fault injected (repeatable; see 'loyalcheck sandbox --list-faults')")
-	_ = fs.MarkHidden("sandbox-fault")
+	fs.StringArrayVar(&t.faults, "sandbox-fault", nil, "inject this fault into the embedded sandbox, to see a check catch it (repeatable; see 'loyalcheck sandbox --list-faults')")
 }
 
 // target is a connected target: the client, its fixtures, and what to do
