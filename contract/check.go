@@ -101,9 +101,22 @@ func (t *T) Breach(ex *api.Exchange, format string, a ...any) {
 	t.Fail(ex, format, a...)
 }
 
-// Skip records that the rule could not be exercised, and why.
+// Skip records that the rule could not be exercised, and why: the rule is
+// then unverified, which a doc rule turns into an incomplete run.
 func (t *T) Skip(format string, a ...any) {
 	t.record(Skip, nil, fmt.Sprintf(format, a...))
+}
+
+// NotInScope records that the check was left out by the user's own choice
+// (no --slow, --read-only) and which choice: the rule is then not in the
+// run's scope rather than unverified. Only a choice the user made may be
+// recorded this way; anything the fixtures or the target prevented is a
+// Skip.
+func (t *T) NotInScope(format string, a ...any) {
+	t.record(Skip, nil, fmt.Sprintf(format, a...))
+	t.mu.Lock()
+	t.out[len(t.out)-1].NotInScope = true
+	t.mu.Unlock()
 }
 
 // Broken records that a call the check needed did not give a usable

@@ -253,4 +253,6 @@ func TestSlowExpiryWithManualClock(t *testing.T) {
 	require.Len(t, res.Findings, 1)
 	assert.Equal(t, Skip, res.Findings[0].Status)
 	assert.Contains(t, res.Findings[0].Message, "--slow")
+	assert.True(t, res.Findings[0].NotInScope, "leaving out --slow is the user's choice, not a gap")
+	assert.False(t, res.Findings[0].Unverified())
 }

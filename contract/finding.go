@@ -12,8 +12,10 @@ import (
 type Status string
 
 // Finding statuses. A doc rule broken is Fail, an interp rule broken is Warn
-// (Fail under the strict profile); Skip means the fixtures (or the absence
-// of --slow) could not exercise the rule, and the message says why.
+// (Fail under the strict profile); Skip means the rule was not exercised
+// and the message says why: either the fixtures or the target could not
+// exercise it (unverified, which fails closed), or the user left it out of
+// the run's scope (NotInScope: --only, --read-only, no --slow).
 const (
 	Pass Status = "pass"
 	Fail Status = "fail"
@@ -52,7 +54,16 @@ type Finding struct {
 	// Trail holds earlier exchanges the verdict rests on (e.g. the balance
 	// read before a state-changing call).
 	Trail []Evidence `json:"trail,omitempty"`
+	// NotInScope marks a skip the user chose (--read-only, no --slow): the
+	// rule is not in the run's scope, so it is not counted as unverified.
+	// A skip without it is unverified: nothing but the user's own choice
+	// may leave a rule out without making the run incomplete.
+	NotInScope bool `json:"not_in_scope,omitempty"`
 }
+
+// Unverified reports whether the finding is a skip the user did not
+// choose: the fixtures or the target could not exercise the rule.
+func (f Finding) Unverified() bool { return f.Status == Skip && !f.NotInScope }
 
 // Summary counts findings by status.
 type Summary struct {
