@@ -52,7 +52,7 @@ func Rules() []Rule {
 		{"S2", KindDoc, AreaSearch, "An unknown point gives 422 {\"point\": \"Point not found.\"}."},
 		{"S3", KindDoc, AreaSearch, "A discount-level client always shows balance 0."},
 		{"S4", KindDocInterp, AreaSearch, "The balance shown excludes active holds, except holds the request lists, which count as available."},
-		{"S5", KindInterp, AreaSearch, "Phone, card and app code all find the same client id."},
+		{"S5", KindDocInterp, AreaSearch, "A client is found by each of its identifiers: phone, card and app code (doc); all of them find the same client id (interp)."},
 		{"S6", KindInterp, AreaSearch, "photo, birthday and email may be null or missing; when given they are strings of the documented form."},
 		{"S7", KindInterp, AreaSearch, "Level percent and maxSpendPercent lie in 0..100 and the balance is not negative."},
 
@@ -77,7 +77,7 @@ func Rules() []Rule {
 		{"RT3", KindDoc, AreaRetail, "An operation spends or accrues, never both."},
 		{"RT4", KindInterp, AreaRetail, "A spend lowers the balance by exactly spend; an accrual raises it by exactly earn."},
 		{"RT5", KindDoc, AreaRetail, "Holds listed in a retail count as available to it and are consumed by it."},
-		{"RT6", KindDoc, AreaRetail, "A retail at a point ends the client's other active holds at that point."},
+		{"RT6", KindDoc, AreaRetail, "A retail at a point ends the client's other active holds at that point, and only there: its holds at other points stay active."},
 		{"RT7", KindInterp, AreaRetail, "discount clients cannot spend (422 key spend); only total <= amount is checked for them."},
 		{"RT8", KindInterp, AreaRetail, "A missing, ill-typed or negative amount or spend is refused with that key; unknown client or point as S1/S2."},
 

@@ -25,7 +25,7 @@ var proofs = map[string]string{
 	"s2-unknown-point":    "unknown-point-ok",
 	"s3-discount-balance": "discount-balance",
 	"s4-hold-balance":     "listed-hold-ignored",
-	"s5-identifiers":      "code-other-client",
+	"s5-identifiers":      "card-not-found",
 	"s6-optional-fields":  "photo-number",
 	"s7-ranges":           "percent-over-100",
 

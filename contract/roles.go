@@ -3,6 +3,7 @@ package contract
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 
 	"loyalcheck/api"
@@ -81,6 +82,17 @@ func (r *roles) any() *member {
 		return r.all[0]
 	}
 	return nil
+}
+
+// members lists the distinct clients holding a role, in role order.
+func (r *roles) members() []*member {
+	var out []*member
+	for _, m := range []*member{r.rich, r.rich2, r.zero, r.discount, r.sparse, r.multi} {
+		if m != nil && !slices.Contains(out, m) {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 func (r *roles) full() bool {

@@ -3,6 +3,7 @@ package contract
 import (
 	"encoding/json"
 	"regexp"
+	"strings"
 	"time"
 
 	"loyalcheck/api"
@@ -117,32 +118,49 @@ func checkS4(t *T) {
 	t.Pass(lr.Ex, "a hold of %s lowers the balance from %s to %s; listing it shows %s", n(x), n(bal), n(unlisted), n(listed))
 }
 
+// checkS5 searches every role client by each identifier the fixtures list
+// for it, so both client types and all three kinds of identifier are
+// covered. Not being found is the doc part of S5 (the page lists phone,
+// card and app code as search identifiers) and fails; being found as
+// another id is the interp part and warns.
 func checkS5(t *T) {
-	m := t.s.roles.multi
-	if m == nil {
+	if t.s.roles.multi == nil {
 		t.Skip("fixtures list no client with more than one identifier (phone, card, code)")
 		return
 	}
-	ids := map[string]string{}
-	var first *reply
-	for _, k := range []struct{ name, val string }{{"phone", m.fx.Phone}, {"card", m.fx.Card}, {"code", m.fx.Code}} {
-		if k.val == "" {
-			continue
-		}
-		c, r := t.search(k.val)
-		if first == nil {
-			first = r
-		}
-		if c == nil {
-			t.Warn(r.Ex, "searching by %s %s did not find the client: %s", k.name, k.val, r.Describe())
-			continue
-		}
-		ids[k.name] = string(c.ID)
-		if string(c.ID) != m.id {
-			t.Warn(r.Ex, "searching by %s %s finds client id %q; by %s it is %q", k.name, k.val, c.ID, "its search key", m.id)
+	kinds := []string{"phone", "card", "code"}
+	searched := map[string]int{}
+	var last *reply
+	for _, m := range t.s.roles.members() {
+		for i, val := range []string{m.fx.Phone, m.fx.Card, m.fx.Code} {
+			if val == "" {
+				continue
+			}
+			k := kinds[i]
+			searched[k]++
+			c, r := t.search(val)
+			last = r
+			switch {
+			case r.Err != nil:
+				t.Broken("searching "+m.key+" by its "+k+" "+val, r)
+			case c == nil:
+				t.Fail(r.Ex, "client %s is not found by its %s %s: %s", m.key, k, val, r.Describe())
+			case string(c.ID) != m.id:
+				t.Warn(r.Ex, "searching by %s %s finds client id %q; by %s it is %q", k, val, c.ID, m.key, m.id)
+			}
 		}
 	}
-	t.Pass(first.Ex, "%d identifiers of client %s find the same id %q", len(ids), m.key, m.id)
+	t.Pass(last.Ex, "each identifier of %d clients finds its client, with the same id (%d phones, %d cards, %d codes)",
+		len(t.s.roles.members()), searched["phone"], searched["card"], searched["code"])
+	var unlisted []string
+	for _, k := range kinds {
+		if searched[k] == 0 {
+			unlisted = append(unlisted, k)
+		}
+	}
+	if len(unlisted) > 0 {
+		t.Skip("search by %s is unverified: no role client lists one in the fixtures", strings.Join(unlisted, " or "))
+	}
 }
 
 var (
@@ -161,13 +179,7 @@ func (t *T) searchMembers() []struct {
 		c *wClient
 		r *reply
 	}
-	seen := map[*member]bool{}
-	ro := t.s.roles
-	for _, m := range []*member{ro.rich, ro.zero, ro.discount, ro.sparse, ro.multi} {
-		if m == nil || seen[m] {
-			continue
-		}
-		seen[m] = true
+	for _, m := range t.s.roles.members() {
 		c, r := t.search(m.key)
 		if c == nil {
 			t.Broken("searching "+m.key, r)

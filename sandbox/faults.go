@@ -38,6 +38,7 @@ const (
 	faultAccrueLost
 	faultBadInputSideEffect
 	faultBadJSON500
+	faultCardNotFound
 	faultCodeOtherClient
 	faultDiscountBalance
 	faultDiscountEarn
@@ -125,6 +126,8 @@ func catalogue() []faultDef {
 			`A retail refused for a bad spend (wrong type, negative, fractional or huge) still accrues the earn of its amount when client, point and amount are valid.`),
 		broken(faultBadJSON500, "bad-json-500", rules("B1"),
 			`A malformed JSON body answers 500 with a plain-text body.`),
+		broken(faultCardNotFound, "card-not-found", rules("S5"),
+			`Searching by card number answers 422 {"client": "Client not found."}; phone and app code still find the client.`),
 		broken(faultCodeOtherClient, "code-other-client", rules("S5"),
 			`Searching by app code finds the next client in fixture order, not the code's owner (needs at least 2 clients).`),
 		broken(faultDiscountBalance, "discount-balance", rules("S3"),

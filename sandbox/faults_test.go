@@ -122,6 +122,9 @@ func probes() map[string]func(h *harness) bool {
 		"bad-json-500": func(h *harness) bool {
 			return h.post(api.EpSearch, `{"search":`).status == 500
 		},
+		"card-not-found": func(h *harness) bool {
+			return h.post(api.EpSearch, map[string]any{"search": h.fx.Clients[cRich].Card, "point": h.point(0)}).status == 422
+		},
 		"code-other-client": func(h *harness) bool {
 			a := h.post(api.EpSearch, map[string]any{"search": h.fx.Clients[cRich].Code, "point": h.point(0)})
 			return a.obj("client")["id"] != h.cid(cRich)

@@ -300,7 +300,7 @@ func (s *Server) clientBySearch(q string) (*client, *apiError) {
 	if c := s.byPhone[q]; c != nil {
 		return c, nil
 	}
-	if c := s.byCard[q]; c != nil {
+	if c := s.byCard[q]; c != nil && !s.faults.has(faultCardNotFound) {
 		return c, nil
 	}
 	if c := s.byCode[q]; c != nil {
