@@ -51,7 +51,7 @@ var proofs = map[string]string{
 	"rt3-spend-or-earn":  "spend-and-earn",
 	"rt4-balance-effect": "accrue-lost",
 	"rt5-listed-hold":    "listed-hold-kept",
-	"rt6-ends-holds":     "retail-keeps-holds",
+	"rt6-ends-holds":     "retail-ends-all-holds",
 	"rt7-discount":       "discount-spend",
 	"rt8-bad-input":      "negative-spend",
 
@@ -86,9 +86,15 @@ var quirkWarns = map[string]string{
 // so the slow expiry check takes no real time.
 func manualRun(t *testing.T, faults []string, opts ...Option) *Result {
 	t.Helper()
+	return manualRunOn(t, nil, faults, opts...)
+}
+
+// manualRunOn is manualRun on a sandbox started with sbOpts too.
+func manualRunOn(t *testing.T, sbOpts []sandbox.Option, faults []string, opts ...Option) *Result {
+	t.Helper()
 	clk := sandbox.NewManualClock(time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC))
 	wait := func(ctx context.Context, d time.Duration) error { clk.Advance(d); return ctx.Err() }
-	return runAgainst(t, []sandbox.Option{sandbox.WithClock(clk), sandbox.WithFaults(faults...)},
+	return runAgainst(t, append([]sandbox.Option{sandbox.WithClock(clk), sandbox.WithFaults(faults...)}, sbOpts...),
 		append([]Option{WithSlow(true), WithNow(clk.Now), WithWait(wait)}, opts...)...)
 }
 

@@ -222,6 +222,12 @@ func checkRT5(t *T) {
 	}
 }
 
+// checkRT6 holds x points at the suite's point and y at another, then
+// accrues at the suite's point: only the first hold may end. x and y
+// differ, so the balance change tells which holds ended. The balance is
+// read before and after the retail at the same point, so a target that
+// counts only the holds of the point searched at is not blamed here (S4
+// and H5 judge that).
 func checkRT6(t *T) {
 	m := t.rich()
 	if m == nil {
@@ -231,8 +237,21 @@ func checkRT6(t *T) {
 	if !ok {
 		return
 	}
-	x := max(1, math.Floor(bal/4))
+	x := max(2, math.Floor(bal/4))
 	if h, _ := t.holdOf(m, x, nil); h == nil {
+		return
+	}
+	other := t.s.otherPoint()
+	y := 0.0
+	if other != "" {
+		y = max(1, math.Floor(bal/8))
+		if h, r := t.hold(api.HoldRequest{Client: m.id, Point: other, Amount: y}); h == nil || h.ID == "" {
+			t.Broken("holding "+n(y)+" points of "+m.key+" at a second point", r)
+			return
+		}
+	}
+	b0, _, ok := t.balance(m)
+	if !ok {
 		return
 	}
 	rt, _ := t.retailOf(m, 100, 0)
@@ -244,13 +263,28 @@ func checkRT6(t *T) {
 		return
 	}
 	e := rt.Earn.V
+	freed := b - b0 - e // what the retail gave back of the holds
 	switch {
-	case near(b, bal+e):
-		t.Pass(r.Ex, "an accrual at the hold's point ended the hold of %s (balance %s)", n(x), n(b))
-	case near(b, bal+e-x):
-		t.Fail(r.Ex, "the hold of %s is still active after a retail at its point: balance %s; want %s", n(x), n(b), n(bal+e))
+	case near(freed, x):
+		if other != "" {
+			t.Pass(r.Ex, "an accrual ended the hold of %s at its point and kept the hold of %s at another point (balance %s)", n(x), n(y), n(b))
+		} else {
+			t.Pass(r.Ex, "an accrual at the hold's point ended the hold of %s (balance %s)", n(x), n(b))
+		}
+	case other != "" && near(freed, x+y):
+		t.Fail(r.Ex, "a retail at point %s also ended the client's hold of %s at point %s: balance %s; want %s (only holds at the retail's point end)",
+			t.s.point, n(y), other, n(b), n(b0+e+x))
+	case near(freed, 0):
+		t.Fail(r.Ex, "the hold of %s is still active after a retail at its point: balance %s; want %s", n(x), n(b), n(b0+e+x))
+	case other != "" && near(freed, y):
+		t.Fail(r.Ex, "a retail at point %s kept the client's hold of %s there and ended its hold of %s at point %s: balance %s; want %s",
+			t.s.point, n(x), n(y), other, n(b), n(b0+e+x))
 	default:
-		t.Fail(r.Ex, "after a hold of %s and an accrual of %s at its point, the balance is %s; want %s", n(x), n(e), n(b), n(bal+e))
+		t.Fail(r.Ex, "after holds of %s (here) and %s (another point) and an accrual of %s here, the balance went from %s to %s; want %s",
+			n(x), n(y), n(e), n(b0), n(b), n(b0+e+x))
+	}
+	if other == "" {
+		t.Skip("fixtures list one point: that a retail leaves the client's holds at other points active is unverified")
 	}
 }
 

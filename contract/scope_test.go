@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+
+	"loyalcheck/sandbox"
 )
 
 // findingsOf returns the findings of one rule.
@@ -38,4 +40,31 @@ func TestS5WeighsByPart(t *testing.T) {
 	fs = findingsOf(res, "S5")
 	assert.True(t, hasStatus(fs, Warn), "another id for the app code must warn on S5:\n%s", describe(res))
 	assert.False(t, hasStatus(fs, Fail), "another id is the interp part of S5, not a failure:\n%s", describe(res))
+}
+
+// TestRT6BothSides: a retail must end the client's holds at its point and
+// only there; with one fixture point the second half is unverified, said
+// as a skip, never a pass.
+func TestRT6BothSides(t *testing.T) {
+	res := manualRun(t, []string{"retail-ends-all-holds"}, WithOnly("RT6"))
+	assert.True(t, hasStatus(findingsOf(res, "RT6"), Fail), "ending holds at other points must fail RT6:\n%s", describe(res))
+
+	res = manualRun(t, []string{"retail-keeps-holds"}, WithOnly("RT6"))
+	assert.True(t, hasStatus(findingsOf(res, "RT6"), Fail), "keeping the hold at the retail's point must fail RT6:\n%s", describe(res))
+
+	res = manualRun(t, nil, WithOnly("RT6"))
+	fs := findingsOf(res, "RT6")
+	assert.True(t, hasStatus(fs, Pass), describe(res))
+	assert.False(t, hasStatus(fs, Skip), "with several points both halves are verified:\n%s", describe(res))
+
+	res = manualRunOn(t, []sandbox.Option{sandbox.WithPoints(1)}, nil, WithOnly("RT6"))
+	fs = findingsOf(res, "RT6")
+	assert.False(t, hasStatus(fs, Fail), describe(res))
+	if assert.True(t, hasStatus(fs, Skip), "one point: the other-points half is unverified:\n%s", describe(res)) {
+		for _, f := range fs {
+			if f.Status == Skip {
+				assert.Contains(t, f.Message, "other points")
+			}
+		}
+	}
 }

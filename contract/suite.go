@@ -298,6 +298,18 @@ func newSuite(c *api.Client, fx *api.Fixtures, cfg *config) *suite {
 		schema: map[string]*schemaHit{}, silent: map[api.Endpoint]int{}}
 }
 
+// otherPoint returns a fixture point other than the suite's, "" when the
+// fixtures list only one: rules about holds at other points (S4, RT6)
+// need it.
+func (s *suite) otherPoint() string {
+	for _, p := range s.fx.Points {
+		if p != s.point {
+			return p
+		}
+	}
+	return ""
+}
+
 // add records a finding (the profile applied) and streams it.
 func (s *suite) add(f Finding) {
 	if f.Status == Warn && s.cfg.profile == Strict {

@@ -73,6 +73,7 @@ const (
 	faultReleaseNoop
 	faultReleaseUnknown422
 	faultReleaseWrongPath
+	faultRetailEndsAllHolds
 	faultRetailKeepsHolds
 	faultSpendAndEarn
 	faultSpendMessage
@@ -196,6 +197,8 @@ func catalogue() []faultDef {
 			`release of an unknown, expired or already ended hold answers 422 {"id": "Hold not found."}.`),
 		broken(faultReleaseWrongPath, "release-wrong-path", rules("G1", "H7"),
 			`release is served at /integration/general/bonuses/unhold; the documented path answers 404.`),
+		broken(faultRetailEndsAllHolds, "retail-ends-all-holds", rules("RT6"),
+			`A retail ends the client's active holds at every point, not only at its own.`),
 		broken(faultRetailKeepsHolds, "retail-keeps-holds", rules("RT6", "H6"),
 			`A retail does not end the client's other active holds at its point.`),
 		broken(faultSpendAndEarn, "spend-and-earn", rules("RT3", "RT4"),

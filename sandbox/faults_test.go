@@ -274,6 +274,11 @@ func probes() map[string]func(h *harness) bool {
 		"release-wrong-path": func(h *harness) bool {
 			return h.post(api.EpRelease, map[string]any{"id": "x"}).status == 404
 		},
+		"retail-ends-all-holds": func(h *harness) bool {
+			h.post(api.EpHold, map[string]any{"client": h.cid(cRich), "point": h.point(1), "amount": 100})
+			h.post(api.EpRetail, h.retailBody(cRich, 100, 0))
+			return h.searchBalance(cRich) == 5010
+		},
 		"retail-keeps-holds": func(h *harness) bool {
 			h.holdID(cRich, 100)
 			h.post(api.EpRetail, h.retailBody(cRich, 100, 0))

@@ -126,7 +126,8 @@ func (s *Server) retailChange(c *client, point string, amt money, spend int64, q
 
 // retailEnds returns the holds an accepted retail ends: those it lists
 // are consumed (RT5), the client's other active holds at its point are
-// ended (RT6, H6), and expired ones are recorded as such.
+// ended (RT6, H6) while those at other points stay, and expired ones are
+// recorded as such.
 func (s *Server) retailEnds(c *client, point string, listed []string, now time.Time) []holdEnd {
 	var ends []holdEnd
 	for _, h := range c.holds {
@@ -136,7 +137,7 @@ func (s *Server) retailEnds(c *client, point string, listed []string, now time.T
 			ends = append(ends, holdEnd{h, endExpired, time.Unix(h.until, 0)})
 		case isListed && !s.faults.has(faultListedHoldKept):
 			ends = append(ends, holdEnd{h, endConsumed, now})
-		case !isListed && h.point == point && !s.faults.has(faultRetailKeepsHolds):
+		case !isListed && (h.point == point || s.faults.has(faultRetailEndsAllHolds)) && !s.faults.has(faultRetailKeepsHolds):
 			ends = append(ends, holdEnd{h, endRetail, now})
 		}
 	}
