@@ -24,7 +24,7 @@ var proofs = map[string]string{
 	"s1-unknown-client":   "unknown-client-404",
 	"s2-unknown-point":    "unknown-point-ok",
 	"s3-discount-balance": "discount-balance",
-	"s4-hold-balance":     "listed-hold-ignored",
+	"s4-hold-balance":     "holds-per-point",
 	"s5-identifiers":      "card-not-found",
 	"s6-optional-fields":  "photo-number",
 	"s7-ranges":           "percent-over-100",
@@ -56,7 +56,7 @@ var proofs = map[string]string{
 	"rt8-bad-input":      "negative-spend",
 
 	"g1-post-json":         "get-allowed",
-	"g2-apikey-required":   "ignore-apikey",
+	"g2-apikey-required":   "release-ignores-apikey",
 	"g3-bad-key":           "ignore-apikey",
 	"g4-error-status":      "error-400",
 	"g5-error-body":        "error-extra",

@@ -17,7 +17,7 @@ func generalChecks() []check {
 		{name: "g1-post-json", rule: "G1", run: checkG1,
 			summary: "the five endpoints answer POST JSON at their documented paths, in the documented order, and not GET"},
 		{name: "g2-apikey-required", rule: "G2", run: checkG2,
-			summary: "a request without the apikey header is not served"},
+			summary: "a request to any of the five endpoints without the apikey header is not served"},
 		{name: "g3-bad-key", rule: "G3", run: checkG3,
 			summary: "a missing or wrong apikey never succeeds nor changes anything (422; 401/403 tolerated)"},
 		{name: "g4-error-status", rule: "G4", run: checkG4,
@@ -118,6 +118,9 @@ func (t *T) rawCall(method string, ep api.Endpoint, body any) (*Evidence, error)
 	return &Evidence{Endpoint: string(ep), Method: method, URL: url, Request: rawJSON(b), Status: resp.StatusCode, Body: rawJSON(rb)}, nil
 }
 
+// checkG2 sends a valid request to each of the five endpoints without the
+// apikey header: the page requires the header on every request, so none
+// may be served.
 func checkG2(t *T) {
 	m := t.anyClient()
 	if m == nil {
@@ -130,6 +133,9 @@ func checkG2(t *T) {
 	}{
 		{api.EpSearch, api.SearchRequest{Search: m.key, Point: t.s.point}},
 		{api.EpRecalc, api.RecalcRequest{Client: m.id, Point: t.s.point, Amount: 100}},
+		{api.EpHold, api.HoldRequest{Client: m.id, Point: t.s.point, Amount: 1}},
+		{api.EpRelease, api.ReleaseRequest{ID: unknownID()}},
+		{api.EpRetail, api.RetailRequest{Client: m.id, Point: t.s.point, Amount: 10, Spend: 0}},
 	} {
 		r := t.doJSON(p.ep, p.body, api.WithoutKey())
 		last = r
@@ -140,7 +146,7 @@ func checkG2(t *T) {
 			t.Fail(r.Ex, "%s without the apikey header was served (HTTP 200)", p.ep)
 		}
 	}
-	t.Pass(last.Ex, "requests without the apikey header are refused (HTTP %d)", last.Status())
+	t.Pass(last.Ex, "requests to all five endpoints without the apikey header are refused (HTTP %d)", last.Status())
 }
 
 func checkG3(t *T) {

@@ -68,3 +68,22 @@ func TestRT6BothSides(t *testing.T) {
 		}
 	}
 }
+
+// TestS4HoldsAtOtherPoints: a hold made at another point lowers the
+// balance search shows too; one fixture point leaves that unverified.
+func TestS4HoldsAtOtherPoints(t *testing.T) {
+	res := manualRun(t, []string{"holds-per-point"}, WithOnly("S4"))
+	assert.True(t, hasStatus(findingsOf(res, "S4"), Warn), "a hold at another point left out of the balance must warn on S4:\n%s", describe(res))
+
+	res = manualRunOn(t, []sandbox.Option{sandbox.WithPoints(1)}, nil, WithOnly("S4"))
+	fs := findingsOf(res, "S4")
+	assert.False(t, hasStatus(fs, Fail) || hasStatus(fs, Warn), describe(res))
+	assert.True(t, hasStatus(fs, Skip), "one point: holds at other points are unverified:\n%s", describe(res))
+}
+
+// TestG2EveryEndpoint: the apikey header is required on all five
+// endpoints, not only on those a check happens to call first.
+func TestG2EveryEndpoint(t *testing.T) {
+	res := manualRun(t, []string{"release-ignores-apikey"}, WithOnly("g2-apikey-required"))
+	assert.True(t, hasStatus(findingsOf(res, "G2"), Fail), "release served without the apikey must fail G2:\n%s", describe(res))
+}

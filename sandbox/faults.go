@@ -54,6 +54,7 @@ const (
 	faultHoldOverdraw
 	faultHoldUntilMs
 	faultHoldsIgnored
+	faultHoldsPerPoint
 	faultIgnoreAPIKey
 	faultListedHoldIgnored
 	faultListedHoldKept
@@ -70,6 +71,7 @@ const (
 	faultRecalcZeroAmount
 	faultRefusedSideEffect
 	faultRejectUnknownFields
+	faultReleaseIgnoresAPIKey
 	faultReleaseNoop
 	faultReleaseUnknown422
 	faultReleaseWrongPath
@@ -159,6 +161,8 @@ func catalogue() []faultDef {
 			`held.until is in UNIX milliseconds instead of seconds.`),
 		broken(faultHoldsIgnored, "holds-ignored", rules("S4", "H5", "C2"),
 			`search and recalc ignore active holds: they show the stored balance (retail and hold still count holds).`),
+		broken(faultHoldsPerPoint, "holds-per-point", rules("S4", "H5"),
+			`search and recalc count only the client's holds made at the request's point; holds at other points do not lower the balance they show (retail and hold still count every hold).`),
 		broken(faultIgnoreAPIKey, "ignore-apikey", rules("G2", "G3"),
 			`A missing or wrong apikey is accepted.`),
 		broken(faultListedHoldIgnored, "listed-hold-ignored", rules("S4", "RT5", "H5"),
@@ -191,6 +195,8 @@ func catalogue() []faultDef {
 			`A retail refused for spending over the bound (RT1) still debits that bound when it is positive.`),
 		broken(faultRejectUnknownFields, "reject-unknown-fields", rules("B4"),
 			`A request with a field the endpoint does not know is refused with 422 {"<field>": "Unknown field."}.`),
+		broken(faultReleaseIgnoresAPIKey, "release-ignores-apikey", rules("G2", "G3"),
+			`release is served with a missing or wrong apikey; the other endpoints still refuse it.`),
 		broken(faultReleaseNoop, "release-noop", rules("H6", "L3"),
 			`release answers success but the hold stays active.`),
 		broken(faultReleaseUnknown422, "release-unknown-422", rules("H7"),

@@ -180,6 +180,10 @@ func probes() map[string]func(h *harness) bool {
 			h.holdID(cRich, 100)
 			return h.searchBalance(cRich) == 5000
 		},
+		"holds-per-point": func(h *harness) bool {
+			h.post(api.EpHold, map[string]any{"client": h.cid(cRich), "point": h.point(1), "amount": 100})
+			return h.searchBalance(cRich) == 5000
+		},
 		"ignore-apikey": func(h *harness) bool {
 			return h.do(http.MethodPost, api.EpRelease.Path(), `{"id":"x"}`, "").status == 200
 		},
@@ -262,6 +266,11 @@ func probes() map[string]func(h *harness) bool {
 		},
 		"reject-unknown-fields": func(h *harness) bool {
 			return h.post(api.EpRelease, map[string]any{"id": "x", "comment": "hi"}).status == 422
+		},
+		"release-ignores-apikey": func(h *harness) bool {
+			search := map[string]any{"search": h.phone(cRich), "point": h.point(0)}
+			return h.do(http.MethodPost, api.EpRelease.Path(), `{"id":"x"}`, "").status == 200 &&
+				h.do(http.MethodPost, api.EpSearch.Path(), search, "").status != 200
 		},
 		"release-noop": func(h *harness) bool {
 			id := h.holdID(cRich, 100)

@@ -66,7 +66,7 @@ func (s *Server) hold(f map[string]json.RawMessage) (string, obj, *apiError) {
 
 	var h *hold
 	e = s.write(true, func(now time.Time) (*change, *apiError) {
-		avail := s.availabilityOf(c, nil, now, false).available()
+		avail := s.availabilityOf(c, nil, now, holdView{}).available()
 		if c.level.discount() {
 			avail = 0 // S3: a discount client has no points to hold
 		}

@@ -61,7 +61,7 @@ func (s *Server) recalc(f map[string]json.RawMessage) (string, obj, *apiError) {
 	}
 
 	quoteAt := func(now time.Time) quote {
-		a := s.availabilityOf(c, listed, now, s.faults.has(faultHoldsIgnored))
+		a := s.availabilityOf(c, listed, now, s.readView(point))
 		return s.quoteFor(c, amt, a.available())
 	}
 	var q quote

@@ -52,7 +52,7 @@ func (s *Server) retail(f map[string]json.RawMessage) (string, obj, *apiError) {
 
 	var answer obj
 	e = s.write(spend > 0, func(now time.Time) (*change, *apiError) {
-		a := s.availabilityOf(c, listed, now, false)
+		a := s.availabilityOf(c, listed, now, holdView{})
 		q := s.quoteFor(c, amt, a.available())
 		bound := q.bound
 		if c.level.discount() && s.faults.has(faultDiscountSpend) {

@@ -24,7 +24,7 @@ func (s *Server) search(f map[string]json.RawMessage) (string, obj, *apiError) {
 	}
 	now := s.clock.Now()
 	s.mu.RLock()
-	a := s.availabilityOf(c, listed, now, s.faults.has(faultHoldsIgnored))
+	a := s.availabilityOf(c, listed, now, s.readView(point))
 	s.mu.RUnlock()
 
 	balance := a.available()

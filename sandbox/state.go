@@ -100,16 +100,34 @@ type availability struct {
 // H5): listed holds count as available to the request that lists them.
 func (a availability) available() int64 { return a.stored - a.unlisted }
 
+// holdView says which active holds a request counts: all of them (the
+// zero value, the correct view), or under a fault of search and recalc
+// none (holds-ignored) or only those at the request's point
+// (holds-per-point).
+type holdView struct {
+	none  bool
+	point string // when set, holds at other points are not counted
+}
+
+// readView is the view of search and recalc at point.
+func (s *Server) readView(point string) holdView {
+	v := holdView{none: s.faults.has(faultHoldsIgnored)}
+	if s.faults.has(faultHoldsPerPoint) {
+		v.point = point
+	}
+	return v
+}
+
 // availabilityOf computes c's availability at now for a request listing
-// the hold ids listed. ignoreHolds is the holds-ignored fault's view (for
-// search and recalc only). The caller holds s.mu or s.wmu.
-func (s *Server) availabilityOf(c *client, listed []string, now time.Time, ignoreHolds bool) availability {
+// the hold ids listed, counting the holds view lets it see. The caller
+// holds s.mu or s.wmu.
+func (s *Server) availabilityOf(c *client, listed []string, now time.Time, view holdView) availability {
 	a := availability{stored: c.balance}
-	if ignoreHolds {
+	if view.none {
 		return a
 	}
 	for _, h := range c.holds {
-		if !s.active(h, now) {
+		if !s.active(h, now) || (view.point != "" && h.point != view.point) {
 			continue
 		}
 		if slices.Contains(listed, h.id) && !s.faults.has(faultListedHoldIgnored) {
