@@ -21,7 +21,10 @@ type collector struct {
 	started atomic.Uint64
 	dropped atomic.Uint64
 
-	steps      map[string]*stepAgg
+	steps map[string]*stepAgg
+	// total aggregates every step's results together: the figures vegeta
+	// computes from results.bin.
+	total      *stepAgg
 	session    *stepAgg
 	violations map[[2]string]*ViolationCount
 	timeline   map[int]*bucketAgg
@@ -45,6 +48,7 @@ func newCollector(e *engine, cfg *config, askedRate float64, duration time.Durat
 		askedRate:  askedRate,
 		duration:   duration,
 		steps:      map[string]*stepAgg{},
+		total:      newStepAgg(totalName),
 		session:    newStepAgg(sessionAttack),
 		violations: map[[2]string]*ViolationCount{},
 		timeline:   map[int]*bucketAgg{},
@@ -114,6 +118,7 @@ func (c *collector) add(r *record) {
 		c.steps[r.res.Attack] = a
 	}
 	a.add(r)
+	c.total.add(r)
 	c.requests++
 	if r.outcome == outcomeUnexpected {
 		c.errors++
@@ -179,6 +184,8 @@ func (c *collector) fill(s *Summary) {
 		s.Steps = append(s.Steps, a.metrics())
 	}
 	sort.Slice(s.Steps, func(i, j int) bool { return stepOrder(s.Steps[i].Name) < stepOrder(s.Steps[j].Name) })
+	total := c.total.metrics()
+	s.Total = &total
 	s.Session = c.session.metrics()
 	s.Sessions.Completed = c.completed
 	s.Sessions.Failed = c.failed

@@ -15,6 +15,11 @@ import (
 // dropped, rate or throughput; STEP is search, recalc, hold, release,
 // retail or session; OP is < <= > >= == !=; UNIT is us, ms, s for
 // latencies, % for shares, /s for rates.
+//
+// Without a STEP, the latency metrics (pNN, mean, max) and rate measure
+// whole sessions (rate: session starts per second achieved); errors,
+// success, violations and throughput measure every request of every step
+// together (Summary.Totals); dropped always counts sessions.
 type Threshold struct {
 	Expr   string  `json:"expr"`
 	Metric string  `json:"metric"`
@@ -70,6 +75,14 @@ func ParseThreshold(expr string) (Threshold, error) {
 	if t.Step != "" && !knownStep(t.Step) {
 		return Threshold{}, fmt.Errorf("slo %q: unknown step %q (want search, recalc, hold, release, retail or session)", expr, t.Step)
 	}
+	if t.Metric == "violations" && t.Step == sessionAttack {
+		// Violations are counted per response: a session has none of its
+		// own, and a bound on them would pass whatever the target did.
+		return Threshold{}, fmt.Errorf("slo %q: violations are counted per request: use violations or violations(STEP)", expr)
+	}
+	if strings.HasPrefix(strings.TrimSpace(m[4]), "-") {
+		return Threshold{}, fmt.Errorf("slo %q: %s cannot be negative", expr, t.Metric)
+	}
 	v := valueRe.FindStringSubmatch(m[4])
 	if v == nil {
 		return Threshold{}, fmt.Errorf("slo %q: bad value %q", expr, m[4])
@@ -100,7 +113,32 @@ func ParseThreshold(expr string) (Threshold, error) {
 		}
 		t.Unit = "/s"
 	}
+	if err := t.checkPossible(); err != nil {
+		return Threshold{}, fmt.Errorf("slo %q: %w", expr, err)
+	}
 	return t, nil
+}
+
+// checkPossible refuses a threshold whose verdict is known before the run:
+// one that no measure can meet is a typo, and one that every measure meets
+// would pass a run whatever the target did. Every metric is at least 0,
+// and a share at most 100%.
+func (t Threshold) checkPossible() error {
+	share := t.Unit == "%"
+	if share && t.Limit > 1 {
+		return fmt.Errorf("a share is at most 100%%, not %g%%", t.Limit*100)
+	}
+	switch {
+	case t.Limit == 0 && t.Op == "<":
+		return fmt.Errorf("%s is never below 0: the threshold can never hold", t.Metric)
+	case t.Limit == 0 && t.Op == ">=":
+		return fmt.Errorf("%s is never below 0: the threshold always holds", t.Metric)
+	case share && t.Limit == 1 && t.Op == ">":
+		return fmt.Errorf("a share is never above 100%%: the threshold can never hold")
+	case share && t.Limit == 1 && t.Op == "<=":
+		return fmt.Errorf("a share is never above 100%%: the threshold always holds")
+	}
+	return nil
 }
 
 // ParseThresholds parses each expression and drops exact duplicates.
@@ -189,9 +227,6 @@ func (t Threshold) Evaluate(s *Summary) ThresholdResult {
 		r.Measured = m.Success
 	case t.Metric == "violations":
 		r.Measured = float64(m.Violations)
-		if t.Step == "" {
-			r.Measured = float64(s.Totals().Violations)
-		}
 		if t.Unit == "%" && m.Requests > 0 {
 			r.Measured /= float64(m.Requests)
 		}

@@ -1,11 +1,15 @@
 package load
 
 import (
+	"math"
+	"sort"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
 
 func TestParseThreshold(t *testing.T) {
@@ -31,6 +35,20 @@ func TestParseThreshold(t *testing.T) {
 		{expr: "success>99", error: "success is a share"},
 		{expr: "dropped(retail)==0", error: "takes no step"},
 		{expr: "rate>5/min", error: `rate unit "/min"`},
+		// Impossible or vacuous thresholds are refused, not run.
+		{expr: "errors<150%", error: "a share is at most 100%, not 150%"},
+		{expr: "success(retail)>=100.5%", error: "a share is at most 100%"},
+		{expr: "dropped<101%", error: "a share is at most 100%"},
+		{expr: "p99(retail)<-5ms", error: "p99 cannot be negative"},
+		{expr: "throughput>-1/s", error: "throughput cannot be negative"},
+		{expr: "mean<0ms", error: "can never hold"},
+		{expr: "errors<0", error: "can never hold"},
+		{expr: "errors>=0", error: "always holds"},
+		{expr: "success>100%", error: "can never hold"},
+		{expr: "errors<=100%", error: "always holds"},
+		{expr: "violations(session)==0", error: "counted per request"},
+		{expr: "errors<=0", want: Threshold{Metric: "errors", Op: "<=", Limit: 0}},
+		{expr: "success>=100%", want: Threshold{Metric: "success", Op: ">=", Limit: 1, Unit: "%"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.expr, func(t *testing.T) {
@@ -95,6 +113,171 @@ func TestThresholdEvaluate(t *testing.T) {
 			assert.Equal(t, tt.measured, r.MeasuredText, tt.expr)
 		} else {
 			assert.NotEmpty(t, r.Note, tt.expr)
+		}
+	}
+}
+
+// figures are what a set of results must measure, computed here from the
+// results themselves, apart from the collector.
+type figures struct {
+	lat                    []time.Duration
+	good, unexpected, viol uint64
+	first, last, end       time.Time
+}
+
+func (f *figures) add(ts time.Time, lat time.Duration, out outcome, viol int) {
+	f.lat = append(f.lat, lat)
+	if out == outcomeUnexpected {
+		f.unexpected++
+	} else {
+		f.good++
+	}
+	f.viol += uint64(viol)
+	if f.first.IsZero() || ts.Before(f.first) {
+		f.first = ts
+	}
+	if ts.After(f.last) {
+		f.last = ts
+	}
+	if e := ts.Add(lat); e.After(f.end) {
+		f.end = e
+	}
+}
+
+func (f *figures) n() float64 { return float64(len(f.lat)) }
+
+// latency returns a latency metric: pNN by nearest rank, mean or max.
+func (f *figures) latency(metric string) float64 {
+	xs := append([]time.Duration{}, f.lat...)
+	sort.Slice(xs, func(i, j int) bool { return xs[i] < xs[j] })
+	switch metric {
+	case "max":
+		return float64(xs[len(xs)-1])
+	case "mean":
+		var sum time.Duration
+		for _, x := range xs {
+			sum += x
+		}
+		return float64(sum / time.Duration(len(xs)))
+	}
+	q, _ := strconv.ParseFloat(metric[1:], 64)
+	return float64(xs[int(math.Ceil(q/100*f.n()))-1])
+}
+
+// As vegeta computes them: over the span of the results' start times, and
+// for throughput the wait for the last answer too.
+func (f *figures) rate() float64 { return f.n() / f.last.Sub(f.first).Seconds() }
+func (f *figures) throughput() float64 {
+	return float64(f.good) / (f.last.Sub(f.first) + f.end.Sub(f.last)).Seconds()
+}
+
+// TestThresholdEveryMetricAndStep feeds the collector results with chosen
+// figures, then measures every metric bare and on every step, and compares
+// each with the figure computed from the results here. A bare metric
+// measures sessions (latency, rate), all requests together (errors,
+// success, violations, throughput) or sessions (dropped).
+func TestThresholdEveryMetricAndStep(t *testing.T) {
+	t0 := time.Unix(1_000_000_000, 0)
+	const duration = 10 * time.Second
+	c := newCollector(&engine{pool: &clientPool{}}, &config{}, 3, duration)
+	c.began.Store(t0.UnixNano())
+	want := map[string]*figures{"": {}, sessionAttack: {}}
+	steps := []string{"search", "recalc", "hold", "release", "retail"}
+	for k, name := range steps {
+		want[name] = &figures{}
+		for j := range 10 + 5*k {
+			ts := t0.Add(time.Duration(j*(k+1)*37) * time.Millisecond)
+			lat := time.Duration((j%7+1)*(k+2)) * time.Millisecond
+			code, out, viol := uint16(200), outcomeOK, 0
+			switch {
+			case j < k:
+				code, out = 500, outcomeUnexpected
+			case j < 2*k:
+				code, out = 422, outcomeRefused
+			case j < 2*k+k%2:
+				out, viol = outcomeUnexpected, 1 // a 200 with a wrong body
+			}
+			r := &record{res: vegeta.Result{Attack: name, Seq: uint64(j), Code: code, Timestamp: ts, Latency: lat}, outcome: out}
+			for range viol {
+				r.violations = append(r.violations, violation{Rule: "S6", Detail: "client.photo: wrong type"})
+			}
+			c.add(r)
+			want[name].add(ts, lat, out, viol)
+			want[""].add(ts, lat, out, viol)
+		}
+	}
+	for j := range 30 {
+		ts := t0.Add(time.Duration(j) * 300 * time.Millisecond)
+		lat := time.Duration(40+j*j) * time.Millisecond
+		out := outcomeOK
+		if j%10 == 3 {
+			out = outcomeUnexpected
+		}
+		c.add(&record{res: vegeta.Result{Attack: sessionAttack, Seq: uint64(j), Code: 200, Timestamp: ts, Latency: lat}, outcome: out})
+		want[sessionAttack].add(ts, lat, out, 0)
+	}
+	sum := &Summary{Sessions: Sessions{Scheduled: 32, Started: 30, Dropped: 2}}
+	c.fill(sum)
+
+	type metric struct {
+		name, unit string
+		measure    func(f *figures) float64
+	}
+	metrics := []metric{
+		{"p50", "ms", nil}, {"p90", "ms", nil}, {"p95", "ms", nil}, {"p99", "ms", nil}, {"p99.9", "ms", nil},
+		{"mean", "ms", nil}, {"max", "ms", nil},
+		{"errors", "", func(f *figures) float64 { return float64(f.unexpected) }},
+		{"errors", "%", func(f *figures) float64 { return float64(f.unexpected) / f.n() }},
+		{"success", "%", func(f *figures) float64 { return float64(f.good) / f.n() }},
+		{"violations", "", func(f *figures) float64 { return float64(f.viol) }},
+		{"violations", "%", func(f *figures) float64 { return float64(f.viol) / f.n() }},
+		{"dropped", "", func(*figures) float64 { return 2 }},
+		{"dropped", "%", func(*figures) float64 { return 2.0 / 32 }},
+		{"rate", "/s", (*figures).rate},
+		{"throughput", "/s", (*figures).throughput},
+	}
+	for _, m := range metrics {
+		for _, step := range append([]string{"", sessionAttack}, steps...) {
+			expr := m.name
+			if step != "" {
+				expr += "(" + step + ")"
+			}
+			// No figure here is 12.345 of anything: every threshold holds.
+			expr += "!=12.345" + m.unit
+			t.Run(expr, func(t *testing.T) {
+				th, err := ParseThreshold(expr)
+				switch {
+				case m.name == "dropped" && step != "":
+					assert.ErrorContains(t, err, "takes no step")
+					return
+				case m.name == "violations" && step == sessionAttack:
+					assert.ErrorContains(t, err, "counted per request")
+					return
+				}
+				require.NoError(t, err)
+				f := want[step]
+				var exp float64
+				switch {
+				case m.measure == nil && step == "":
+					exp = want[sessionAttack].latency(m.name)
+				case m.measure == nil:
+					exp = f.latency(m.name)
+				case m.name == "rate" && step == "":
+					exp = 30 / duration.Seconds() // session starts achieved
+				default:
+					exp = m.measure(f)
+				}
+				r := th.Evaluate(sum)
+				require.Empty(t, r.Note)
+				require.NotEmpty(t, r.MeasuredText)
+				if m.measure == nil {
+					// HDR histograms keep 3 significant digits.
+					assert.InEpsilon(t, exp, r.Measured, 1e-3, "measured %s", r.MeasuredText)
+				} else {
+					assert.InDelta(t, exp, r.Measured, 1e-9*max(1, exp), "measured %s", r.MeasuredText)
+				}
+				assert.True(t, r.Pass)
+			})
 		}
 	}
 }

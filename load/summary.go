@@ -23,6 +23,10 @@ type Summary struct {
 	Sessions    Sessions `json:"sessions"`
 	// Steps holds one entry per step name in flow order.
 	Steps []StepMetrics `json:"steps"`
+	// Total is every request of every step together, sessions excluded:
+	// what `vegeta report results.bin` measures. Read it with Totals,
+	// which also serves summaries recorded before it existed.
+	Total *StepMetrics `json:"total,omitempty"`
 	// Session is the whole-session metric: latency from the scheduled start
 	// to the end of the last step, less the scenario's think times. Counting
 	// from the scheduled start keeps any queueing before the session in it
@@ -192,21 +196,34 @@ func (s *Summary) Step(name string) (StepMetrics, bool) {
 	return StepMetrics{}, false
 }
 
-// Totals sums the step metrics (sessions excluded).
+// totalName names the metrics of all steps together.
+const totalName = "all"
+
+// Totals returns the figures over every request of every step, sessions
+// excluded. A summary without Total (recorded by an older loyalcheck, or
+// built by hand) gets them summed from its steps; its rates then span the
+// run as RequestRate does, and it has no latency over all steps.
 func (s *Summary) Totals() StepMetrics {
-	t := StepMetrics{Name: "all", StatusCodes: map[string]int{}}
+	if s.Total != nil {
+		return *s.Total
+	}
+	t := StepMetrics{Name: totalName, StatusCodes: map[string]int{}, Errors: []ErrorCount{}}
 	for _, m := range s.Steps {
 		t.Requests += m.Requests
 		t.OK += m.OK
 		t.Refused += m.Refused
 		t.Unexpected += m.Unexpected
 		t.Violations += m.Violations
+		t.BytesIn += m.BytesIn
+		t.BytesOut += m.BytesOut
 		for k, v := range m.StatusCodes {
 			t.StatusCodes[k] += v
 		}
 	}
 	if t.Requests > 0 {
 		t.Success = float64(t.OK+t.Refused) / float64(t.Requests)
+		t.Rate = s.RequestRate
+		t.Throughput = s.RequestRate * t.Success
 	}
 	return t
 }
