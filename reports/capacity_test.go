@@ -218,7 +218,7 @@ func TestGoldenCapacityMarkdown(t *testing.T) {
 }
 
 // The checked-in capacity record is valid, and reads and writes back the
-// same: the capacity section is part of record version 1.
+// same: the capacity section is part of the record.
 func TestGoldenCapacityRecordFile(t *testing.T) {
 	b, err := goldenCapacityRecord().Encode()
 	require.NoError(t, err)

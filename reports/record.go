@@ -32,7 +32,7 @@ import (
 // RecordVersion is the version of the run record's shape. It changes,
 // together with schemas/run.schema.json, whenever a field is added,
 // removed, renamed or changes meaning.
-const RecordVersion = 1
+const RecordVersion = 2
 
 // RecordFile is the name of the run record in a run directory.
 const RecordFile = "run.json"

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -134,7 +135,7 @@ func TestSchemaIsStrict(t *testing.T) {
 		}),
 		"missing verdict":   mutate(func(m map[string]any) { delete(m, "verdict") }),
 		"missing latency":   mutate(func(m map[string]any) { delete(obj(m, "load", "session"), "latency") }),
-		"version 2":         mutate(func(m map[string]any) { m["version"] = 2 }),
+		"another version":   mutate(func(m map[string]any) { m["version"] = RecordVersion + 1 }),
 		"unknown kind":      mutate(func(m map[string]any) { m["kind"] = "smoke" }),
 		"bad status":        mutate(func(m map[string]any) { obj(m, "contract")["findings"].([]any)[0].(map[string]any)["status"] = "ok" }),
 		"time without zone": mutate(func(m map[string]any) { m["started"] = "2026-03-14T09:30:00" }),
@@ -167,16 +168,17 @@ func TestRecordRoundTrip(t *testing.T) {
 func TestReadRecordRejects(t *testing.T) {
 	good, err := goldenRecord().Encode()
 	require.NoError(t, err)
+	this, next := fmt.Sprintf(`"version": %d`, RecordVersion), fmt.Sprintf(`"version": %d`, RecordVersion+1)
 	cases := map[string]struct {
 		doc  string
 		want string
 	}{
-		"newer version": {strings.Replace(string(good), `"version": 1`, `"version": 2`, 1), "record is version 2, this loyalcheck reads version 1: use a newer loyalcheck"},
+		"newer version": {strings.Replace(string(good), this, next, 1), fmt.Sprintf("record is version %d, this loyalcheck reads version %d: use a newer loyalcheck", RecordVersion+1, RecordVersion)},
 		"older version": {`{"version": 0, "kind": "load"}`, "record is version 0"},
 		"no version":    {`{"kind": "load"}`, "no \"version\""},
 		"not JSON":      {`<html>`, "not a run record"},
 		"unknown field": {strings.Replace(string(good), `"kind": "accept",`, `"kind": "accept", "surprise": true,`, 1), "unknown field \"surprise\""},
-		"no kind":       {`{"version": 1}`, "no \"kind\""},
+		"no kind":       {"{" + this + "}", "no \"kind\""},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {

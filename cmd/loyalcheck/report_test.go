@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -69,7 +70,7 @@ func TestReportFormats(t *testing.T) {
 		"markdown": "| ❌ | **C4** doc |",
 		"html":     "<!DOCTYPE html>",
 		"junit":    `<testsuite name="contract"`,
-		"json":     `"version": 1`,
+		"json":     fmt.Sprintf(`"version": %d`, reports.RecordVersion),
 		"text":     "CONTRACT (profile default)",
 	} {
 		code, out, errs := reportRun(t, false, nil, dir, "--format", format)
@@ -153,6 +154,7 @@ func TestReportUsageErrors(t *testing.T) {
 		return d
 	}
 	good, err := os.ReadFile(filepath.Join(dir, "run.json"))
+	this, next := fmt.Sprintf(`"version": %d`, reports.RecordVersion), fmt.Sprintf(`"version": %d`, reports.RecordVersion+1)
 	require.NoError(t, err)
 	for _, c := range []struct {
 		name string
@@ -166,8 +168,8 @@ func TestReportUsageErrors(t *testing.T) {
 		{"bad flag", []string{dir, "--nope"}, "unknown flag: --nope"},
 		{"no run.json", []string{t.TempDir()}, "not found"},
 		{"not JSON", []string{write("garbage", "{")}, "not a run record"},
-		{"newer version", []string{write("v2", strings.Replace(string(good), `"version": 1`, `"version": 2`, 1))}, "record is version 2, this loyalcheck reads version 1"},
-		{"unknown field", []string{write("extra", strings.Replace(string(good), `"version": 1,`, `"version": 1, "x": 1,`, 1))}, `unknown field "x"`},
+		{"newer version", []string{write("next", strings.Replace(string(good), this, next, 1))}, fmt.Sprintf("record is version %d, this loyalcheck reads version %d", reports.RecordVersion+1, reports.RecordVersion)},
+		{"unknown field", []string{write("extra", strings.Replace(string(good), this+",", this+`, "x": 1,`, 1))}, `unknown field "x"`},
 		{"bad --out", []string{dir, "-o", filepath.Join(bad, "missing", "dir", "r.txt")}, "--out: "},
 	} {
 		t.Run(c.name, func(t *testing.T) {
