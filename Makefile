@@ -6,7 +6,7 @@ BIN     := bin/loyalcheck
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 
-.PHONY: all build demo test test-short race vet fmt bench bench-load clean
+.PHONY: all build demo test test-short race vet fmt docs bench bench-load clean
 
 all: build
 
@@ -31,6 +31,10 @@ vet:
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')
+
+# The rule catalogue as Markdown; a test fails while it is stale.
+docs:
+	$(GO) run ./cmd/loyalcheck rules --format md > docs/rules.md
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./...

@@ -16,8 +16,8 @@ import (
 )
 
 const acceptHelp = `
-The acceptance run: the contract suite (every rule of SPEC.md, with
-evidence), then a load scenario (default: checkout, at its own modest rate
+The acceptance run: the contract suite (every rule 'loyalcheck rules'
+lists, with evidence), then a load scenario (default: checkout, at its own modest rate
 for 30 s) with the ledger audit, then the thresholds, then all reports into
 --out: run.json (the record), report.txt, report.md, report.html (one
 self-contained file), junit.xml, plus vegeta's results.bin and plot.html.

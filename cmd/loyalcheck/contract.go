@@ -15,9 +15,10 @@ import (
 )
 
 const contractHelp = `
-Check every rule of SPEC.md (G*, S*, C*, H*, RT*, L*, B*) against a target
-and report, per rule, pass, fail, warn or skip with the evidence: the
-request sent and the status and body received (the apikey is never shown).
+Check every rule of the API (G*, S*, C*, H*, RT*, L*, B*: 'loyalcheck rules'
+lists them with the checks that verify each) against a target and report,
+per rule, pass, fail, warn or skip with the evidence: the request sent and
+the status and body received (the apikey is never shown).
 
 The suite runs in the documented order (search -> recalc -> hold ->
 retail), reads balances before and after each state-changing call, and

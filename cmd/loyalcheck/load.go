@@ -22,7 +22,7 @@ Replay a scenario's checkout sessions against the target at a set arrival
 rate (an open model: a session starts when the pacer says, never when
 another ends). Every step's latency is measured, every response is
 schema-validated, and after the run a ledger audit proves that no point was
-lost or double-spent (SPEC L1-L3).
+lost or double-spent (rules L1-L3, see 'loyalcheck rules L1 L2 L3').
 
 --scenario takes a built-in name (see 'loyalcheck scenarios'; default
 checkout, as for accept and capacity) or a YAML file. --rate is session starts per time unit, as vegeta writes it (50/1s,

@@ -41,12 +41,13 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"accept", "the acceptance run: contract, load, thresholds, and every report", runAccept},
-		{"contract", "check every SPEC rule against a target: a verdict per rule, with evidence", runContract},
+		{"contract", "check every API rule ('loyalcheck rules') against a target: a verdict per rule, with evidence", runContract},
 		{"schemas", "list the API's JSON Schemas, or write them to a directory", runSchemas},
 		{"sandbox", "run the reference implementation of the API on a local port", runSandbox},
 		{"load", "replay checkout sessions at a set rate; measure latency and audit the ledger", runLoad},
 		{"capacity", "find the highest session rate that keeps the SLOs: grow the rate, then bisect", runCapacity},
 		{"scenarios", "list the built-in load scenarios", runScenarios},
+		{"rules", "list the API rules checked: class, endpoint, summary and the checks that verify each", runRules},
 		{"report", "render a past run's report again from its run.json (text, md, html, junit, json)", runReport},
 		{"version", "print the version", runVersion},
 	}

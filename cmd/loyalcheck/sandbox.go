@@ -27,9 +27,9 @@ connections, and serves until interrupted (SIGINT/SIGTERM, exit 0).
 The apikey it accepts is read from LOYALCHECK_APIKEY; when that is unset it
 is the built-in sandbox key, which every loyalcheck command sends by default.
 
-Faults (--fault, repeatable) make it break one rule of SPEC.md each, to see
-that a checker catches it; quirks are differences the rules tolerate.
---list-faults lists them.`)
+Faults (--fault, repeatable) make it break one rule each, to see that a
+checker catches it; quirks are differences the rules tolerate (the rules:
+'loyalcheck rules'). --list-faults lists them.`)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on (port 0 picks a free one)")
 	db := fs.String("db", defaultSandboxDB, "SQLite file holding the state; '' for a throwaway database")
 	seed := fs.Int64("seed", sandbox.DefaultSeed, "seed of the fixtures of a new database")

@@ -15,7 +15,7 @@ func runSchemas(ctx context.Context, e *env, args []string) int {
 List the JSON Schemas (draft-07) of everything that crosses the wire of the
 loyalty API: each endpoint's request and success answer, and the error
 body. The contract and load commands validate every response against them;
-each field names the SPEC.md rule it enforces ("x-rule").
+each field names the rule it enforces ("x-rule"; see 'loyalcheck rules').
 
 With --out DIR, write the schema files into DIR (created if needed,
 files of the same names replaced), e.g. to validate with other tools.
