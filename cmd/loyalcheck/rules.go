@@ -146,10 +146,10 @@ file equal to the command's output).
 Each rule paraphrases one sentence of the vendor's page about the "general
 integration" API, or fills a gap it leaves. **doc** rules say what the page
 says: a broken one fails the run. **interp** rules are the reading a careful
-integrator would take: a broken one warns (` + "`--profile strict`" + ` fails it). A
+integrator would take: a broken one warns (`+"`--profile strict`"+` fails it). A
 **doc+interp** rule has parts of both; each finding says which part it
 concerns. Every response is also validated against the JSON Schemas
-(` + "`loyalcheck schemas`" + `), whose fields name these ids.
+(`+"`loyalcheck schemas`"+`), whose fields name these ids.
 `)
 	area := ""
 	for _, r := range entries {
