@@ -47,7 +47,7 @@ func runAccept(ctx context.Context, e *env, args []string) int {
 	fs.StringVar(&lf.validate, "validate", "all", "share of load responses to schema-validate: all, none or a fraction")
 	fs.Uint64Var(&lf.seed, "seed", 1, "seed for flows, clients, points and amounts")
 	fs.IntVar(&lf.maxInFlight, "max-in-flight", 0, "cap on concurrent sessions (default: the scenario's)")
-	fs.DurationVar(&lf.drain, "drain", 10*time.Second, "after Ctrl-C, how long sessions in flight may take to finish")
+	fs.DurationVar(&lf.drain, "drain", 10*time.Second, "after Ctrl-C, how long sessions in flight may take to finish (0: stop them at once)")
 	profile := fs.String("profile", string(contract.Default), "contract profile: default (interp rules warn) or strict (warnings fail)")
 	slow := fs.Bool("slow", false, "also run the contract checks that wait for a hold to expire (about a minute)")
 	out := fs.String("out", "", "directory for the record and reports (default runs/<UTC timestamp>)")
@@ -66,7 +66,7 @@ func runAccept(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return usageErr(e, cmd, "--color: %v", err)
 	}
-	setup, code := lf.resolve(e, cmd)
+	setup, code := lf.resolve(e, cmd, fs)
 	if code != exitOK {
 		return code
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -77,7 +78,7 @@ func runCapacity(ctx context.Context, e *env, args []string) int {
 	fs.StringVar(&lf.validate, "validate", "all", "share of responses to schema-validate: all, none or a fraction like 0.1")
 	fs.Uint64Var(&lf.seed, "seed", 1, "seed for flows, clients, points and amounts")
 	fs.IntVar(&lf.maxInFlight, "max-in-flight", 0, "cap on concurrent sessions; a dropped start fails the step (default: the scenario's)")
-	fs.DurationVar(&lf.drain, "drain", 10*time.Second, "after Ctrl-C, how long sessions in flight may take to finish")
+	fs.DurationVar(&lf.drain, "drain", 10*time.Second, "after Ctrl-C, how long sessions in flight may take to finish (0: stop them at once)")
 	if code, done := parseFlags(e, fs, args); done {
 		return code
 	}
@@ -97,15 +98,15 @@ func runCapacity(ctx context.Context, e *env, args []string) int {
 		*f.dst = r.PerSecond()
 	}
 	tol, err := parseShare(*tolerance)
-	if err != nil || tol <= 0 || tol >= 1 {
+	if err != nil || !(tol > 0 && tol < 1) { // NaN is neither
 		return usageErr(e, cmd, "--tolerance %q: want a share between 0 and 1, like 5%% or 0.05", *tolerance)
 	}
 	opts.Tolerance = tol
-	if *growth <= 1 {
-		return usageErr(e, cmd, "--growth must be above 1")
+	if !(*growth > 1) || math.IsInf(*growth, 1) { // NaN is not above 1
+		return usageErr(e, cmd, "--growth %g: want a factor above 1, like 2", *growth)
 	}
-	if *stepDur <= 0 || *budget <= 0 || *probe < 0 {
-		return usageErr(e, cmd, "--step-duration, --probe-duration and --budget must be positive")
+	if *stepDur <= 0 || *budget <= 0 || *probe < 0 || (fs.Changed("probe-duration") && *probe == 0) {
+		return usageErr(e, cmd, "--step-duration, --probe-duration and --budget must be positive (leave --probe-duration out for its default)")
 	}
 	switch *warmup {
 	case "":
@@ -125,7 +126,7 @@ func runCapacity(ctx context.Context, e *env, args []string) int {
 	// The SLOs asked for replace the scenario's: they are the question.
 	slo := lf.slo
 	lf.slo = nil
-	setup, code := lf.resolve(e, cmd)
+	setup, code := lf.resolve(e, cmd, fs)
 	if code != exitOK {
 		return code
 	}

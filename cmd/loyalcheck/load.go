@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/pflag"
+
 	"loyalcheck/load"
 	"loyalcheck/reports"
 	"loyalcheck/scenarios"
@@ -63,7 +65,9 @@ type loadSetup struct {
 }
 
 // resolve loads the scenario and parses rate, validation and thresholds.
-func (l *loadFlags) resolve(e *env, cmd string) (*loadSetup, int) {
+// fs tells a flag given as 0 from one left out: a number given is used
+// as given or refused, never replaced by the scenario's.
+func (l *loadFlags) resolve(e *env, cmd string, fs *pflag.FlagSet) (*loadSetup, int) {
 	v, err := schemas.New()
 	if err != nil {
 		fmt.Fprintf(e.stderr, "loyalcheck %s: %v\n", cmd, err)
@@ -90,10 +94,10 @@ func (l *loadFlags) resolve(e *env, cmd string) (*loadSetup, int) {
 		}
 		opts = append(opts, load.WithRate(r))
 	}
-	if l.duration < 0 {
-		return nil, usageErr(e, cmd, "--duration must be positive")
-	}
-	if l.duration > 0 {
+	if fs.Changed("duration") {
+		if l.duration <= 0 {
+			return nil, usageErr(e, cmd, "--duration %s: want a positive duration (leave it out for the scenario's)", l.duration)
+		}
 		opts = append(opts, load.WithDuration(l.duration))
 	}
 	frac, err := parseValidate(l.validate)
@@ -101,15 +105,16 @@ func (l *loadFlags) resolve(e *env, cmd string) (*loadSetup, int) {
 		return nil, usageErr(e, cmd, "--validate: %v", err)
 	}
 	opts = append(opts, load.WithValidateFraction(frac))
-	if l.maxInFlight < 0 {
-		return nil, usageErr(e, cmd, "--max-in-flight must be positive")
-	}
-	if l.maxInFlight > 0 {
+	if fs.Changed("max-in-flight") {
+		if l.maxInFlight <= 0 {
+			return nil, usageErr(e, cmd, "--max-in-flight %d: want at least 1 session (leave it out for the scenario's)", l.maxInFlight)
+		}
 		opts = append(opts, load.WithMaxInFlight(l.maxInFlight))
 	}
-	if l.drain > 0 {
-		opts = append(opts, load.WithDrain(l.drain))
+	if l.drain < 0 {
+		return nil, usageErr(e, cmd, "--drain %s: want 0 (stop sessions in flight at once) or a positive duration", l.drain)
 	}
+	opts = append(opts, load.WithDrain(l.drain))
 	return &loadSetup{scenario: sc, thresholds: ts, opts: opts, validator: v}, exitOK
 }
 
@@ -124,7 +129,7 @@ func parseValidate(s string) (float64, error) {
 	if err == nil && strings.HasSuffix(s, "%") {
 		f /= 100
 	}
-	if err != nil || f < 0 || f > 1 {
+	if err != nil || !(f >= 0 && f <= 1) { // NaN is neither
 		return 0, fmt.Errorf("%q: want all, none, or a fraction between 0 and 1", s)
 	}
 	return f, nil
@@ -160,7 +165,7 @@ func runLoad(ctx context.Context, e *env, args []string) int {
 	fs.Uint64Var(&lf.seed, "seed", 1, "seed for flows, clients, points and amounts")
 	fs.StringArrayVar(&lf.slo, "slo", nil, "threshold, e.g. 'p99(retail)<300ms' (repeatable; added to the scenario's)")
 	fs.IntVar(&lf.maxInFlight, "max-in-flight", 0, "cap on concurrent sessions; starts beyond it are dropped and counted (default: the scenario's)")
-	fs.DurationVar(&lf.drain, "drain", 10*time.Second, "after Ctrl-C, how long sessions in flight may take to finish")
+	fs.DurationVar(&lf.drain, "drain", 10*time.Second, "after Ctrl-C, how long sessions in flight may take to finish (0: stop them at once)")
 	color := "auto"
 	fs.StringVar(&color, "color", color, "colour the terminal report: auto, always or never")
 	if code, done := parseFlags(e, fs, args); done {
@@ -169,7 +174,7 @@ func runLoad(ctx context.Context, e *env, args []string) int {
 	if fs.NArg() > 0 {
 		return usageErr(e, "load", "unexpected argument %q", fs.Arg(0))
 	}
-	setup, code := lf.resolve(e, "load")
+	setup, code := lf.resolve(e, "load", fs)
 	if code != exitOK {
 		return code
 	}

@@ -1,0 +1,75 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+// A number given on the command line is used as given or refused with a
+// usage error: never silently replaced by a default, and never a
+// threshold whose verdict is known before the run.
+func TestNumericFlagsRefused(t *testing.T) {
+	loadLike := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--duration", "0"}, "--duration 0s: want a positive duration"},
+		{[]string{"--duration", "-5s"}, "--duration -5s: want a positive duration"},
+		{[]string{"--max-in-flight", "0"}, "--max-in-flight 0: want at least 1"},
+		{[]string{"--max-in-flight", "-3"}, "--max-in-flight -3: want at least 1"},
+		{[]string{"--drain", "-1s"}, "--drain -1s"},
+		{[]string{"--rate", "0/s"}, "--rate"},
+		{[]string{"--rate", "5/0s"}, "--rate"},
+		{[]string{"--validate", "NaN"}, "--validate"},
+		{[]string{"--validate", "150%"}, "--validate"},
+		{[]string{"--timeout", "0"}, "--timeout must be positive"},
+		{[]string{"--slo", "errors<150%"}, "a share is at most 100%"},
+		{[]string{"--slo", "success(retail)>100.1%"}, "a share is at most 100%"},
+		{[]string{"--slo", "p99(retail)<-5ms"}, "cannot be negative"},
+		{[]string{"--slo", "errors>=0"}, "always holds"},
+	}
+	for _, cmd := range []string{"load", "accept", "capacity"} {
+		for _, tt := range loadLike {
+			if cmd == "capacity" && (tt.args[0] == "--duration" || tt.args[0] == "--rate") {
+				continue // capacity sets both itself, step by step
+			}
+			args := append([]string{cmd}, tt.args...)
+			t.Run(strings.Join(args, " "), func(t *testing.T) {
+				code, out, errs := cliRun(t, nil, args...)
+				assert.Equal(t, exitUsage, code, out+errs)
+				assert.Contains(t, errs, tt.want)
+				assert.Equal(t, 1, strings.Count(errs, "\n"), "one line: %q", errs)
+			})
+		}
+	}
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--growth", "NaN"}, "--growth NaN: want a factor above 1"},
+		{[]string{"--growth", "+Inf"}, "--growth +Inf"},
+		{[]string{"--tolerance", "NaN"}, "--tolerance"},
+		{[]string{"--probe-duration", "0"}, "--probe-duration"},
+		{[]string{"--step-duration", "0"}, "--step-duration"},
+		{[]string{"--budget", "0"}, "--budget"},
+		{[]string{"--start", "0/s"}, "--start"},
+		{[]string{"--warmup", "-1s"}, "--warmup"},
+	} {
+		args := append([]string{"capacity", "--slo", "p99(session)<1s"}, tt.args...)
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			code, out, errs := cliRun(t, nil, args...)
+			assert.Equal(t, exitUsage, code, out+errs)
+			assert.Contains(t, errs, tt.want)
+			assert.Equal(t, 1, strings.Count(errs, "\n"), "one line: %q", errs)
+		})
+	}
+}
+
+// --drain 0 means what its help says: an interrupt stops the sessions in
+// flight at once.
+func TestDrainZeroAccepted(t *testing.T) {
+	code, out, errs := cliRun(t, nil, "load", "--scenario", "read-only", "--rate", "5/s", "--duration", "1s", "--drain", "0")
+	assert.NotEqual(t, exitUsage, code, out+errs)
+}
