@@ -11,11 +11,11 @@ import (
 func retailChecks() []check {
 	return []check{
 		{name: "rt1-spend-over", rule: "RT1", run: checkRT1,
-			summary: `spending over the bound answers 422 {"spend": "Spend can't be more N"}, N = recalc's spend`},
+			summary: `spending over the bound (maxSpendPercent or the balance) answers 422 {"spend": "Spend can't be more N"}, N = recalc's spend`},
 		{name: "rt2-total", rule: "RT2", run: checkRT2,
 			summary: "cashback: total is amount - spend, the full amount when accruing"},
 		{name: "rt3-spend-or-earn", rule: "RT3", run: checkRT3,
-			summary: "a retail spends or accrues, never both"},
+			summary: "a retail spends or accrues, never both, for cashback and discount clients"},
 		{name: "rt4-balance-effect", rule: "RT4", run: checkRT4,
 			summary: "a spend lowers the balance by spend, an accrual raises it by earn"},
 		{name: "rt5-listed-hold", rule: "RT5", run: checkRT5,
@@ -45,32 +45,48 @@ func (t *T) retailOf(m *member, amount, spend float64, holds ...string) (*wRetai
 	return rt, r
 }
 
+// checkRT1 spends one point over recalc's spend on two receipts: a small
+// one, where maxSpendPercent binds, and a large one, where the balance
+// binds; each must be refused naming recalc's spend as N.
 func checkRT1(t *T) {
 	m := t.rich()
 	if m == nil {
 		return
 	}
-	a := amountFor(5, m.maxPct)
-	rc, _ := t.recalcOf(m, a)
-	if rc == nil {
+	bal, _, ok := t.balance(m)
+	if !ok {
 		return
 	}
-	over := rc.Spend.V + 1
-	_, r := t.retail(api.RetailRequest{Client: m.id, Point: t.s.point, Amount: a, Spend: over})
-	if !t.expectRefusal(r, "a retail spending "+n(over)+" (recalc's spend + 1)", "spend", "", t.Fail) {
-		return
+	var last *reply
+	for _, c := range []struct {
+		what   string
+		amount float64
+	}{
+		{"maxSpendPercent binds", amountFor(5, m.maxPct)},
+		{"the balance binds", bigAmount(m, bal)},
+	} {
+		rc, _ := t.recalcOf(m, c.amount)
+		if rc == nil {
+			return
+		}
+		over := rc.Spend.V + 1
+		_, r := t.retail(api.RetailRequest{Client: m.id, Point: t.s.point, Amount: c.amount, Spend: over})
+		last = r
+		what := "a retail of " + n(c.amount) + " spending " + n(over) + " (recalc's spend + 1; " + c.what + ")"
+		if !t.expectRefusal(r, what, "spend", "", t.Fail) {
+			continue
+		}
+		msg := r.Fields["spend"]
+		sm := spendMsgRE.FindStringSubmatch(msg)
+		if sm == nil {
+			t.Fail(r.Ex, "%s answered %q; want \"Spend can't be more N\"", what, msg)
+			continue
+		}
+		if v, _ := strconv.ParseFloat(sm[1], 64); !near(v, rc.Spend.V) {
+			t.Warn(r.Ex, "%s: the refusal names N = %s; recalc reported spend %s", what, sm[1], n(rc.Spend.V))
+		}
 	}
-	msg := r.Fields["spend"]
-	sm := spendMsgRE.FindStringSubmatch(msg)
-	if sm == nil {
-		t.Fail(r.Ex, "spend over the bound answered %q; want \"Spend can't be more N\"", msg)
-		return
-	}
-	if v, _ := strconv.ParseFloat(sm[1], 64); !near(v, rc.Spend.V) {
-		t.Warn(r.Ex, "the refusal names N = %s; recalc reported spend %s", sm[1], n(rc.Spend.V))
-		return
-	}
-	t.Pass(r.Ex, "spend over the bound answers 422 %q", msg)
+	t.Pass(last.Ex, "spend over the bound answers 422 \"Spend can't be more N\", whether maxSpendPercent or the balance binds")
 }
 
 // spendRetail spends a few points of the member (at most what recalc
@@ -138,7 +154,21 @@ func checkRT3(t *T) {
 	if rt.Spend.V > 0 {
 		t.Fail(r.Ex, "the accrue answer also spends %s", n(rt.Spend.V))
 	}
-	t.Pass(r.Ex, "the spend answer has no earn, the accrue answer no spend")
+	// A discount client's retail only accrues (RT7): its answer is an
+	// accrue answer too, the discount showing in total, never as spend.
+	if d := t.s.roles.discount; d != nil {
+		rt, r = t.retailOf(d, 150, 0)
+		if rt == nil {
+			return
+		}
+		if !rt.Earn.Set {
+			t.Fail(r.Ex, "a discount client's accrue answer has no numeric earn")
+		}
+		if rt.Spend.V > 0 {
+			t.Fail(r.Ex, "a discount client's accrue answer also spends %s", n(rt.Spend.V))
+		}
+	}
+	t.Pass(r.Ex, "the spend answer has no earn, the accrue answer no spend (cashback and discount clients)")
 }
 
 func checkRT4(t *T) {

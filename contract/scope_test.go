@@ -87,3 +87,19 @@ func TestG2EveryEndpoint(t *testing.T) {
 	res := manualRun(t, []string{"release-ignores-apikey"}, WithOnly("g2-apikey-required"))
 	assert.True(t, hasStatus(findingsOf(res, "G2"), Fail), "release served without the apikey must fail G2:\n%s", describe(res))
 }
+
+// TestWidenedChecksCatchTheirFaults: each check widened to the full scope
+// of its rule catches a fault that only the widened part exercises.
+func TestWidenedChecksCatchTheirFaults(t *testing.T) {
+	for _, c := range []struct{ fault, check, rule string }{
+		{"retail-ignores-balance", "rt1-spend-over", "RT1"},  // the balance, not maxSpendPercent, binds
+		{"discount-spend-field", "rt3-spend-or-earn", "RT3"}, // a discount client's retail
+		{"holds-per-point", "h5-hold-visibility", "H5"},      // a hold made at another point
+	} {
+		t.Run(c.fault, func(t *testing.T) {
+			t.Parallel()
+			res := manualRun(t, []string{c.fault}, WithOnly(c.check))
+			assert.True(t, hasStatus(findingsOf(res, c.rule), Fail), "%s must fail %s:\n%s", c.check, c.fault, describe(res))
+		})
+	}
+}

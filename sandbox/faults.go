@@ -43,6 +43,7 @@ const (
 	faultDiscountBalance
 	faultDiscountEarn
 	faultDiscountSpend
+	faultDiscountSpendField
 	faultEarnWrong
 	faultError400
 	faultErrorExtra
@@ -76,6 +77,7 @@ const (
 	faultReleaseUnknown422
 	faultReleaseWrongPath
 	faultRetailEndsAllHolds
+	faultRetailIgnoresBalance
 	faultRetailKeepsHolds
 	faultSpendAndEarn
 	faultSpendMessage
@@ -139,6 +141,8 @@ func catalogue() []faultDef {
 			`recalc reports a discount client's earn as amount x percent / 100 instead of 0.`),
 		broken(faultDiscountSpend, "discount-spend", rules("RT7"),
 			`A discount client may spend its stored balance in retail (debited, total = amount - spend) instead of being refused.`),
+		broken(faultDiscountSpendField, "discount-spend-field", rules("RT3"),
+			`A discount client's retail answers the discount it gave as "spend" (amount - total) next to earn 0: an accrue answer that also spends.`),
 		broken(faultEarnWrong, "earn-wrong", rules("C4"),
 			`recalc reports twice the earn (retail still accrues the right amount).`),
 		broken(faultError400, "error-400", rules("G4", "B1", "S1", "S2", "RT1"),
@@ -205,6 +209,8 @@ func catalogue() []faultDef {
 			`release is served at /integration/general/bonuses/unhold; the documented path answers 404.`),
 		broken(faultRetailEndsAllHolds, "retail-ends-all-holds", rules("RT6"),
 			`A retail ends the client's active holds at every point, not only at its own.`),
+		broken(faultRetailIgnoresBalance, "retail-ignores-balance", rules("RT1", "B2"),
+			`retail bounds a spend by maxSpendPercent of the amount only, not by the available balance: a spend over the balance is accepted and overdraws (recalc still reports the real bound).`),
 		broken(faultRetailKeepsHolds, "retail-keeps-holds", rules("RT6", "H6"),
 			`A retail does not end the client's other active holds at its point.`),
 		broken(faultSpendAndEarn, "spend-and-earn", rules("RT3", "RT4"),

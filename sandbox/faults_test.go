@@ -138,6 +138,9 @@ func probes() map[string]func(h *harness) bool {
 		"discount-spend": func(h *harness) bool {
 			return h.post(api.EpRetail, h.retailBody(cDiscount, 100, 1)).status == 200
 		},
+		"discount-spend-field": func(h *harness) bool {
+			return val(h.post(api.EpRetail, h.retailBody(cDiscount, 100, 0)).obj("retail")["spend"]) > 0
+		},
 		"earn-wrong": func(h *harness) bool {
 			return val(h.recalcOf(cRich, 100)["earn"]) != 10
 		},
@@ -287,6 +290,9 @@ func probes() map[string]func(h *harness) bool {
 			h.post(api.EpHold, map[string]any{"client": h.cid(cRich), "point": h.point(1), "amount": 100})
 			h.post(api.EpRetail, h.retailBody(cRich, 100, 0))
 			return h.searchBalance(cRich) == 5010
+		},
+		"retail-ignores-balance": func(h *harness) bool {
+			return h.post(api.EpRetail, h.retailBody(cBare, 10000, 1001)).status == 200
 		},
 		"retail-keeps-holds": func(h *harness) bool {
 			h.holdID(cRich, 100)

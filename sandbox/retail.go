@@ -55,6 +55,9 @@ func (s *Server) retail(f map[string]json.RawMessage) (string, obj, *apiError) {
 		a := s.availabilityOf(c, listed, now, holdView{})
 		q := s.quoteFor(c, amt, a.available())
 		bound := q.bound
+		if s.faults.has(faultRetailIgnoresBalance) {
+			bound = q.cap
+		}
 		if c.level.discount() && s.faults.has(faultDiscountSpend) {
 			bound = max(a.available(), 0)
 		}
@@ -114,6 +117,9 @@ func (s *Server) retailChange(c *client, point string, amt money, spend int64, q
 	case c.level.discount(): // RT7: the discount is taken off the total, nothing accrues
 		setTotal(round2(amt.percentOf(10000 - c.level.bp)))
 		ans = append(ans, kv{"earn", int64(0)})
+		if s.faults.has(faultDiscountSpendField) {
+			ans = append(ans, kv{"spend", round2(amt.percentOf(c.level.bp))})
+		}
 	default: // an accrual (RT2: total = amount)
 		setTotal(amt.f)
 		if !s.faults.has(faultAccrueLost) {
