@@ -86,7 +86,11 @@ func (c *collector) warm(r *record) bool {
 }
 
 func (c *collector) add(r *record) {
-	for _, sink := range c.cfg.sinks {
+	sinks := c.cfg.sinks
+	if r.res.Attack == sessionAttack {
+		sinks = c.cfg.sessSinks
+	}
+	for _, sink := range sinks {
 		if err := sink(&r.res); err != nil && c.sinkErr == nil {
 			c.sinkErr = err
 		}

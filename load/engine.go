@@ -107,6 +107,7 @@ func (r *Runner) Audit(ctx context.Context) LedgerReport {
 func (r *Runner) Run(ctx context.Context, opts ...Option) (*Summary, error) {
 	cfg := r.cfg
 	cfg.sinks = append([]func(*vegeta.Result) error{}, cfg.sinks...)
+	cfg.sessSinks = append([]func(*vegeta.Result) error{}, cfg.sessSinks...)
 	for _, o := range opts {
 		o(&cfg)
 	}

@@ -107,12 +107,12 @@ func TestStallsShowInSessionLatency(t *testing.T) {
 	const period, stall = time.Second, 300 * time.Millisecond
 	c, fx, _ := target(t, stalling(period, stall))
 	dir := t.TempDir()
-	rf, err := CreateResults(filepath.Join(dir, "results.bin"))
+	sf, err := CreateResults(filepath.Join(dir, "sessions.bin"))
 	require.NoError(t, err)
 	sum, err := Run(context.Background(), c, fx, scenario(t, "read-only"),
-		WithRate(scenarios.Rate{Freq: 50, Per: time.Second}), WithDuration(3*time.Second), WithResults(rf.Encode))
+		WithRate(scenarios.Rate{Freq: 50, Per: time.Second}), WithDuration(3*time.Second), WithSessionResults(sf.Encode))
 	require.NoError(t, err)
-	require.NoError(t, rf.Close())
+	require.NoError(t, sf.Close())
 
 	assert.Greater(t, sum.Session.Latency.P90, stall/3, "p90 of sessions must show the stalls")
 	assert.GreaterOrEqual(t, sum.Session.Latency.Max, stall/2)
@@ -120,10 +120,9 @@ func TestStallsShowInSessionLatency(t *testing.T) {
 	// Read the sessions back: they started on the pacer's schedule (20 ms
 	// apart) during the stalls too, and about stall/period of them are slow.
 	var sessions []vegeta.Result
-	readResults(t, filepath.Join(dir, "results.bin"), func(r *vegeta.Result) {
-		if r.Attack == sessionAttack {
-			sessions = append(sessions, *r)
-		}
+	readResults(t, filepath.Join(dir, "sessions.bin"), func(r *vegeta.Result) {
+		require.Equal(t, sessionAttack, r.Attack)
+		sessions = append(sessions, *r)
 	})
 	require.Len(t, sessions, int(sum.Sessions.Started))
 	sort.Slice(sessions, func(i, j int) bool { return sessions[i].Seq < sessions[j].Seq })
@@ -158,29 +157,46 @@ func readResults(t *testing.T, path string, f func(*vegeta.Result)) {
 	}
 }
 
+// TestResultsFileRoundTrip: requests go to one results file and sessions
+// to another, both read by vegeta's decoder, and vegeta's own metrics over
+// the requests' file are the run's totals.
 func TestResultsFileRoundTrip(t *testing.T) {
 	c, fx, _ := target(t, nil)
 	dir := t.TempDir()
-	path := filepath.Join(dir, "results.bin")
+	path, spath := filepath.Join(dir, "results.bin"), filepath.Join(dir, "sessions.bin")
 	rf, err := CreateResults(path)
 	require.NoError(t, err)
+	sf, err := CreateResults(spath)
+	require.NoError(t, err)
 	sum, err := Run(context.Background(), c, fx, scenario(t, "checkout"),
-		WithRate(scenarios.Rate{Freq: 30, Per: time.Second}), WithDuration(2*time.Second), WithResults(rf.Encode))
+		WithRate(scenarios.Rate{Freq: 30, Per: time.Second}), WithDuration(2*time.Second),
+		WithResults(rf.Encode), WithSessionResults(sf.Encode))
 	require.NoError(t, err)
 	require.NoError(t, rf.Close())
+	require.NoError(t, sf.Close())
 
 	counts := map[string]uint64{}
 	seqs := map[string][]uint64{}
+	var vm vegeta.Metrics
 	readResults(t, path, func(r *vegeta.Result) {
 		counts[r.Attack]++
 		seqs[r.Attack] = append(seqs[r.Attack], r.Seq)
 		assert.Nil(t, r.Body, "bodies are never kept")
+		assert.Equal(t, http.MethodPost, r.Method)
+		vm.Add(r)
+	})
+	vm.Close()
+	readResults(t, spath, func(r *vegeta.Result) {
+		counts[r.Attack]++
+		seqs[r.Attack] = append(seqs[r.Attack], r.Seq)
+		assert.Equal(t, "SESSION", r.Method)
 	})
 	want := map[string]uint64{sessionAttack: sum.Session.Requests}
 	for _, m := range sum.Steps {
 		want[m.Name] = m.Requests
 	}
 	assert.Equal(t, want, counts)
+	assertVegetaTotals(t, &vm, sum.Totals())
 	for attack, ss := range seqs {
 		seen := make([]bool, len(ss))
 		for _, s := range ss {
@@ -191,11 +207,12 @@ func TestResultsFileRoundTrip(t *testing.T) {
 			assert.True(t, ok, "%s: seq %d missing", attack, i)
 		}
 	}
-	// vegeta's own plot accepts the file.
-	require.NoError(t, WritePlot(path, filepath.Join(dir, "plot.html"), "test"))
+	// vegeta's own plot accepts both files.
+	require.NoError(t, WritePlot(filepath.Join(dir, "plot.html"), "test", path, spath))
 	b, err := os.ReadFile(filepath.Join(dir, "plot.html"))
 	require.NoError(t, err)
 	assert.Contains(t, string(b), "retail")
+	assert.Contains(t, string(b), sessionAttack)
 	assert.True(t, sum.Ledger.Passed(), "%+v", sum.Ledger.Findings)
 }
 
@@ -323,4 +340,26 @@ func TestUnreachableTarget(t *testing.T) {
 	require.NoError(t, err)
 	_, err = Run(context.Background(), bad, fx2, scenario(t, "read-only"), WithDuration(time.Second))
 	assert.ErrorIs(t, err, ErrUnreachable)
+}
+
+// assertVegetaTotals checks that vegeta's metrics over a results file are
+// the run's totals: requests, status codes, bytes and rate exactly; success
+// and throughput too when the target refused nothing on purpose and broke
+// no rule, since vegeta counts a 2xx as success and loyalcheck a correct
+// answer.
+func assertVegetaTotals(t *testing.T, vm *vegeta.Metrics, tot StepMetrics) {
+	t.Helper()
+	require.Greater(t, tot.Requests, uint64(0))
+	assert.Equal(t, tot.Requests, vm.Requests)
+	assert.Equal(t, tot.StatusCodes, vm.StatusCodes)
+	assert.Equal(t, tot.BytesIn, vm.BytesIn.Total)
+	assert.Equal(t, tot.BytesOut, vm.BytesOut.Total)
+	assert.Equal(t, tot.Latency.Max, vm.Latencies.Max)
+	// The file keeps wall-clock times only: rates agree to rounding.
+	assert.InEpsilon(t, vm.Rate, tot.Rate, 1e-6)
+	assert.Zero(t, tot.Violations)
+	if tot.Refused == 0 {
+		assert.Equal(t, vm.Success, tot.Success)
+		assert.InEpsilon(t, vm.Throughput, tot.Throughput, 1e-6)
+	}
 }

@@ -20,6 +20,7 @@ type config struct {
 	validator   *schemas.Validator
 	validate    float64
 	sinks       []func(*vegeta.Result) error
+	sessSinks   []func(*vegeta.Result) error
 	progress    func(Progress)
 	progressInt time.Duration
 	drain       time.Duration
@@ -48,10 +49,19 @@ func WithValidator(v *schemas.Validator) Option { return func(c *config) { c.val
 // validates all (the default), 0 none.
 func WithValidateFraction(f float64) Option { return func(c *config) { c.validate = f } }
 
-// WithResults adds a sink that receives every result (steps and sessions)
-// as it completes, bodies already dropped; e.g. a vegeta encoder.
+// WithResults adds a sink that receives every request's result as it
+// completes, bodies already dropped; e.g. a vegeta encoder. Sessions go to
+// WithSessionResults: mixed in, they would count as requests in anything
+// reading the results (vegeta report).
 func WithResults(sink func(*vegeta.Result) error) Option {
 	return func(c *config) { c.sinks = append(c.sinks, sink) }
+}
+
+// WithSessionResults adds a sink that receives every session as a vegeta
+// result (Attack "session", Method "SESSION", URL the flow's name, Latency
+// the session's) as it ends.
+func WithSessionResults(sink func(*vegeta.Result) error) Option {
+	return func(c *config) { c.sessSinks = append(c.sessSinks, sink) }
 }
 
 // WithProgress calls f every interval with a live snapshot.

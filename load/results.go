@@ -40,28 +40,37 @@ func (rf *ResultsFile) Close() error {
 	return errors.Join(rf.w.Flush(), rf.f.Close())
 }
 
-// WritePlot renders vegeta's interactive latency plot of a results file,
-// one series per step and per outcome.
-func WritePlot(resultsPath, plotPath, title string) error {
-	in, err := os.Open(resultsPath)
+// ReadResults decodes a results file as CreateResults writes it (vegeta's
+// gob encoding; an empty file holds no result) and hands each result to f,
+// stopping at f's first error.
+func ReadResults(path string, f func(*vegeta.Result) error) error {
+	in, err := os.Open(path)
 	if err != nil {
-		return fmt.Errorf("plot: %w", err)
+		return err
 	}
 	defer in.Close()
-	p := plot.New(plot.Title(title), plot.Downsample(4000))
-	dec := vegeta.DecoderFor(bufio.NewReader(in))
-	if dec == nil {
-		return fmt.Errorf("plot: %s is not a vegeta results file", resultsPath)
-	}
+	dec := vegeta.NewDecoder(bufio.NewReader(in))
 	for {
 		var r vegeta.Result
 		if err := dec.Decode(&r); err != nil {
 			if errors.Is(err, io.EOF) {
-				break
+				return nil
 			}
-			return fmt.Errorf("plot: reading %s: %w", resultsPath, err)
+			return fmt.Errorf("reading %s: %w", path, err)
 		}
-		if err := p.Add(&r); err != nil {
+		if err := f(&r); err != nil {
+			return err
+		}
+	}
+}
+
+// WritePlot renders vegeta's interactive latency plot of results files
+// (a run's requests and its sessions), one series per step and per
+// outcome.
+func WritePlot(plotPath, title string, resultsPaths ...string) error {
+	p := plot.New(plot.Title(title), plot.Downsample(4000))
+	for _, path := range resultsPaths {
+		if err := ReadResults(path, p.Add); err != nil {
 			return fmt.Errorf("plot: %w", err)
 		}
 	}

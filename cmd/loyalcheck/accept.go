@@ -20,7 +20,8 @@ The acceptance run: the contract suite (every rule 'loyalcheck rules'
 lists, with evidence), then a load scenario (default: checkout, at its own modest rate
 for 30 s) with the ledger audit, then the thresholds, then all reports into
 --out: run.json (the record), report.txt, report.md, report.html (one
-self-contained file), junit.xml, plus vegeta's results.bin and plot.html.
+self-contained file), junit.xml, plus vegeta's results.bin (requests),
+sessions.bin (sessions) and plot.html.
 
 The verdict fails on any contract failure, ledger violation, contract
 violation under load or breached threshold. Thresholds come from the
@@ -110,6 +111,7 @@ func runAccept(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "accept: contract: %d pass, %d fail, %d warn, %d skip in %s\n", s.Pass, s.Fail, s.Warn, s.Skip, res.Duration().Round(time.Millisecond))
 	}
 
+	var files []string
 	if ctx.Err() == nil {
 		fmt.Fprintf(e.stderr, "accept: load scenario %s...\n", setup.scenario.Name)
 		lr, err := runLoadPhase(ctx, e, tg, setup, dir, false)
@@ -123,11 +125,12 @@ func runAccept(ctx context.Context, e *env, args []string) int {
 		}
 		rec.Load = lr.summary
 		rec.Thresholds = lr.thresholds
+		files = lr.files
 	}
 	if ctx.Err() != nil {
 		fmt.Fprintln(e.stderr, "accept: interrupted; judging and writing what was measured")
 	}
-	return finishRun(e, cmd, rec, dir, key, useColor, []string{filepath.Join(dir, "results.bin"), filepath.Join(dir, "plot.html")})
+	return finishRun(e, cmd, rec, dir, key, useColor, files)
 }
 
 // colorMode decides whether the terminal report is coloured: auto means a

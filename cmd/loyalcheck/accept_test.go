@@ -19,7 +19,7 @@ func TestAcceptPassesOnTheSandbox(t *testing.T) {
 	code, out, errs := cliRun(t, map[string]string{api.APIKeyEnv: key}, "accept", "--duration", "2s", "--out", dir)
 	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errs)
 	assert.Contains(t, out, "verdict: PASS — open "+filepath.Join(dir, "report.html"))
-	for _, f := range []string{"run.json", "report.txt", "report.md", "report.html", "junit.xml", "results.bin", "plot.html"} {
+	for _, f := range []string{"run.json", "report.txt", "report.md", "report.html", "junit.xml", "results.bin", "sessions.bin", "plot.html"} {
 		assert.FileExists(t, filepath.Join(dir, f))
 	}
 	rec, err := reports.ReadRecord(dir)

@@ -55,6 +55,7 @@ func TestLoadCtrlCWritesWhatItMeasured(t *testing.T) {
 	assert.True(t, sum.Interrupted)
 	assert.Greater(t, sum.Sessions.Started, 10)
 	assert.FileExists(t, filepath.Join(dir, "results.bin"))
+	assert.FileExists(t, filepath.Join(dir, "sessions.bin"))
 	assert.FileExists(t, filepath.Join(dir, "plot.html"))
 }
 

@@ -31,10 +31,12 @@ checkout, as for accept and capacity) or a YAML file. --rate is session starts p
 50/s, 50). --slo adds thresholds to the scenario's, e.g.
 'p99(retail)<300ms', 'p99.9(session)<1s', 'errors<0.1%', 'violations==0'.
 
-With --out DIR it writes results.bin (vegeta's format: 'vegeta report
-results.bin' reads it), summary.json, vegeta's plot.html, and the run
-record with its reports (run.json, report.txt, report.md, report.html,
-junit.xml; 'loyalcheck report DIR' renders them again).
+With --out DIR it writes results.bin (every request, in vegeta's format:
+'vegeta report results.bin' counts the requests loyalcheck counts),
+sessions.bin (every session as one result, the same format), summary.json,
+vegeta's plot.html, and the run record with its reports (run.json,
+report.txt, report.md, report.html, junit.xml; 'loyalcheck report DIR'
+renders them again).
 
 Live progress goes to stderr when it is a terminal. Ctrl-C stops starting
 sessions, lets those in flight finish (--drain), still audits the ledger and
@@ -160,7 +162,7 @@ func runLoad(ctx context.Context, e *env, args []string) int {
 	fs.StringVar(&lf.rate, "rate", "", "session start rate, e.g. 50/1s (default: the scenario's)")
 	fs.DurationVar(&lf.duration, "duration", 0, "how long to start sessions (default: the scenario's)")
 	tf.register(fs)
-	fs.StringVar(&out, "out", "", "directory for results.bin, summary.json and plot.html")
+	fs.StringVar(&out, "out", "", "directory for results.bin, sessions.bin, summary.json, plot.html and the reports")
 	fs.StringVar(&lf.validate, "validate", "all", "share of responses to schema-validate: all, none or a fraction like 0.1")
 	fs.Uint64Var(&lf.seed, "seed", 1, "seed for flows, clients, points and amounts")
 	fs.StringArrayVar(&lf.slo, "slo", nil, "threshold, e.g. 'p99(retail)<300ms' (repeatable; added to the scenario's)")
@@ -216,19 +218,30 @@ type loadResult struct {
 	files      []string
 }
 
+// The results files of a load run, both in vegeta's encoding: one result
+// per request in results.bin, so that 'vegeta report results.bin' counts
+// what loyalcheck counts; one per session in sessions.bin.
+const (
+	resultsFile  = "results.bin"
+	sessionsFile = "sessions.bin"
+)
+
 // runLoadPhase runs the load with live progress and writes the results
-// file, summary and plot into out (when set).
+// files, summary and plot into out (when set).
 func runLoadPhase(ctx context.Context, e *env, tg *target, setup *loadSetup, out string, writeSummary bool) (*loadResult, error) {
 	opts := append([]load.Option{}, setup.opts...)
-	var rf *load.ResultsFile
+	var rf, sf *load.ResultsFile
 	var files []string
 	if out != "" {
 		var err error
-		rf, err = load.CreateResults(filepath.Join(out, "results.bin"))
-		if err != nil {
+		if rf, err = load.CreateResults(filepath.Join(out, resultsFile)); err != nil {
 			return nil, err
 		}
-		opts = append(opts, load.WithResults(rf.Encode))
+		if sf, err = load.CreateResults(filepath.Join(out, sessionsFile)); err != nil {
+			rf.Close()
+			return nil, err
+		}
+		opts = append(opts, load.WithResults(rf.Encode), load.WithSessionResults(sf.Encode))
 	}
 	if e.stderrIsTTY {
 		opts = append(opts, load.WithProgress(500*time.Millisecond, func(p load.Progress) { printProgress(e, p) }))
@@ -238,19 +251,17 @@ func runLoadPhase(ctx context.Context, e *env, tg *target, setup *loadSetup, out
 		fmt.Fprint(e.stderr, "\r\033[K")
 	}
 	if rf != nil {
-		if cerr := rf.Close(); err == nil && cerr != nil {
-			err = cerr
-		}
+		err = errors.Join(err, rf.Close(), sf.Close())
 	}
 	if err != nil {
 		return nil, err
 	}
 	res := &loadResult{summary: sum, thresholds: load.EvaluateAll(setup.thresholds, sum)}
 	if out != "" {
-		results := filepath.Join(out, "results.bin")
-		files = append(files, results)
+		results, sessions := filepath.Join(out, resultsFile), filepath.Join(out, sessionsFile)
+		files = append(files, results, sessions)
 		pp := filepath.Join(out, "plot.html")
-		if err := load.WritePlot(results, pp, "loyalcheck "+sum.Scenario); err != nil {
+		if err := load.WritePlot(pp, "loyalcheck "+sum.Scenario, results, sessions); err != nil {
 			return nil, err
 		}
 		files = append(files, pp)

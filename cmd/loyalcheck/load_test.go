@@ -22,7 +22,7 @@ func TestLoadEmbeddedSandboxPasses(t *testing.T) {
 	assert.Contains(t, errs, "target: embedded sandbox at http://127.0.0.1:")
 	assert.Contains(t, out, "LEDGER (L1-L3)\n  OK  ")
 	assert.Contains(t, out, "verdict: PASS")
-	for _, f := range []string{"results.bin", "summary.json", "plot.html", "run.json", "report.html", "junit.xml"} {
+	for _, f := range []string{"results.bin", "sessions.bin", "summary.json", "plot.html", "run.json", "report.html", "junit.xml"} {
 		assert.FileExists(t, filepath.Join(dir, f))
 	}
 	var sum struct {
