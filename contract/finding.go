@@ -65,39 +65,50 @@ type Finding struct {
 // choose: the fixtures or the target could not exercise the rule.
 func (f Finding) Unverified() bool { return f.Status == Skip && !f.NotInScope }
 
-// Summary counts findings by status.
+// Summary counts checks by verdict, a check on a rule being one unit
+// whatever number of cases it tried (see CheckVerdicts); Result.Rules
+// counts rules by coverage. Skip counts checks left unverified,
+// NotInScope those the user left out.
 type Summary struct {
-	Pass int `json:"pass"`
-	Fail int `json:"fail"`
-	Warn int `json:"warn"`
-	Skip int `json:"skip"`
-}
-
-func (s *Summary) add(st Status) {
-	switch st {
-	case Pass:
-		s.Pass++
-	case Fail:
-		s.Fail++
-	case Warn:
-		s.Warn++
-	case Skip:
-		s.Skip++
-	}
+	Pass       int `json:"pass"`
+	Fail       int `json:"fail"`
+	Warn       int `json:"warn"`
+	Skip       int `json:"skip"`
+	NotInScope int `json:"not_in_scope"`
 }
 
 // Result is the record of one contract run.
 type Result struct {
-	Target   string    `json:"target"`
-	Profile  string    `json:"profile"`
-	Started  time.Time `json:"started"`
-	Ended    time.Time `json:"ended"`
-	Findings []Finding `json:"findings"`
-	Summary  Summary   `json:"summary"`
+	Target  string    `json:"target"`
+	Profile string    `json:"profile"`
+	Started time.Time `json:"started"`
+	Ended   time.Time `json:"ended"`
+	// Only is the --only selection the run was limited to: the rules it
+	// leaves out are not in scope.
+	Only []string `json:"only,omitempty"`
+	// AcceptUnverified are the rule ids the user accepted unverified
+	// (--accept-unverified), as given.
+	AcceptUnverified []string  `json:"accept_unverified,omitempty"`
+	Findings         []Finding `json:"findings"`
+	Summary          Summary   `json:"summary"`
+	// Rules counts the rules by coverage.
+	Rules RuleCounts `json:"rules"`
+	// Coverage is every rule's coverage (CoverageOf), in catalogue order.
+	Coverage []RuleCoverage `json:"coverage,omitempty"`
 }
 
 // Failed reports whether any finding failed.
-func (r *Result) Failed() bool { return r != nil && r.Summary.Fail > 0 }
+func (r *Result) Failed() bool {
+	if r == nil {
+		return false
+	}
+	for _, f := range r.Findings {
+		if f.Status == Fail {
+			return true
+		}
+	}
+	return false
+}
 
 // Duration is how long the run took.
 func (r *Result) Duration() time.Duration { return r.Ended.Sub(r.Started) }

@@ -195,7 +195,9 @@ func TestResultJSON(t *testing.T) {
 	out := sb.String()
 	assert.Contains(t, out, "FAIL RT1")
 	assert.Contains(t, out, "< 422 {\"spend\":\"Not enough bonuses.\"}")
-	assert.Contains(t, out, "summary: 0 pass, 1 fail, 0 warn, 0 skip")
+	assert.Contains(t, out, "summary: 1 check: 0 pass, 1 fail; 45 rules: 0 verified, 1 failed, 44 not in scope")
+	assert.Contains(t, out, "NOT IN SCOPE: 44 rules")
+	assert.Contains(t, out, "verdict: FAIL")
 }
 
 func TestWithOnlyAndValidateOnly(t *testing.T) {

@@ -53,6 +53,7 @@ const DefaultClockTolerance = 60 * time.Second
 type config struct {
 	profile   Profile
 	only      []string
+	accept    []string
 	slow      bool
 	tolerance time.Duration
 	validator *schemas.Validator
@@ -73,15 +74,14 @@ func WithProfile(p Profile) Option { return func(c *config) { c.profile = p } }
 // names (case-insensitive). Schema violations are reported only for the
 // selected rules.
 func WithOnly(ids ...string) Option {
-	return func(c *config) {
-		for _, id := range ids {
-			for _, p := range strings.Split(id, ",") {
-				if p = strings.TrimSpace(p); p != "" {
-					c.only = append(c.only, p)
-				}
-			}
-		}
-	}
+	return func(c *config) { c.only = append(c.only, splitIDs(ids)...) }
+}
+
+// WithAcceptUnverified accepts these rules (ids, comma-separated allowed)
+// being left unverified: a doc rule among them no longer makes the run
+// incomplete. The acceptance is recorded in the result.
+func WithAcceptUnverified(ids ...string) Option {
+	return func(c *config) { c.accept = append(c.accept, splitIDs(ids)...) }
 }
 
 // WithSlow runs the checks that need a real wait (H6 expiry: about a
@@ -231,6 +231,9 @@ func Run(ctx context.Context, c *api.Client, fx *api.Fixtures, opts ...Option) (
 	if err := ValidateOnly(cfg.only...); err != nil {
 		return nil, fmt.Errorf("contract: %w", err)
 	}
+	if err := ValidateRuleIDs(cfg.accept...); err != nil {
+		return nil, fmt.Errorf("contract: accept unverified: %w", err)
+	}
 	if cfg.validator == nil {
 		v, err := schemas.New()
 		if err != nil {
@@ -239,14 +242,14 @@ func Run(ctx context.Context, c *api.Client, fx *api.Fixtures, opts ...Option) (
 		cfg.validator = v
 	}
 	s := newSuite(c, fx, &cfg)
-	res := &Result{Target: c.BaseURL(), Profile: string(cfg.profile), Started: time.Now().UTC()}
+	res := &Result{Target: c.BaseURL(), Profile: string(cfg.profile), Started: time.Now().UTC(),
+		Only: cfg.only, AcceptUnverified: normalizeIDs(cfg.accept)}
 	finish := func() {
 		s.flushSchema()
 		res.Findings = s.findings
-		res.Summary = Summary{}
-		for _, f := range res.Findings {
-			res.Summary.add(f.Status)
-		}
+		res.Summary = Summarize(res)
+		res.Coverage = CoverageOf(res)
+		res.Rules = CountRules(res.Coverage)
 		res.Ended = time.Now().UTC()
 	}
 	if err := s.discover(ctx); err != nil {

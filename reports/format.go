@@ -141,10 +141,12 @@ func areaOrder() []string {
 		api.AreaLedger, api.AreaBadInput}
 }
 
-// areaGroup is the findings of one area, in run order.
+// areaGroup is the findings of one area, in run order, and its checks
+// (a check on a rule, with its cases), which the counts count.
 type areaGroup struct {
 	Area     string
 	Findings []contract.Finding
+	Checks   []contract.CheckVerdict
 	Count    contract.Summary
 }
 
@@ -164,55 +166,30 @@ func byArea(fs []contract.Finding) []areaGroup {
 			idx[f.Area] = i
 			out = append(out, areaGroup{Area: f.Area})
 		}
-		g := &out[i]
-		g.Findings = append(g.Findings, f)
-		switch f.Status {
-		case contract.Pass:
-			g.Count.Pass++
-		case contract.Fail:
-			g.Count.Fail++
-		case contract.Warn:
-			g.Count.Warn++
-		case contract.Skip:
-			g.Count.Skip++
-		}
+		out[i].Findings = append(out[i].Findings, f)
 	}
 	kept := out[:0]
 	for _, g := range out {
 		if len(g.Findings) > 0 {
+			g.Checks = contract.CheckVerdicts(g.Findings)
+			g.Count = contract.Summarize(&contract.Result{Findings: g.Findings})
 			kept = append(kept, g)
 		}
 	}
 	return kept
 }
 
-// countText is "41 pass, 1 fail, 2 warn, 1 skip", leaving out zeros
-// except pass.
-func countText(s contract.Summary) string {
-	parts := []string{fmt.Sprintf("%d pass", s.Pass)}
-	if s.Fail > 0 {
-		parts = append(parts, fmt.Sprintf("%d fail", s.Fail))
-	}
-	if s.Warn > 0 {
-		parts = append(parts, fmt.Sprintf("%d warn", s.Warn))
-	}
-	if s.Skip > 0 {
-		parts = append(parts, fmt.Sprintf("%d skip", s.Skip))
-	}
-	return strings.Join(parts, ", ")
-}
+// countText is "44 checks: 41 pass, 1 fail, 2 warn, 1 unverified", leaving
+// out zeros except pass.
+func countText(s contract.Summary) string { return contract.CheckCountText(s) }
 
-// summaryOf counts findings by status (the recorded Summary may be
-// absent from a hand-edited record; the findings are the truth).
-func summaryOf(c *contract.Result) contract.Summary {
-	var s contract.Summary
-	for _, g := range byArea(c.Findings) {
-		s.Pass += g.Count.Pass
-		s.Fail += g.Count.Fail
-		s.Warn += g.Count.Warn
-		s.Skip += g.Count.Skip
-	}
-	return s
+// summaryOf counts checks by verdict (the recorded Summary may be absent
+// from a hand-edited record; the findings are the truth).
+func summaryOf(c *contract.Result) contract.Summary { return contract.Summarize(c) }
+
+// rulesText is "45 rules: 44 verified, 1 failed".
+func rulesText(c *contract.Result) string {
+	return contract.RuleCountText(contract.CountRules(contract.CoverageOf(c)))
 }
 
 // endpointOf is the endpoint a finding's evidence concerns, "" when it has
@@ -378,3 +355,7 @@ func thresholdsPassed(ts []load.ThresholdResult) int {
 	}
 	return n
 }
+
+// pacerText is vegeta's pacer description in loyalcheck's words: vegeta
+// paces "hits", which here are session starts.
+func pacerText(p string) string { return strings.ReplaceAll(p, " hits/", " sessions/") }

@@ -37,6 +37,8 @@ func goldenRecord() *Record {
 	}
 	c := &contract.Result{
 		Target: base, Profile: "default", Started: t0, Ended: t0.Add(4200 * time.Millisecond),
+		Only:             []string{"G2", "G4", "S1", "S3", "S6", "C4", "C5", "H6", "H7", "RT1", "L1", "B1"},
+		AcceptUnverified: []string{"C5"},
 		Findings: []contract.Finding{
 			{Rule: "G2", Check: "g2-apikey-required", Area: api.AreaGeneral, Kind: api.KindDoc, Status: contract.Pass, Message: "requests without the apikey header are refused (HTTP 422)",
 				Evidence: &contract.Evidence{Endpoint: "search", URL: base + api.EpSearch.Path(), Request: json.RawMessage(`{"search":"79200000001","point":"p1"}`), Status: 422, Body: json.RawMessage(`{"apikey":"Invalid apikey."}`), KeySent: "none"}},
@@ -52,7 +54,9 @@ func goldenRecord() *Record {
 				Evidence: ev(api.EpRecalc, `{"client":"c1","point":"p1","amount":57}`, 200, `{"success":true,"recalc":{"amount":57,"percent":10,"type":"cashback","spend":57,"earn":10}}`)},
 			{Rule: "C4", Check: "c4-earn", Area: api.AreaRecalc, Kind: api.KindDoc, Status: contract.Fail, Message: "recalc of 999 at 7%: earn 138; want 69.93 (within one point)",
 				Evidence: ev(api.EpRecalc, `{"client":"c3","point":"p1","amount":999}`, 200, `{"success":true,"recalc":{"amount":999,"percent":7,"type":"cashback","spend":0,"earn":138}}`)},
-			{Rule: "H6", Check: "h6-expiry", Area: api.AreaHold, Kind: api.KindDoc, Status: contract.Skip, Message: "needs --slow (waits for a real hold to expire, about a minute)"},
+			{Rule: "S3", Check: "s3-discount-balance", Area: api.AreaSearch, Kind: api.KindDoc, Status: contract.Skip, Message: "fixtures have no discount client"},
+			{Rule: "C5", Check: "c5-discount", Area: api.AreaRecalc, Kind: api.KindInterp, Status: contract.Skip, Message: "fixtures have no discount client"},
+			{Rule: "H6", Check: "h6-expiry", Area: api.AreaHold, Kind: api.KindDoc, Status: contract.Skip, Message: "needs --slow (waits for a real hold to expire, about a minute)", NotInScope: true},
 			{Rule: "H7", Check: "h7-release-idempotent", Area: api.AreaHold, Kind: api.KindDoc, Status: contract.Pass, Message: "release answers success for unknown and already released ids",
 				Evidence: ev(api.EpRelease, `{"id":"nope"}`, 200, `{"success":true}`)},
 			{Rule: "RT1", Check: "rt1-spend-over", Area: api.AreaRetail, Kind: api.KindDoc, Status: contract.Fail, Message: `spend over the bound answers 422 {"spend":"Not enough bonuses."}; want "Spend can't be more 50"`,
@@ -62,6 +66,8 @@ func goldenRecord() *Record {
 		},
 	}
 	c.Summary = summaryOf(c)
+	c.Coverage = contract.CoverageOf(c)
+	c.Rules = contract.CountRules(c.Coverage)
 
 	step := func(name string, n, refused, unexpected, viol uint64, l load.Latency) load.StepMetrics {
 		m := load.StepMetrics{Name: name, Requests: n, Rate: float64(n) / 10, OK: n - refused - unexpected, Refused: refused, Unexpected: unexpected, Violations: viol,

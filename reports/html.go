@@ -164,9 +164,12 @@ func tiles(r *Record, v *htmlView) []tile {
 	var out []tile
 	if c := r.Contract; c != nil {
 		s := summaryOf(c)
-		t := tile{Title: "Contract", Big: fmt.Sprintf("%d / %d", s.Pass, s.Pass+s.Fail+s.Warn+s.Skip), Small: "checks pass" + problemsText(s), Class: "pass", Href: "#contract"}
+		t := tile{Title: "Contract", Big: fmt.Sprintf("%d / %d", s.Pass, s.Pass+s.Fail+s.Warn+s.Skip+s.NotInScope), Small: "checks pass" + problemsText(s), Class: "pass", Href: "#contract"}
+		if n := len(c.IncompleteRules()); n > 0 {
+			t.Small += fmt.Sprintf("; %s unverified", plural(n, "doc rule"))
+		}
 		switch {
-		case s.Fail > 0:
+		case s.Fail > 0 || c.Incomplete():
 			t.Class = "fail"
 		case s.Warn > 0:
 			t.Class = "warn"
@@ -252,7 +255,10 @@ func problemsText(s contract.Summary) string {
 		parts = append(parts, fmt.Sprintf("%d warn", s.Warn))
 	}
 	if s.Skip > 0 {
-		parts = append(parts, fmt.Sprintf("%d skipped", s.Skip))
+		parts = append(parts, fmt.Sprintf("%d unverified", s.Skip))
+	}
+	if s.NotInScope > 0 {
+		parts = append(parts, fmt.Sprintf("%d not in scope", s.NotInScope))
 	}
 	if len(parts) == 0 {
 		return ""
@@ -263,13 +269,13 @@ func problemsText(s contract.Summary) string {
 // arrivalText says how sessions arrive as the scenario configures it and,
 // when the run overrode that, as it ran.
 func arrivalText(sc *ScenarioInfo, s *load.Summary) string {
-	t := sc.Pacer + " at " + sc.Rate
+	t := pacerText(sc.Pacer) + " at " + sc.Rate
 	if sc.RampTo != "" {
 		t += " rising to " + sc.RampTo
 	}
 	t += " for " + sc.Duration
 	if s != nil && s.Duration.String() != sc.Duration {
-		t += fmt.Sprintf(" (this run: %s for %s)", s.Pacer, s.Duration)
+		t += fmt.Sprintf(" (this run: %s for %s)", pacerText(s.Pacer), s.Duration)
 	}
 	return t
 }
@@ -312,6 +318,9 @@ var flowColors = []string{"#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9",
 
 type contractView struct {
 	Summary  contract.Summary
+	Rules    string
+	Coverage []coverageRow
+	Accepted string
 	Profile  string
 	Took     string
 	Columns  []string
@@ -319,6 +328,10 @@ type contractView struct {
 	Findings []findingRow
 	Problems int
 	ColSpan  int
+}
+
+type coverageRow struct {
+	Class, State, Rules, Reason string
 }
 
 type matrixArea struct {
@@ -362,7 +375,15 @@ func statusRank(s contract.Status) int {
 }
 
 func buildContractView(c *contract.Result) *contractView {
-	cv := &contractView{Summary: summaryOf(c), Profile: c.Profile, Took: fmtDuration(c.Ended.Sub(c.Started))}
+	cv := &contractView{Summary: summaryOf(c), Rules: rulesText(c), Profile: c.Profile, Took: fmtDuration(c.Ended.Sub(c.Started)),
+		Accepted: strings.Join(c.AcceptUnverified, ",")}
+	for _, n := range contract.CoverageNotes(contract.CoverageOf(c)) {
+		class := "skip"
+		if n.State == contract.Unverified {
+			class = "fail"
+		}
+		cv.Coverage = append(cv.Coverage, coverageRow{Class: class, State: n.Label(), Rules: n.RuleList(), Reason: n.Reason})
+	}
 	for _, e := range api.Endpoints() {
 		cv.Columns = append(cv.Columns, string(e))
 	}
@@ -378,7 +399,6 @@ func buildContractView(c *contract.Result) *contractView {
 	first := map[string]string{}
 	type cellAgg struct {
 		worst contract.Status
-		n     map[contract.Status]int
 		lines []string
 		href  string
 	}
@@ -412,10 +432,9 @@ func buildContractView(c *contract.Result) *contractView {
 			for _, ci := range findingColumns(f, col) {
 				a := cells[f.Rule][ci]
 				if a == nil {
-					a = &cellAgg{n: map[contract.Status]int{}, href: "#" + anchor}
+					a = &cellAgg{href: "#" + anchor}
 					cells[f.Rule][ci] = a
 				}
-				a.n[f.Status]++
 				if statusRank(f.Status) > statusRank(a.worst) {
 					a.worst = f.Status
 					a.href = "#" + anchor
@@ -454,11 +473,7 @@ func buildContractView(c *contract.Result) *contractView {
 			if statusRank(a.worst) > statusRank(worst) {
 				worst = a.worst
 			}
-			sym := map[contract.Status]string{contract.Pass: "✓", contract.Fail: "✗", contract.Warn: "!", contract.Skip: "–"}[a.worst]
-			text := sym
-			if n := a.n[a.worst]; n > 1 {
-				text = fmt.Sprintf("%s %d", sym, n)
-			}
+			text := map[contract.Status]string{contract.Pass: "✓", contract.Fail: "✗", contract.Warn: "!", contract.Skip: "–"}[a.worst]
 			row.Cells = append(row.Cells, matrixCell{Class: string(a.worst), Text: text, Title: strings.Join(a.lines, "\n"), Href: a.href})
 		}
 		if worst != "" {
@@ -469,10 +484,15 @@ func buildContractView(c *contract.Result) *contractView {
 	return cv
 }
 
-// findingColumns returns the matrix columns a finding counts in: every
+// findingColumns returns the matrix columns a finding counts in: the
+// whole-run column for the general and ledger rules (they hold for every
+// call, not for the endpoint a check happened to use), else every
 // endpoint its evidence and trail called, else its area's endpoint, else
 // the whole-run column.
 func findingColumns(f contract.Finding, col map[string]int) []int {
+	if f.Area == api.AreaGeneral || f.Area == api.AreaLedger {
+		return []int{col[otherColumn]}
+	}
 	var out []int
 	seen := map[int]bool{}
 	addEp := func(ep string) {
@@ -560,7 +580,7 @@ func buildLoadView(s *load.Summary) *loadView {
 	lv := &loadView{
 		Facts: []fact{
 			{"Scenario", s.Scenario},
-			{"Pacer", s.Pacer},
+			{"Pacer", pacerText(s.Pacer)},
 			{"Duration", fmt.Sprintf("%s of session starts; took %s with drain and audit", s.Duration, fmtDuration(s.Elapsed))},
 			{"Session rate", fmt.Sprintf("%.1f/s asked, %.1f/s achieved", s.AskedRate, s.AchievedRate)},
 			{"Requests", fmt.Sprintf("%.1f/s over all steps", s.RequestRate)},
@@ -682,6 +702,9 @@ type timeline struct {
 	p99      map[string][]float64 // ms; NaN where nothing ran
 	sessions []float64            // sessions ended per second
 	sessP99  []float64
+	// partial is set when the last point covers less than its width (the
+	// run's last, unfinished second): its rates are not comparable.
+	partial bool
 }
 
 // maxChartPoints bounds the points per line.
@@ -726,6 +749,9 @@ func timelineOf(s *load.Summary) *timeline {
 	t.sessP99 = nanSlice(n)
 	for i := range n {
 		t.x = append(t.x, float64(i*width))
+	}
+	if el := s.Elapsed.Seconds(); el > 0 && el < float64((n-1)*width)+t.width {
+		t.partial = true
 	}
 	for _, b := range s.Timeline {
 		if b.Second < 0 {
@@ -785,12 +811,28 @@ func (t *timeline) sessionChart() string {
 }
 
 func (t *timeline) throughputChart() string {
-	c := lineChart{ID: "chart-throughput", Title: "Requests per second of each step, and sessions per second, over time", XLabel: t.xLabel(), YLabel: "per second", YUnit: "/s", X: t.x, W: 960, H: 300}
-	for i, st := range t.steps {
-		c.Series = append(c.Series, series{Name: st + " requests", Color: stepColor(st, i), Y: t.reqs[st]})
-	}
-	c.Series = append(c.Series, series{Name: "sessions ended", Color: stepColor("session", 0), Dashed: true, Y: t.sessions})
+	c := lineChart{ID: "chart-throughput", Title: "Requests per second of each step, and sessions per second, over time", XLabel: t.xLabel(), YLabel: "per second", YUnit: "/s", X: t.x, W: 960, H: 300,
+		Series: t.throughputSeries()}
 	return c.SVG()
+}
+
+// throughputSeries are the rates per step and of sessions; the run's last,
+// partial second is left out: drawn as a whole one, it would show a drop
+// in throughput that never happened.
+func (t *timeline) throughputSeries() []series {
+	cut := func(y []float64) []float64 {
+		if !t.partial || len(y) == 0 {
+			return y
+		}
+		out := append([]float64{}, y...)
+		out[len(out)-1] = math.NaN()
+		return out
+	}
+	var ss []series
+	for i, st := range t.steps {
+		ss = append(ss, series{Name: st + " requests", Color: stepColor(st, i), Y: cut(t.reqs[st])})
+	}
+	return append(ss, series{Name: "sessions ended", Color: stepColor("session", 0), Dashed: true, Y: cut(t.sessions)})
 }
 
 func (t *timeline) errorChart() string {

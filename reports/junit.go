@@ -206,19 +206,55 @@ func renderJUnit(w io.Writer, r *Record) error {
 func junitContract(r *Record, c *contract.Result) junitSuite {
 	j := newJUnitSuite(r, "contract", c.Started, c.Ended.Sub(c.Started))
 	j.suite.Props = append(j.suite.Props, junitProperty{"contract.profile", c.Profile})
+	if len(c.AcceptUnverified) > 0 {
+		j.suite.Props = append(j.suite.Props, junitProperty{"contract.accept_unverified", strings.Join(c.AcceptUnverified, ",")})
+	}
+	// One test case per check on a rule; its cases are its evidence.
 	for _, g := range byArea(c.Findings) {
 		class := "contract." + strings.ReplaceAll(g.Area, " ", "_")
-		for _, f := range g.Findings {
-			tc := junitCase{Name: f.Rule + " " + f.Check, Classname: class}
-			switch f.Status {
-			case contract.Fail:
-				tc.Failure = newFailure(oneLine(f.Message), f.Rule+" ("+string(f.Kind)+")", findingText(f))
-			case contract.Skip:
-				tc.Skipped = &junitSkipped{Message: oneLine(f.Message)}
-			case contract.Warn:
-				j.note("WARN "+tc.Name, f.Message)
+		for _, ch := range g.Checks {
+			tc := junitCase{Name: ch.Rule + " " + ch.Check, Classname: class}
+			cases := ch.ProblemCases()
+			msg := oneLine(cases[0].Message)
+			if len(cases) > 1 {
+				msg = fmt.Sprintf("%d cases: %s", len(cases), msg)
+			}
+			switch {
+			case ch.Status == contract.Fail:
+				var b strings.Builder
+				for i, f := range cases {
+					if len(cases) > 1 {
+						fmt.Fprintf(&b, "case %d of %d\n", i+1, len(cases))
+					}
+					b.WriteString(findingText(f))
+					if i < len(cases)-1 {
+						b.WriteString("\n")
+					}
+				}
+				tc.Failure = newFailure(msg, ch.Rule+" ("+string(ch.Kind)+")", b.String())
+			case ch.NotInScope:
+				tc.Skipped = &junitSkipped{Message: "not in scope: " + msg}
+			case ch.Status == contract.Skip:
+				tc.Skipped = &junitSkipped{Message: "unverified: " + msg}
+			case ch.Status == contract.Warn:
+				for _, f := range cases {
+					j.note("WARN "+tc.Name, f.Message)
+				}
 			}
 			j.add(tc)
+		}
+	}
+	// A doc rule left unverified fails the gate (the verdict is
+	// INCOMPLETE): one failing case per rule, saying why.
+	for _, rc := range c.IncompleteRules() {
+		why := oneLine(rc.Reason)
+		j.add(junitCase{Name: rc.Rule + " coverage", Classname: "contract.coverage",
+			Failure: newFailure("unverified: "+why, rc.Rule+" (unverified)",
+				fmt.Sprintf("%s (%s, %s): %s\nunverified: %s\naccept it with --accept-unverified %s\n", rc.Rule, rc.Kind, rc.Area, ruleSummary(rc.Rule), why, rc.Rule))})
+	}
+	for _, n := range contract.CoverageNotes(contract.CoverageOf(c)) {
+		if n.State != contract.Unverified {
+			j.note(strings.ToUpper(n.Label())+" "+n.RuleList(), n.Reason)
 		}
 	}
 	return j.done()

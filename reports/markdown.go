@@ -44,7 +44,10 @@ func renderMarkdown(w io.Writer, r *Record) error {
 
 func mdVerdict(b *strings.Builder, r *Record) {
 	icon := "✅"
-	if !r.Verdict.Pass {
+	switch {
+	case r.Verdict.Incomplete:
+		icon = "❓"
+	case !r.Verdict.Pass:
 		icon = "❌"
 	}
 	fmt.Fprintf(b, "## %s loyalcheck %s: %s\n\n", icon, mdEscape(r.Kind), r.Verdict.Word())
@@ -71,7 +74,7 @@ func mdVerdict(b *strings.Builder, r *Record) {
 	fmt.Fprintf(b, "\n| %s | %s, %s | %s |", mdEscape(targetText(r.Target)), fmtTime(r.Started), fmtDuration(r.Ended.Sub(r.Started)), mdEscape(fixturesText(r.Fixtures)))
 	switch {
 	case r.Load != nil:
-		fmt.Fprintf(b, " %s, %s for %s |", mdEscape(r.Load.Scenario), mdEscape(r.Load.Pacer), r.Load.Duration)
+		fmt.Fprintf(b, " %s, %s for %s |", mdEscape(r.Load.Scenario), mdEscape(pacerText(r.Load.Pacer)), r.Load.Duration)
 	case r.Capacity != nil:
 		fmt.Fprintf(b, " %s, capacity search |", mdEscape(r.Capacity.Scenario))
 	case r.Scenario != nil:
@@ -82,15 +85,15 @@ func mdVerdict(b *strings.Builder, r *Record) {
 
 func mdContract(b *strings.Builder, c *contract.Result) {
 	sum := summaryOf(c)
-	fmt.Fprintf(b, "\n### Contract: %s (profile %s)\n\n", countText(sum), mdEscape(c.Profile))
-	var failed, other []contract.Finding
+	fmt.Fprintf(b, "\n### Contract: %s; %s (profile %s)\n\n", countText(sum), rulesText(c), mdEscape(c.Profile))
+	var failed, other []contract.CheckVerdict
 	for _, g := range byArea(c.Findings) {
-		for _, f := range g.Findings {
-			switch f.Status {
+		for _, ch := range g.Checks {
+			switch ch.Status {
 			case contract.Fail:
-				failed = append(failed, f)
+				failed = append(failed, ch)
 			case contract.Warn, contract.Skip:
-				other = append(other, f)
+				other = append(other, ch)
 			}
 		}
 	}
@@ -98,49 +101,75 @@ func mdContract(b *strings.Builder, c *contract.Result) {
 		fmt.Fprintf(b, "No rule failed: all %d checks that ran passed or warned.\n", sum.Pass+sum.Warn)
 	} else {
 		b.WriteString("| | Rule | Check | Endpoint | Finding |\n|---|---|---|---|---|\n")
-		for i, f := range failed {
+		for i, ch := range failed {
 			if i == mdMaxRows {
-				fmt.Fprintf(b, "| | | | | … and %d more failures (see report.html) |\n", len(failed)-mdMaxRows)
+				fmt.Fprintf(b, "| | | | | … and %d more failed checks (see report.html) |\n", len(failed)-mdMaxRows)
 				break
 			}
-			fmt.Fprintf(b, "| ❌ | **%s** %s | %s | %s | %s |\n", mdEscape(f.Rule), f.Kind, mdEscape(f.Check), mdEscape(endpointOf(f)), mdEscape(oneLine(f.Message)))
+			cases := ch.ProblemCases()
+			msg := oneLine(cases[0].Message)
+			if len(cases) > 1 {
+				msg = fmt.Sprintf("%d cases failed, e.g. %s", len(cases), msg)
+			}
+			fmt.Fprintf(b, "| ❌ | **%s** %s | %s | %s | %s |\n", mdEscape(ch.Rule), ch.Kind, mdEscape(ch.Check), mdEscape(endpointOf(cases[0])), mdEscape(msg))
 		}
 		b.WriteString("\n<details><summary>Evidence of the failures</summary>\n\n")
 		n := 0
-		for _, f := range failed {
-			if f.Evidence == nil {
-				continue
+	evidence:
+		for _, ch := range failed {
+			for _, f := range ch.ProblemCases() {
+				if f.Evidence == nil {
+					continue
+				}
+				if n == mdMaxEvidence {
+					fmt.Fprintf(b, "… evidence of the other failures is in report.html and run.json.\n\n")
+					break evidence
+				}
+				n++
+				fmt.Fprintf(b, "**%s %s**: %s\n\n", mdEscape(f.Rule), mdEscape(f.Check), mdEscape(oneLine(f.Message)))
+				mdFence(b, strings.Join(evidenceLines(f.Evidence, mdBodyMax), "\n"))
 			}
-			if n == mdMaxEvidence {
-				fmt.Fprintf(b, "… evidence of the other failures is in report.html and run.json.\n\n")
-				break
-			}
-			n++
-			fmt.Fprintf(b, "**%s %s**: %s\n\n", mdEscape(f.Rule), mdEscape(f.Check), mdEscape(oneLine(f.Message)))
-			mdFence(b, strings.Join(evidenceLines(f.Evidence, mdBodyMax), "\n"))
 		}
 		b.WriteString("</details>\n")
 	}
+	if notes := contract.CoverageNotes(contract.CoverageOf(c)); len(notes) > 0 {
+		b.WriteString("\n**Rules not verified**\n\n| State | Rules | Why |\n|---|---|---|\n")
+		for _, n := range notes {
+			icon := "⏭️"
+			if n.State == contract.Unverified {
+				icon = "❓"
+			}
+			fmt.Fprintf(b, "| %s %s | %s | %s |\n", icon, n.Label(), mdEscape(n.RuleList()), mdEscape(oneLine(n.Reason)))
+		}
+		if len(c.AcceptUnverified) > 0 {
+			fmt.Fprintf(b, "\nAccepted unverified by `--accept-unverified %s`.\n", mdEscape(strings.Join(c.AcceptUnverified, ",")))
+		}
+	}
 	if len(other) > 0 {
 		var warn, skip int
-		for _, f := range other {
-			if f.Status == contract.Warn {
+		for _, ch := range other {
+			if ch.Status == contract.Warn {
 				warn++
 			} else {
 				skip++
 			}
 		}
 		fmt.Fprintf(b, "\n<details><summary>%s, %s skipped</summary>\n\n| | Rule | Check | Finding |\n|---|---|---|---|\n", plural(warn, "warning"), plural(skip, "check"))
-		for i, f := range other {
-			if i == mdMaxOther {
-				fmt.Fprintf(b, "| | | | … and %d more |\n", len(other)-mdMaxOther)
-				break
-			}
+		rows := 0
+	rows:
+		for i, ch := range other {
 			icon := "⚠️"
-			if f.Status == contract.Skip {
+			if ch.Status == contract.Skip {
 				icon = "⏭️"
 			}
-			fmt.Fprintf(b, "| %s | %s %s | %s | %s |\n", icon, mdEscape(f.Rule), f.Kind, mdEscape(f.Check), mdEscape(oneLine(f.Message)))
+			for _, f := range ch.ProblemCases() {
+				if rows == mdMaxOther {
+					fmt.Fprintf(b, "| | | | … and more in %s (see report.html) |\n", plural(len(other)-i, "check"))
+					break rows
+				}
+				rows++
+				fmt.Fprintf(b, "| %s | %s %s | %s | %s |\n", icon, mdEscape(f.Rule), f.Kind, mdEscape(f.Check), mdEscape(oneLine(f.Message)))
+			}
 		}
 		b.WriteString("\n</details>\n")
 	}

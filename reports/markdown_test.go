@@ -35,7 +35,7 @@ func TestMarkdownFitsAComment(t *testing.T) {
 	r.Judge()
 	md := render(t, r, FormatMarkdown)
 	assert.Less(t, len(md), 60000, "the comment must stay under GitHub's limit")
-	assert.Contains(t, md, "more failures (see report.html)")
+	assert.Contains(t, md, "more failed checks (see report.html)")
 	assert.Contains(t, md, "evidence of the other failures is in report.html")
 }
 

@@ -204,18 +204,34 @@ func TestJudge(t *testing.T) {
 		return load.ThresholdResult{Threshold: load.Threshold{Expr: expr}, MeasuredText: "412ms", Pass: pass}
 	}
 	cases := []struct {
-		name    string
-		rec     Record
-		pass    bool
-		reasons []string
-		notes   []string
+		name       string
+		rec        Record
+		pass       bool
+		incomplete bool
+		reasons    []string
+		notes      []string
 	}{
 		{name: "nothing measured", rec: Record{}, reasons: []string{"nothing was measured: the record holds no contract, load or capacity result"}},
-		{name: "clean contract", rec: Record{Contract: &contract.Result{Findings: []contract.Finding{finding("C4", contract.Pass)}}}, pass: true},
-		{name: "contract failures, warnings, skips", rec: Record{Contract: &contract.Result{Findings: []contract.Finding{
-			finding("RT1", contract.Fail), finding("C4", contract.Fail), finding("C4", contract.Fail), finding("S6", contract.Warn), finding("H6", contract.Skip), finding("Z9", contract.Fail)}}},
-			reasons: []string{"contract: 3 rules failed (C4, RT1, Z9)"},
-			notes:   []string{"contract: 1 warning on interpretive rules (see the findings)", "contract: 1 check skipped, so their rules are not verified"}},
+		{name: "clean contract", rec: Record{Contract: &contract.Result{Only: []string{"C4"}, Findings: []contract.Finding{finding("C4", contract.Pass)}}}, pass: true,
+			notes: []string{"contract: 44 rules not in scope: not selected by --only"}},
+		{name: "contract failures, warnings, skips", rec: Record{Contract: &contract.Result{Only: []string{"RT1", "C4", "S6", "H6", "H7"}, Findings: []contract.Finding{
+			finding("RT1", contract.Fail), finding("C4", contract.Fail), finding("C4", contract.Fail), finding("S6", contract.Warn), finding("H6", contract.Skip), finding("Z9", contract.Fail),
+			{Rule: "H7", Check: "h7-x", Status: contract.Skip, Kind: api.KindDoc, Message: "needs --slow", NotInScope: true}}}},
+			reasons: []string{"contract: 3 rules failed (C4, RT1, Z9)", "contract: H6 (doc) unverified: h6-x:"},
+			notes: []string{"contract: 1 warning on interpretive rules (see the findings)", "contract: 40 rules not in scope: not selected by --only",
+				"contract: H7 not in scope: h7-x: needs --slow"}},
+		{name: "a doc rule unverified makes it incomplete", rec: Record{Contract: &contract.Result{Only: []string{"S3", "C5", "S1"}, Findings: []contract.Finding{
+			finding("S1", contract.Pass),
+			{Rule: "S3", Check: "s3-x", Status: contract.Skip, Kind: api.KindDoc, Message: "fixtures have no discount client"},
+			{Rule: "C5", Check: "c5-x", Status: contract.Skip, Kind: api.KindInterp, Message: "fixtures have no discount client"}}}},
+			incomplete: true,
+			reasons:    []string{"contract: S3 (doc) unverified: s3-x: fixtures have no discount client"},
+			notes:      []string{"contract: C5 unverified (interpretive): c5-x: fixtures have no discount client", "contract: 42 rules not in scope: not selected by --only"}},
+		{name: "accepted by name, it passes", rec: Record{Contract: &contract.Result{Only: []string{"S3", "S1"}, AcceptUnverified: []string{"S3"}, Findings: []contract.Finding{
+			finding("S1", contract.Pass),
+			{Rule: "S3", Check: "s3-x", Status: contract.Skip, Kind: api.KindDoc, Message: "fixtures have no discount client"}}}},
+			pass:  true,
+			notes: []string{"contract: S3 unverified, accepted by --accept-unverified: s3-x: fixtures have no discount client", "contract: 43 rules not in scope: not selected by --only"}},
 		{name: "ledger fails whatever the thresholds", rec: Record{
 			Load: &load.Summary{Ledger: load.LedgerReport{Findings: []load.LedgerFinding{
 				{Rule: "L1", Status: "fail", Client: "a"}, {Rule: "L1", Status: "fail", Client: "b"}, {Rule: "L1", Status: "fail", Client: "b"}, {Rule: "L3", Status: "warn", Client: "c"}}}},
@@ -237,6 +253,10 @@ func TestJudge(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			c.rec.Judge()
 			assert.Equal(t, c.pass, c.rec.Verdict.Pass)
+			assert.Equal(t, c.incomplete, c.rec.Verdict.Incomplete)
+			if c.incomplete {
+				assert.Equal(t, "INCOMPLETE", c.rec.Verdict.Word())
+			}
 			assert.Equal(t, nonNil(c.reasons), c.rec.Verdict.Reasons)
 			assert.Equal(t, nonNil(c.notes), c.rec.Verdict.Notes)
 		})

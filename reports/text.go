@@ -68,7 +68,7 @@ func (t *textWriter) status(s string) string {
 		return t.paint(ansiBold+ansiRed, w)
 	case "warn":
 		return t.paint(ansiYellow, w)
-	case "skip":
+	case "skip", "out":
 		return t.paint(ansiDim, w)
 	}
 	return w
@@ -76,9 +76,9 @@ func (t *textWriter) status(s string) string {
 
 func (t *textWriter) verdictWord(v Verdict) string {
 	if v.Pass {
-		return t.paint(ansiBold+ansiGreen, "PASS")
+		return t.paint(ansiBold+ansiGreen, v.Word())
 	}
-	return t.paint(ansiBold+ansiRed, "FAIL")
+	return t.paint(ansiBold+ansiRed, v.Word())
 }
 
 func renderText(w io.Writer, r *Record, o *options) error {
@@ -127,45 +127,80 @@ func (t *textWriter) header(r *Record) {
 }
 
 func (t *textWriter) contract(c *contract.Result) {
-	t.heading(fmt.Sprintf("CONTRACT (profile %s): %s", c.Profile, countText(summaryOf(c))))
+	t.heading(fmt.Sprintf("CONTRACT (profile %s): %s; %s", c.Profile, countText(summaryOf(c)), rulesText(c)))
 	for _, g := range byArea(c.Findings) {
 		line := fmt.Sprintf("  %-10s %s", g.Area, countText(g.Count))
 		if g.Count.Fail > 0 {
 			line = t.paint(ansiRed, line)
 		}
 		t.printf("%s\n", line)
-		shown := map[string]int{}
-		hidden := map[string]int{}
-		var order []string
-		for _, f := range g.Findings {
-			if f.Status == contract.Pass {
+		for _, ch := range g.Checks {
+			if ch.Status == contract.Pass {
 				continue
 			}
-			t.printf("    %s %-4s %s  %s\n", t.status(string(f.Status)), f.Rule, t.paint(ansiDim, f.Check), oneLine(f.Message))
-			if f.Status != contract.Fail {
-				continue
-			}
-			key := f.Rule + " " + f.Check
-			if shown[key] >= textEvidencePerCheck {
-				if hidden[key] == 0 {
-					order = append(order, key)
-				}
-				hidden[key]++
-				continue
-			}
-			shown[key]++
+			t.check(ch)
+		}
+	}
+	if notes := contract.CoverageNotes(contract.CoverageOf(c)); len(notes) > 0 {
+		t.printf("  rules not verified\n")
+		for _, n := range notes {
+			t.printf("    %s %s: %s\n", t.coverageWord(n.State), n.RuleList(), oneLine(n.Reason))
+		}
+	}
+	if len(c.AcceptUnverified) > 0 {
+		t.printf("  accepted unverified by --accept-unverified: %s\n", strings.Join(c.AcceptUnverified, ", "))
+	}
+}
+
+// check writes a check that did not pass; its cases, when more than one,
+// are listed under it as its evidence.
+func (t *textWriter) check(ch contract.CheckVerdict) {
+	cases := ch.ProblemCases()
+	st := string(ch.Status)
+	if ch.NotInScope {
+		st = "out"
+	}
+	if len(cases) == 1 {
+		f := cases[0]
+		t.printf("    %s %-4s %s  %s\n", t.status(st), ch.Rule, t.paint(ansiDim, ch.Check), oneLine(f.Message))
+		if ch.Status == contract.Fail {
 			for _, l := range evidenceLines(f.Evidence, textBodyMax) {
 				t.printf("              %s\n", t.paint(ansiDim, l))
 			}
 		}
-		for _, k := range order {
-			t.printf("              %s\n", t.paint(ansiDim, fmt.Sprintf("(evidence of %s in run.json and report.html)", plural(hidden[k], "more "+k+" failure"))))
+		return
+	}
+	t.printf("    %s %-4s %s  %d cases\n", t.status(st), ch.Rule, t.paint(ansiDim, ch.Check), len(cases))
+	for i, f := range cases {
+		t.printf("              - %s\n", oneLine(f.Message))
+		if ch.Status != contract.Fail {
+			continue
+		}
+		if i >= textEvidencePerCheck {
+			if i == len(cases)-1 {
+				t.printf("                %s\n", t.paint(ansiDim, fmt.Sprintf("(evidence of %s in run.json and report.html)", plural(len(cases)-textEvidencePerCheck, "more case"))))
+			}
+			continue
+		}
+		for _, l := range evidenceLines(f.Evidence, textBodyMax) {
+			t.printf("                %s\n", t.paint(ansiDim, l))
 		}
 	}
 }
 
+func (t *textWriter) coverageWord(s contract.CoverageState) string {
+	w := strings.ToUpper(string(s))
+	switch s {
+	case contract.Unverified:
+		return t.paint(ansiBold+ansiRed, w)
+	case contract.Accepted:
+		return t.paint(ansiYellow, w)
+	}
+	return t.paint(ansiDim, w)
+}
+
 func (t *textWriter) load(s *load.Summary) {
-	head := fmt.Sprintf("LOAD scenario %s, %s for %s (took %s)", s.Scenario, s.Pacer, s.Duration, fmtDuration(s.Elapsed))
+	head := fmt.Sprintf("LOAD scenario %s, %s for %s (took %s)", s.Scenario, pacerText(s.Pacer), s.Duration, fmtDuration(s.Elapsed))
 	if s.Interrupted {
 		head += ", INTERRUPTED"
 	}

@@ -18,15 +18,22 @@ import (
 // what a reader should know that did not fail the run (warnings, skipped
 // checks, an audit that could not run).
 type Verdict struct {
-	Pass    bool     `json:"pass"`
-	Reasons []string `json:"reasons"`
-	Notes   []string `json:"notes"`
+	Pass bool `json:"pass"`
+	// Incomplete is set when nothing failed but the contract left a doc
+	// rule unverified that the user did not accept: the run does not pass
+	// (coverage fails closed), and Reasons name each rule and why.
+	Incomplete bool     `json:"incomplete,omitempty"`
+	Reasons    []string `json:"reasons"`
+	Notes      []string `json:"notes"`
 }
 
-// Word is PASS or FAIL.
+// Word is PASS, FAIL or INCOMPLETE.
 func (v Verdict) Word() string {
-	if v.Pass {
+	switch {
+	case v.Pass:
 		return "PASS"
+	case v.Incomplete:
+		return "INCOMPLETE"
 	}
 	return "FAIL"
 }
@@ -41,7 +48,7 @@ func (v Verdict) Word() string {
 // could not run, unexpected outcomes and dropped sessions are notes: the
 // thresholds decide whether those fail the run.
 func (r *Record) Judge() {
-	var reasons, notes []string
+	var reasons, notes, incomplete []string
 	if c := r.Contract; c != nil {
 		rules, n := failedRules(c)
 		if len(c.Findings) == 0 {
@@ -50,20 +57,17 @@ func (r *Record) Judge() {
 		if n > 0 {
 			reasons = append(reasons, fmt.Sprintf("contract: %s failed (%s)", plural(len(rules), "rule"), strings.Join(rules, ", ")))
 		}
-		var warn, skip int
+		var warn int
 		for _, f := range c.Findings {
-			switch f.Status {
-			case contract.Warn:
+			if f.Status == contract.Warn {
 				warn++
-			case contract.Skip:
-				skip++
 			}
 		}
 		if warn > 0 {
 			notes = append(notes, fmt.Sprintf("contract: %s on interpretive rules (see the findings)", plural(warn, "warning")))
 		}
-		if skip > 0 {
-			notes = append(notes, fmt.Sprintf("contract: %s skipped, so their rules are not verified", plural(skip, "check")))
+		if len(c.Findings) > 0 {
+			incomplete, notes = judgeCoverage(c, notes)
 		}
 	}
 	if s := r.Load; s != nil {
@@ -101,7 +105,46 @@ func (r *Record) Judge() {
 	if r.Contract == nil && r.Load == nil && r.Capacity == nil {
 		reasons = append(reasons, "nothing was measured: the record holds no contract, load or capacity result")
 	}
-	r.Verdict = Verdict{Pass: len(reasons) == 0, Reasons: nonNil(reasons), Notes: nonNil(notes)}
+	r.Verdict = Verdict{Pass: len(reasons) == 0 && len(incomplete) == 0, Incomplete: len(reasons) == 0 && len(incomplete) > 0,
+		Reasons: nonNil(append(reasons, incomplete...)), Notes: nonNil(notes)}
+}
+
+// judgeCoverage returns a reason per doc rule the contract left unverified
+// (without the user's acceptance: each makes the run incomplete), and adds
+// notes for the other rules not fully verified: interp rules unverified,
+// rules accepted unverified, rules not in scope by the user's choice.
+func judgeCoverage(c *contract.Result, notes []string) (incomplete, _ []string) {
+	for _, n := range contract.CoverageNotes(contract.CoverageOf(c)) {
+		var doc, other []string
+		for _, rc := range n.Rules {
+			if n.State == contract.Unverified && rc.Doc() {
+				doc = append(doc, rc.Rule)
+			} else {
+				other = append(other, rc.Rule)
+			}
+		}
+		for _, id := range doc {
+			incomplete = append(incomplete, fmt.Sprintf("contract: %s (doc) unverified: %s", id, oneLine(n.Reason)))
+		}
+		if len(other) == 0 {
+			continue
+		}
+		list := strings.Join(other, ", ")
+		if n.Reason == contract.OnlyReason && len(other) > 1 {
+			list = plural(len(other), "rule")
+		}
+		switch n.State {
+		case contract.Unverified:
+			notes = append(notes, fmt.Sprintf("contract: %s unverified (interpretive): %s", list, oneLine(n.Reason)))
+		case contract.Accepted:
+			notes = append(notes, fmt.Sprintf("contract: %s unverified, accepted by --accept-unverified: %s", list, oneLine(strings.TrimSuffix(n.Reason, " (accepted by --accept-unverified)"))))
+		case contract.NotInScope:
+			notes = append(notes, fmt.Sprintf("contract: %s not in scope: %s", list, oneLine(n.Reason)))
+		case contract.Verified:
+			notes = append(notes, fmt.Sprintf("contract: %s verified, %s", list, oneLine(n.Reason)))
+		}
+	}
+	return incomplete, notes
 }
 
 // judgeCapacity adds a capacity search's reasons and notes. It fails

@@ -24,7 +24,9 @@ self-contained file), junit.xml, plus vegeta's results.bin (requests),
 sessions.bin (sessions) and plot.html.
 
 The verdict fails on any contract failure, ledger violation, contract
-violation under load or breached threshold. Thresholds come from the
+violation under load or breached threshold. A doc rule the contract suite
+left unverified makes it INCOMPLETE (exit 1) unless accepted by name with
+--accept-unverified. Thresholds come from the
 scenario and from --slo, e.g. 'p99(retail)<300ms', 'p99.9(session)<1s',
 'errors<0.1%', 'violations==0'.
 
@@ -51,6 +53,7 @@ func runAccept(ctx context.Context, e *env, args []string) int {
 	fs.DurationVar(&lf.drain, "drain", 10*time.Second, "after Ctrl-C, how long sessions in flight may take to finish (0: stop them at once)")
 	profile := fs.String("profile", string(contract.Default), "contract profile: default (interp rules warn) or strict (warnings fail)")
 	slow := fs.Bool("slow", false, "also run the contract checks that wait for a hold to expire (about a minute)")
+	acceptUnverified := fs.StringSlice("accept-unverified", nil, acceptUnverifiedUsage)
 	out := fs.String("out", "", "directory for the record and reports (default runs/<UTC timestamp>)")
 	color := fs.String("color", "auto", "colour the terminal report: auto, always or never")
 	if code, done := parseFlags(e, fs, args); done {
@@ -62,6 +65,9 @@ func runAccept(ctx context.Context, e *env, args []string) int {
 	prof, err := contract.ParseProfile(*profile)
 	if err != nil {
 		return usageErr(e, cmd, "--profile: %v", err)
+	}
+	if err := contract.ValidateRuleIDs(*acceptUnverified...); err != nil {
+		return usageErr(e, cmd, "--accept-unverified: %v", err)
 	}
 	useColor, err := colorMode(e, *color)
 	if err != nil {
@@ -96,7 +102,8 @@ func runAccept(ctx context.Context, e *env, args []string) int {
 
 	fmt.Fprintf(e.stderr, "accept: contract suite (profile %s)...\n", prof)
 	res, err := contract.Run(ctx, tg.client, tg.fixtures,
-		contract.WithProfile(prof), contract.WithSlow(*slow), contract.WithAPIKey(key), contract.WithValidator(setup.validator))
+		contract.WithProfile(prof), contract.WithSlow(*slow), contract.WithAPIKey(key), contract.WithValidator(setup.validator),
+		contract.WithAcceptUnverified(*acceptUnverified...))
 	switch {
 	case errors.Is(err, contract.ErrUnreachable):
 		fmt.Fprintf(e.stderr, "loyalcheck %s: %s: %v\n", cmd, tg.url, scrub(err, key))
@@ -108,7 +115,7 @@ func runAccept(ctx context.Context, e *env, args []string) int {
 	rec.Contract = res
 	if res != nil {
 		s := res.Summary
-		fmt.Fprintf(e.stderr, "accept: contract: %d pass, %d fail, %d warn, %d skip in %s\n", s.Pass, s.Fail, s.Warn, s.Skip, res.Duration().Round(time.Millisecond))
+		fmt.Fprintf(e.stderr, "accept: contract: %s; %s in %s\n", contract.CheckCountText(s), contract.RuleCountText(res.Rules), res.Duration().Round(time.Millisecond))
 	}
 
 	var files []string

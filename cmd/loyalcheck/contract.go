@@ -32,11 +32,18 @@ A broken doc rule fails; a broken interp rule warns, and --profile strict
 turns warnings into failures. Hold expiry (H6) needs a real wait of about
 a minute: it runs only with --slow.
 
+Coverage fails closed: a doc rule the fixtures or the target could not
+exercise leaves it unverified and the verdict INCOMPLETE (exit 1), unless
+accepted by name with --accept-unverified S3,C5. Rules left out by your
+own choice (--only, hold expiry without --slow) are "not in scope" and do
+not make the run incomplete.
+
 With no --target it starts the embedded sandbox on a loopback port with its
 own fixtures. With --target it needs --fixtures FILE and the apikey in the
 environment variable LOYALCHECK_APIKEY (never a flag).
 
-Exit codes: 0 no failures (warnings allowed); 1 at least one failure;
+Exit codes: 0 no failures (warnings allowed); 1 at least one failure, or
+a doc rule unverified and not accepted (INCOMPLETE);
 2 usage or configuration error (bad flag, unreadable fixtures file, unset
 LOYALCHECK_APIKEY with --target); 3 the target is unreachable or refuses
 the apikey on every call.`
@@ -48,6 +55,7 @@ func runContract(ctx context.Context, e *env, args []string) int {
 	tf.register(fs)
 	profile := fs.String("profile", string(contract.Default), "default (interp rules warn) or strict (warnings fail)")
 	only := fs.StringSlice("only", nil, "run only these rule ids and/or check names, comma-separated (e.g. RT1,H3)")
+	acceptUnverified := fs.StringSlice("accept-unverified", nil, acceptUnverifiedUsage)
 	slow := fs.Bool("slow", false, "also run the checks that wait for a hold to expire (about a minute)")
 	jsonOut := fs.String("json", "", "write the machine-readable record to FILE")
 	tolerance := fs.Duration("clock-tolerance", contract.DefaultClockTolerance, "how far held.until may be off (H2), and how long after until an expired hold may still show (H6)")
@@ -70,6 +78,9 @@ func runContract(ctx context.Context, e *env, args []string) int {
 	}
 	if err := contract.ValidateOnly(*only...); err != nil {
 		return usageErr(e, cmd, "--only: %v (see --list)", err)
+	}
+	if err := contract.ValidateRuleIDs(*acceptUnverified...); err != nil {
+		return usageErr(e, cmd, "--accept-unverified: %v", err)
 	}
 	if *tolerance <= 0 {
 		return usageErr(e, cmd, "--clock-tolerance must be positive")
@@ -99,6 +110,7 @@ func runContract(ctx context.Context, e *env, args []string) int {
 	opts := []contract.Option{
 		contract.WithProfile(prof),
 		contract.WithOnly(*only...),
+		contract.WithAcceptUnverified(*acceptUnverified...),
 		contract.WithSlow(*slow),
 		contract.WithClockTolerance(*tolerance),
 		contract.WithAPIKey(key),
@@ -144,7 +156,7 @@ func runContract(ctx context.Context, e *env, args []string) int {
 			}
 		}
 	}
-	if code == exitOK && res.Failed() {
+	if code == exitOK && (res.Failed() || res.Incomplete()) {
 		code = exitFail
 	}
 	return code

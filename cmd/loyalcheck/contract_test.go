@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"loyalcheck/api"
+	"loyalcheck/sandbox"
 	"loyalcheck/schemas"
 )
 
@@ -35,8 +36,48 @@ func TestContractEmbeddedSandboxPasses(t *testing.T) {
 	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errs)
 	assert.Regexp(t, `^target: embedded sandbox at http://127\.0\.0\.1:\d+ \(no --target given\)\n$`, errs)
 	assert.Contains(t, out, "summary: ")
-	assert.Contains(t, out, " 0 fail, 0 warn, 1 skip")
+	assert.Contains(t, out, "summary: 46 checks: 45 pass, 1 not in scope; 45 rules: 45 verified")
+	assert.Contains(t, out, "verdict: PASS")
 	assert.Contains(t, out, "PASS RT1")
+}
+
+// A doc rule the fixtures cannot exercise makes the run INCOMPLETE (exit
+// 1) until it is accepted by name; an unknown rule id is a usage error.
+func TestContractIncompleteUntilAccepted(t *testing.T) {
+	sb, err := sandbox.Start(context.Background(), sandbox.WithAPIKey("k"), sandbox.WithClients(12))
+	require.NoError(t, err)
+	defer sb.Close()
+	fx := sb.Fixtures()
+	var kept []api.FixtureClient
+	for _, c := range fx.Clients {
+		if c.Type != api.TypeDiscount {
+			kept = append(kept, c)
+		}
+	}
+	fx.Clients = kept
+	b, err := json.Marshal(fx)
+	require.NoError(t, err)
+	path := filepath.Join(t.TempDir(), "fx.json")
+	require.NoError(t, os.WriteFile(path, b, 0o644))
+	key := map[string]string{api.APIKeyEnv: "k"}
+
+	code, out, errs := cliRun(t, key, "contract", "--target", sb.URL(), "--fixtures", path)
+	assert.Equal(t, exitFail, code, "%s\n%s", out, errs)
+	assert.Contains(t, out, "verdict: INCOMPLETE: doc rules unverified: S3")
+	assert.Contains(t, out, "UNVERIFIED: S3 (doc)")
+	assert.Contains(t, out, "fixtures have no discount client")
+
+	code, out, errs = cliRun(t, key, "contract", "--target", sb.URL(), "--fixtures", path, "--accept-unverified", "S3,C5,RT7")
+	assert.Equal(t, exitOK, code, "%s\n%s", out, errs)
+	assert.Contains(t, out, "verdict: PASS")
+	assert.Contains(t, out, "accepted unverified by the user: S3,C5,RT7")
+
+	code, _, errs = cliRun(t, key, "contract", "--target", sb.URL(), "--fixtures", path, "--accept-unverified", "S3,Q1")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, errs, `unknown rule id "Q1"`)
+	code, _, errs = cliRun(t, nil, "accept", "--accept-unverified", "nope", "--out", t.TempDir())
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, errs, `unknown rule id "nope"`)
 }
 
 func TestContractFaultFails(t *testing.T) {

@@ -40,3 +40,7 @@ func usageErr(e *env, cmd string, format string, a ...any) int {
 	fmt.Fprintf(e.stderr, "loyalcheck %s: %s\n", cmd, fmt.Sprintf(format, a...))
 	return exitUsage
 }
+
+// acceptUnverifiedUsage is the help of --accept-unverified, on every
+// command that makes a contract verdict.
+const acceptUnverifiedUsage = "rule ids, comma-separated, whose being left unverified is accepted (e.g. S3,C5): they no longer make the verdict INCOMPLETE"

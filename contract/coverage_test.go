@@ -1,0 +1,118 @@
+package contract
+
+import (
+	"context"
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"loyalcheck/api"
+	"loyalcheck/sandbox"
+)
+
+// runWithoutDiscount runs the suite on a sandbox whose fixtures list no
+// discount client, so S3 (doc), C5 and RT7 (interp) cannot be exercised.
+func runWithoutDiscount(t *testing.T, opts ...Option) *Result {
+	t.Helper()
+	sb, err := sandbox.Start(context.Background(), sandbox.WithAPIKey(testKey), sandbox.WithClients(12))
+	require.NoError(t, err)
+	t.Cleanup(func() { sb.Close() })
+	tr := api.NewTransport(16)
+	t.Cleanup(tr.CloseIdleConnections)
+	fx := sb.Fixtures()
+	var kept []api.FixtureClient
+	for _, fc := range fx.Clients {
+		if fc.Type != api.TypeDiscount {
+			kept = append(kept, fc)
+		}
+	}
+	require.NotEqual(t, len(fx.Clients), len(kept), "the sandbox's fixtures must have a discount client to drop")
+	fx.Clients = kept
+	c, err := api.NewClient(sb.URL(), api.WithAPIKey(testKey), api.WithHTTPClient(&http.Client{Transport: tr}))
+	require.NoError(t, err)
+	res, err := Run(context.Background(), c, fx, append([]Option{WithValidator(sharedValidator), WithAPIKey(testKey)}, opts...)...)
+	require.NoError(t, err)
+	return res
+}
+
+func coverageByRule(res *Result) map[string]RuleCoverage {
+	m := map[string]RuleCoverage{}
+	for _, c := range res.Coverage {
+		m[c.Rule] = c
+	}
+	return m
+}
+
+// A doc rule the fixtures could not exercise makes the run INCOMPLETE,
+// naming the rule and why; interp rules left unverified do not.
+func TestUnverifiedDocRuleIsIncomplete(t *testing.T) {
+	res := runWithoutDiscount(t)
+	assert.False(t, res.Failed(), describe(res))
+	assert.Equal(t, "INCOMPLETE", res.Verdict())
+	cov := coverageByRule(res)
+	require.Len(t, res.Coverage, len(api.Rules()), "every rule has a coverage")
+	for _, id := range []string{"S3", "C5", "RT7"} {
+		assert.Equal(t, Unverified, cov[id].State, id)
+		assert.Contains(t, cov[id].Reason, "no discount client", id)
+	}
+	var ids []string
+	for _, c := range res.IncompleteRules() {
+		ids = append(ids, c.Rule)
+	}
+	assert.Equal(t, []string{"S3"}, ids, "only doc rules make a run incomplete")
+	assert.Equal(t, Verified, cov["H6"].State, "expiry without --slow is out of scope, and release verified H6")
+	assert.Contains(t, cov["H6"].Reason, "partly not in scope")
+	assert.Equal(t, 3, res.Rules.Unverified)
+	assert.Equal(t, 3, res.Summary.Skip, "three checks unverified")
+	assert.Equal(t, 1, res.Summary.NotInScope, "h6-expiry")
+}
+
+// Accepting the rules by name records the acceptance and lifts the
+// incompleteness.
+func TestAcceptUnverifiedByName(t *testing.T) {
+	res := runWithoutDiscount(t, WithAcceptUnverified("s3,C5"))
+	assert.Equal(t, "PASS", res.Verdict())
+	assert.Equal(t, []string{"S3", "C5"}, res.AcceptUnverified)
+	cov := coverageByRule(res)
+	assert.Equal(t, Accepted, cov["S3"].State)
+	assert.Contains(t, cov["S3"].Reason, "accepted by --accept-unverified")
+	assert.Equal(t, Unverified, cov["RT7"].State)
+
+	_, err := Run(context.Background(), nil, nil, WithAcceptUnverified("S99"))
+	require.Error(t, err)
+}
+
+// Rules --only leaves out are not in scope; a selected rule no check
+// reached is unverified.
+func TestCoverageOfOnly(t *testing.T) {
+	res := &Result{Only: []string{"c4-earn", "S3"}, Findings: []Finding{
+		{Rule: "C4", Check: "c4-earn", Kind: api.KindDoc, Status: Fail, Message: "a"},
+		{Rule: "C4", Check: "c4-earn", Kind: api.KindDoc, Status: Fail, Message: "b"},
+		{Rule: "C4", Check: "c4-earn", Kind: api.KindDoc, Status: Pass, Message: "c"},
+	}}
+	cov := coverageByRule(&Result{Only: res.Only, Findings: res.Findings, Coverage: CoverageOf(res)})
+	assert.Equal(t, Failed, cov["C4"].State)
+	assert.Equal(t, Unverified, cov["S3"].State, "selected, yet no verdict")
+	assert.Equal(t, NotInScope, cov["RT1"].State)
+	assert.Equal(t, "not selected by --only", cov["RT1"].Reason)
+	assert.Equal(t, "FAIL", res.Verdict())
+
+	s := Summarize(res)
+	assert.Equal(t, Summary{Fail: 1}, s, "one check with three cases is one failed check")
+	assert.Equal(t, "1 check: 0 pass, 1 fail", CheckCountText(s))
+}
+
+// A check that passed one part and could not do another is unverified:
+// a partial pass is not a pass.
+func TestPartialCheckIsUnverified(t *testing.T) {
+	res := &Result{Findings: []Finding{
+		{Rule: "C1", Check: "c1-echo", Kind: api.KindDoc, Status: Pass, Message: "cashback echoed"},
+		{Rule: "C1", Check: "c1-echo", Kind: api.KindDoc, Status: Skip, Message: "fixtures have no discount client"},
+	}}
+	cv := CheckVerdicts(res.Findings)
+	require.Len(t, cv, 1)
+	assert.Equal(t, Skip, cv[0].Status)
+	assert.Equal(t, Unverified, coverageByRule(&Result{Coverage: CoverageOf(res)})["C1"].State)
+}
