@@ -21,7 +21,7 @@ import (
 var proofs = map[string]string{
 	SchemaCheck: "photo-number",
 
-	"s1-unknown-client":   "unknown-client-404",
+	"s1-unknown-client":   "unknown-number-key",
 	"s2-unknown-point":    "unknown-point-ok",
 	"s3-discount-balance": "discount-balance",
 	"s4-hold-balance":     "holds-per-point",

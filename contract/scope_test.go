@@ -95,6 +95,7 @@ func TestWidenedChecksCatchTheirFaults(t *testing.T) {
 		{"retail-ignores-balance", "rt1-spend-over", "RT1"},  // the balance, not maxSpendPercent, binds
 		{"discount-spend-field", "rt3-spend-or-earn", "RT3"}, // a discount client's retail
 		{"holds-per-point", "h5-hold-visibility", "H5"},      // a hold made at another point
+		{"unknown-number-key", "s1-unknown-client", "S1"},    // an unknown phone or card number
 	} {
 		t.Run(c.fault, func(t *testing.T) {
 			t.Parallel()

@@ -12,7 +12,7 @@ import (
 func searchChecks() []check {
 	return []check{
 		{name: "s1-unknown-client", rule: "S1", run: checkS1,
-			summary: `an unknown identifier answers 422 {"client": "Client not found."}`},
+			summary: `an unknown identifier (text, phone or card number) answers 422 {"client": "Client not found."}`},
 		{name: "s2-unknown-point", rule: "S2", run: checkS2,
 			summary: `an unknown point answers 422 {"point": "Point not found."}`},
 		{name: "s3-discount-balance", rule: "S3", run: checkS3,
@@ -52,11 +52,21 @@ func (t *T) expectRefusal(r *reply, what, key, msg string, bad sev) bool {
 	return false
 }
 
+// checkS1 searches unknown identifiers of each shape a search takes: free
+// text (an app code), a phone-length number and a card-length number. The
+// numbers start with zeros, which no phone or card number issued does.
 func checkS1(t *T) {
-	r := t.doJSON(api.EpSearch, api.SearchRequest{Search: "loyalcheck-unknown-" + randomHex(6), Point: t.s.point})
-	if t.expectRefusal(r, "searching an unknown identifier", "client", api.MsgClientNotFound, t.Fail) {
-		t.Pass(r.Ex, "an unknown identifier answers 422 %s", r.Ex.Body)
+	var last *reply
+	for _, u := range []struct{ what, val string }{
+		{"an unknown identifier", "loyalcheck-unknown-" + randomHex(6)},
+		{"an unknown phone-length number", "0" + randomDigits(10)},
+		{"an unknown card-length number", "00000" + randomDigits(8)},
+	} {
+		r := t.doJSON(api.EpSearch, api.SearchRequest{Search: u.val, Point: t.s.point})
+		last = r
+		t.expectRefusal(r, "searching "+u.what+" "+u.val, "client", api.MsgClientNotFound, t.Fail)
 	}
+	t.Pass(last.Ex, "unknown identifiers (text, phone and card numbers) answer 422 %s", last.Ex.Body)
 }
 
 func checkS2(t *T) {

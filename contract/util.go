@@ -24,6 +24,16 @@ func randomHex(bytes int) string {
 	return hex.EncodeToString(b)
 }
 
+// randomDigits returns n random decimal digits.
+func randomDigits(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	for i := range b {
+		b[i] = '0' + b[i]%10
+	}
+	return string(b)
+}
+
 // unknownID returns an id no target has issued, shaped like the vendor's
 // (24 hex digits), so a format check does not refuse it first.
 func unknownID() string { return "ffff" + randomHex(10) }

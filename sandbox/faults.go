@@ -83,6 +83,7 @@ const (
 	faultSpendMessage
 	faultTotalWrong
 	faultUnknownClient404
+	faultUnknownNumberKey
 	faultUnknownPointOK
 
 	numFaults
@@ -221,6 +222,8 @@ func catalogue() []faultDef {
 			`A spending retail answers total = amount instead of amount - spend.`),
 		broken(faultUnknownClient404, "unknown-client-404", rules("S1", "G4"),
 			`An unknown client answers 404 instead of 422 (same body).`),
+		broken(faultUnknownNumberKey, "unknown-number-key", rules("S1"),
+			`An unknown search made only of digits (a phone or card number) answers 422 {"search": "Client not found."}, naming the request field instead of "client"; other unknown searches are answered correctly.`),
 		broken(faultUnknownPointOK, "unknown-point-ok", rules("S2"),
 			`Any point id is accepted, unknown ones included.`),
 	}

@@ -313,6 +313,12 @@ func probes() map[string]func(h *harness) bool {
 		"unknown-client-404": func(h *harness) bool {
 			return unknownSearch(h).status == 404
 		},
+		"unknown-number-key": func(h *harness) bool {
+			_, has := unknownSearch(h).body["search"]
+			text := h.post(api.EpSearch, map[string]any{"search": "no-such-code", "point": h.point(0)})
+			_, textOK := text.body["client"]
+			return has && textOK
+		},
 		"unknown-point-ok": func(h *harness) bool {
 			return h.post(api.EpSearch, map[string]any{"search": h.phone(cRich), "point": "nowhere"}).status == 200
 		},

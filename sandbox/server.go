@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -308,6 +309,9 @@ func (s *Server) clientBySearch(q string) (*client, *apiError) {
 			c = s.clients[(c.idx+1)%len(s.clients)]
 		}
 		return c, nil
+	}
+	if s.faults.has(faultUnknownNumberKey) && q != "" && strings.Trim(q, "0123456789") == "" {
+		return nil, refuse("search", api.MsgClientNotFound)
 	}
 	return nil, s.clientNotFound()
 }
