@@ -120,7 +120,7 @@ func writeCoverage(b *bytes.Buffer, r *Result) {
 	if len(notes) == 0 {
 		return
 	}
-	fmt.Fprintf(b, "\nrules not verified\n")
+	fmt.Fprintf(b, "\nrules not fully verified\n")
 	for _, n := range notes {
 		fmt.Fprintf(b, "  %s: %s\n      %s\n", strings.ToUpper(n.Label()), n.RuleList(), oneLine(n.Reason))
 	}

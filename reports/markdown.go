@@ -133,7 +133,7 @@ func mdContract(b *strings.Builder, c *contract.Result) {
 		b.WriteString("</details>\n")
 	}
 	if notes := contract.CoverageNotes(contract.CoverageOf(c)); len(notes) > 0 {
-		b.WriteString("\n**Rules not verified**\n\n| State | Rules | Why |\n|---|---|---|\n")
+		b.WriteString("\n**Rules not fully verified**\n\n| State | Rules | Why |\n|---|---|---|\n")
 		for _, n := range notes {
 			icon := "⏭️"
 			if n.State == contract.Unverified {

@@ -227,6 +227,11 @@ func TestJudge(t *testing.T) {
 			incomplete: true,
 			reasons:    []string{"contract: S3 (doc) unverified: s3-x: fixtures have no discount client"},
 			notes:      []string{"contract: C5 unverified (interpretive): c5-x: fixtures have no discount client", "contract: 42 rules not in scope: not selected by --only"}},
+		{name: "doc rules unverified for one reason share a line", rec: Record{Contract: &contract.Result{Only: []string{"S1", "S2", "S3"}, Findings: []contract.Finding{
+			finding("S1", contract.Pass)}}},
+			incomplete: true,
+			reasons:    []string{"contract: S2, S3 (doc rules) unverified: no check reached a verdict on it (the run ended early)"},
+			notes:      []string{"contract: 42 rules not in scope: not selected by --only"}},
 		{name: "accepted by name, it passes", rec: Record{Contract: &contract.Result{Only: []string{"S3", "S1"}, AcceptUnverified: []string{"S3"}, Findings: []contract.Finding{
 			finding("S1", contract.Pass),
 			{Rule: "S3", Check: "s3-x", Status: contract.Skip, Kind: api.KindDoc, Message: "fixtures have no discount client"}}}},

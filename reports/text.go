@@ -142,7 +142,7 @@ func (t *textWriter) contract(c *contract.Result) {
 		}
 	}
 	if notes := contract.CoverageNotes(contract.CoverageOf(c)); len(notes) > 0 {
-		t.printf("  rules not verified\n")
+		t.printf("  rules not fully verified\n")
 		for _, n := range notes {
 			t.printf("    %s %s: %s\n", t.coverageWord(n.State), n.RuleList(), oneLine(n.Reason))
 		}

@@ -123,8 +123,12 @@ func judgeCoverage(c *contract.Result, notes []string) (incomplete, _ []string) 
 				other = append(other, rc.Rule)
 			}
 		}
-		for _, id := range doc {
-			incomplete = append(incomplete, fmt.Sprintf("contract: %s (doc) unverified: %s", id, oneLine(n.Reason)))
+		switch len(doc) {
+		case 0:
+		case 1:
+			incomplete = append(incomplete, fmt.Sprintf("contract: %s (doc) unverified: %s", doc[0], oneLine(n.Reason)))
+		default:
+			incomplete = append(incomplete, fmt.Sprintf("contract: %s (doc rules) unverified: %s", strings.Join(doc, ", "), oneLine(n.Reason)))
 		}
 		if len(other) == 0 {
 			continue
