@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -28,11 +29,14 @@ const (
 // the decoded answer, because a checker must judge what the server actually
 // sent: decoding alone would hide a wrongly typed field.
 type Client struct {
-	base    string
-	key     string
-	timeout time.Duration
-	maxBody int64
-	hc      *http.Client
+	base     string
+	key      string
+	timeout  time.Duration
+	maxBody  int64
+	maxConns int
+	tls      *tls.Config
+	tr       *http.Transport
+	hc       *http.Client
 }
 
 // Option configures a Client.
@@ -44,16 +48,25 @@ func WithAPIKey(key string) Option { return func(c *Client) { c.key = key } }
 // WithTimeout bounds each request, from sending to the last byte read.
 func WithTimeout(d time.Duration) Option { return func(c *Client) { c.timeout = d } }
 
-// WithMaxBody caps how many bytes of a response body are read; a longer
-// body is an error, so a broken target cannot exhaust memory.
+// WithMaxBody caps how many bytes of a response body are read (after
+// any Content-Encoding is undone, so a gzip bomb is cut too): a longer
+// body is an answer cut at the cap, marked Truncated, for the caller to
+// judge; the target cannot exhaust memory.
 func WithMaxBody(n int64) Option { return func(c *Client) { c.maxBody = n } }
 
-// WithHTTPClient replaces the underlying HTTP client (its Timeout is left
-// alone; the per-request timeout still applies).
-func WithHTTPClient(hc *http.Client) Option { return func(c *Client) { c.hc = hc } }
+// WithMaxConns bounds the idle keep-alive connections kept to the target
+// (default DefaultMaxConns).
+func WithMaxConns(n int) Option { return func(c *Client) { c.maxConns = n } }
+
+// WithTLSConfig sets how the client verifies an https target and which
+// certificate it presents (see LoadTLSConfig). Verification cannot be
+// turned off: InsecureSkipVerify in cfg is refused by NewClient.
+func WithTLSConfig(cfg *tls.Config) Option { return func(c *Client) { c.tls = cfg } }
 
 // NewClient returns a client for the API served at baseURL (scheme, host
-// and an optional path prefix, e.g. http://127.0.0.1:8080).
+// and an optional path prefix, e.g. http://127.0.0.1:8080). The client
+// never follows a redirect: the apikey header would go along to wherever
+// the target points, so a 3xx is returned as the answer.
 func NewClient(baseURL string, opts ...Option) (*Client, error) {
 	// url.Parse's own messages ("first path segment in URL cannot contain
 	// colon" for host:port) describe the parser, not the mistake: a
@@ -71,31 +84,47 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 		return nil, fmt.Errorf("target %s: give a plain base URL without credentials, query or fragment (the apikey belongs in %s)", u.Redacted(), APIKeyEnv)
 	}
 	c := &Client{
-		base:    strings.TrimRight(baseURL, "/"),
-		timeout: DefaultTimeout,
-		maxBody: DefaultMaxBody,
+		base:     strings.TrimRight(baseURL, "/"),
+		timeout:  DefaultTimeout,
+		maxBody:  DefaultMaxBody,
+		maxConns: DefaultMaxConns,
 	}
 	for _, o := range opts {
 		o(c)
 	}
-	if c.hc == nil {
-		c.hc = &http.Client{Transport: NewTransport(DefaultMaxConns)}
+	if c.tls != nil && c.tls.InsecureSkipVerify {
+		return nil, errors.New("api: certificate verification cannot be turned off")
 	}
+	c.tr = newTransport(c.maxConns, c.tls)
+	c.hc = &http.Client{Transport: c.tr, CheckRedirect: refuseRedirect}
 	return c, nil
 }
 
-// NewTransport returns an HTTP transport tuned for many concurrent
+// refuseRedirect makes a 3xx the answer: Go's client drops only
+// Authorization and Cookie when a redirect leaves the host, never the
+// custom apikey header.
+func refuseRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
+// newTransport returns an HTTP transport tuned for many concurrent
 // keep-alive requests to one host.
-func NewTransport(maxConns int) *http.Transport {
+func newTransport(maxConns int, tc *tls.Config) *http.Transport {
+	if tc != nil {
+		tc = tc.Clone()
+	}
 	return &http.Transport{
 		Proxy:               http.ProxyFromEnvironment,
 		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		TLSClientConfig:     tc,
 		MaxIdleConns:        maxConns,
 		MaxIdleConnsPerHost: maxConns,
 		IdleConnTimeout:     90 * time.Second,
 		TLSHandshakeTimeout: 5 * time.Second,
 	}
 }
+
+// CloseIdleConnections closes the keep-alive connections the client
+// holds, e.g. before an embedded sandbox shuts down (which waits for them).
+func (c *Client) CloseIdleConnections() { c.tr.CloseIdleConnections() }
 
 // BaseURL returns the target's base URL.
 func (c *Client) BaseURL() string { return c.base }
@@ -113,7 +142,19 @@ type Exchange struct {
 	// KeySent says which apikey header went out: "configured", "none" or
 	// "other" (a deliberately wrong key); never the key itself.
 	KeySent string `json:"key_sent"`
+	// Method is set when the request was not a POST (a raw probe).
+	Method string `json:"method,omitempty"`
+	// Redirect is the host a 3xx answer pointed to (its Location resolved
+	// against the request URL), or "(no Location)"; the redirect was not
+	// followed.
+	Redirect string `json:"redirect,omitempty"`
+	// Truncated says the body was longer than the client's cap: Body holds
+	// its first bytes only.
+	Truncated bool `json:"truncated,omitempty"`
 }
+
+// IsRedirect reports a 3xx answer.
+func (ex *Exchange) IsRedirect() bool { return ex.Status >= 300 && ex.Status < 400 }
 
 // CallOption changes one call.
 type CallOption func(*call)
@@ -122,6 +163,7 @@ type call struct {
 	key    string
 	keySet bool
 	noKey  bool
+	method string
 }
 
 // WithoutKey sends the request with no apikey header (G3 checks).
@@ -130,6 +172,10 @@ func WithoutKey() CallOption { return func(c *call) { c.noKey = true } }
 // WithKey sends key instead of the configured apikey (G3 checks).
 func WithKey(key string) CallOption { return func(c *call) { c.key, c.keySet = key, true } }
 
+// WithMethod sends the request with another HTTP method than POST (G1
+// checks that the endpoints are POST only).
+func WithMethod(m string) CallOption { return func(c *call) { c.method = m } }
+
 // TransportError is a request that got no HTTP answer: the target is
 // unreachable, the call timed out, or the body could not be read.
 type TransportError struct {
@@ -137,25 +183,32 @@ type TransportError struct {
 	Err      error
 }
 
-func (e *TransportError) Error() string { return fmt.Sprintf("%s: %v", e.Endpoint, e.Err) }
+func (e *TransportError) Error() string {
+	return fmt.Sprintf("%s: %v%s", e.Endpoint, e.Err, tlsHint(e.Err))
+}
 func (e *TransportError) Unwrap() error { return e.Err }
 
-// ErrBodyTooLarge is wrapped by a TransportError when a response body is
+// ErrBodyTooLarge is wrapped by a DecodeError when a 200 answer's body is
 // longer than the client's cap.
 var ErrBodyTooLarge = errors.New("response body too large")
 
 // Do sends body to the endpoint and returns the exchange. A non-nil error
-// is always a *TransportError; any HTTP status, 5xx included, is an answer
-// and comes back with a nil error for the caller to judge.
+// is always a *TransportError: no answer came. Any HTTP status, 3xx and
+// 5xx included, is an answer and comes back with a nil error for the
+// caller to judge; so is a body over the cap (Exchange.Truncated).
 func (c *Client) Do(ctx context.Context, ep Endpoint, body []byte, opts ...CallOption) (*Exchange, error) {
 	var o call
 	for _, f := range opts {
 		f(&o)
 	}
 	ex := &Exchange{Endpoint: ep, URL: c.base + ep.Path(), Request: body, KeySent: "configured"}
+	method := http.MethodPost
+	if o.method != "" && o.method != method {
+		method, ex.Method = o.method, o.method
+	}
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, ex.URL, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, method, ex.URL, bytes.NewReader(body))
 	if err != nil {
 		return ex, &TransportError{Endpoint: ep, Err: err}
 	}
@@ -178,7 +231,13 @@ func (c *Client) Do(ctx context.Context, ep Endpoint, body []byte, opts ...CallO
 	}
 	defer resp.Body.Close()
 	ex.Status = resp.StatusCode
-	ex.Body, err = readCapped(resp.Body, c.maxBody)
+	if ex.IsRedirect() {
+		ex.Redirect = "(no Location)"
+		if loc, err := resp.Location(); err == nil {
+			ex.Redirect = loc.Host
+		}
+	}
+	ex.Body, ex.Truncated, err = readCapped(resp.Body, c.maxBody)
 	ex.Latency = time.Since(ex.Start)
 	if err != nil {
 		return ex, &TransportError{Endpoint: ep, Err: err}
@@ -196,15 +255,17 @@ func scrubURLError(err error) error {
 	return err
 }
 
-func readCapped(r io.Reader, max int64) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(r, max+1))
-	if err != nil {
-		return b, fmt.Errorf("reading body: %w", err)
-	}
+// readCapped reads at most max bytes; truncated says there was more, which
+// is not read (the connection is dropped rather than drained).
+func readCapped(r io.Reader, max int64) (b []byte, truncated bool, err error) {
+	b, err = io.ReadAll(io.LimitReader(r, max+1))
 	if int64(len(b)) > max {
-		return b[:max], fmt.Errorf("%w: over %d bytes", ErrBodyTooLarge, max)
+		return b[:max], true, nil
 	}
-	return b, nil
+	if err != nil {
+		return b, false, fmt.Errorf("reading body: %w", err)
+	}
+	return b, false, nil
 }
 
 // StatusError is an answer other than 200: Fields holds the error body's
@@ -214,9 +275,14 @@ type StatusError struct {
 	Status   int
 	Fields   map[string]string
 	Body     []byte
+	// Redirect is the host a 3xx pointed to (not followed).
+	Redirect string
 }
 
 func (e *StatusError) Error() string {
+	if e.Redirect != "" {
+		return fmt.Sprintf("%s: HTTP %d redirect to %s (not followed)", e.Endpoint, e.Status, e.Redirect)
+	}
 	if len(e.Fields) > 0 {
 		parts := make([]string, 0, len(e.Fields))
 		for _, k := range sortedKeys(e.Fields) {
@@ -254,8 +320,14 @@ func (c *Client) call1(ctx context.Context, ep Endpoint, req, resp any, opts ...
 		return ex, err
 	}
 	if ex.Status != http.StatusOK {
-		fields, _ := ParseErrorBody(ex.Body)
-		return ex, &StatusError{Endpoint: ep, Status: ex.Status, Fields: fields, Body: ex.Body}
+		var fields map[string]string
+		if !ex.Truncated {
+			fields, _ = ParseErrorBody(ex.Body)
+		}
+		return ex, &StatusError{Endpoint: ep, Status: ex.Status, Fields: fields, Body: ex.Body, Redirect: ex.Redirect}
+	}
+	if ex.Truncated {
+		return ex, &DecodeError{Endpoint: ep, Err: fmt.Errorf("%w: over %d bytes", ErrBodyTooLarge, c.maxBody), Body: ex.Body}
 	}
 	if err := json.Unmarshal(ex.Body, resp); err != nil {
 		return ex, &DecodeError{Endpoint: ep, Err: err, Body: ex.Body}

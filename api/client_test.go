@@ -1,15 +1,21 @@
 package api
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -146,11 +152,139 @@ func TestClientCallOptionsKey(t *testing.T) {
 
 func TestClientBodyCap(t *testing.T) {
 	c := newTestClient(t, &echoServer{status: 200, body: `{"success":true,"pad":"` + strings.Repeat("x", 200) + `"}`}, WithMaxBody(64))
+	// A body over the cap is an answer, cut and marked, not "no answer".
 	ex, err := c.Do(context.Background(), EpRelease, []byte(`{}`))
-	require.Error(t, err)
-	assert.True(t, IsTransport(err))
-	assert.ErrorIs(t, err, ErrBodyTooLarge)
+	require.NoError(t, err)
+	assert.True(t, ex.Truncated)
+	assert.Equal(t, 200, ex.Status)
 	assert.Len(t, ex.Body, 64)
+	// The typed call cannot decode it: a DecodeError naming the cap.
+	_, _, err = c.Release(context.Background(), ReleaseRequest{ID: "h"})
+	var de *DecodeError
+	require.ErrorAs(t, err, &de)
+	assert.ErrorIs(t, err, ErrBodyTooLarge)
+	assert.False(t, IsTransport(err))
+
+	// Exactly the cap is a whole body.
+	c = newTestClient(t, &echoServer{status: 200, body: `{"success":true}`}, WithMaxBody(16))
+	ex, err = c.Do(context.Background(), EpRelease, []byte(`{}`))
+	require.NoError(t, err)
+	assert.False(t, ex.Truncated)
+	assert.Equal(t, `{"success":true}`, string(ex.Body))
+}
+
+// A gzip bomb is cut at the cap on its decoded size: the client reads a
+// MiB of a body that inflates to 64 MiB, and judges what it read.
+func TestClientGzipBombIsCapped(t *testing.T) {
+	bomb := gzipBomb(t, 64<<20)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Encoding", "gzip")
+		w.Write(bomb)
+	}))
+	t.Cleanup(srv.Close)
+	c, err := NewClient(srv.URL, WithAPIKey("k"))
+	require.NoError(t, err)
+	ex, err := c.Do(context.Background(), EpSearch, []byte(`{}`))
+	require.NoError(t, err)
+	assert.True(t, ex.Truncated)
+	assert.Len(t, ex.Body, DefaultMaxBody)
+	assert.True(t, strings.HasPrefix(string(ex.Body), `{"success":true,"pad":"    `))
+}
+
+// gzipBomb returns a gzip stream of a JSON object padded to size bytes.
+func gzipBomb(t testing.TB, size int) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	require.NoError(t, err)
+	io.WriteString(zw, `{"success":true,"pad":"`)
+	chunk := bytes.Repeat([]byte(" "), 1<<20)
+	for n := 0; n < size; n += len(chunk) {
+		_, err := zw.Write(chunk)
+		require.NoError(t, err)
+	}
+	io.WriteString(zw, `"}`)
+	require.NoError(t, zw.Close())
+	return buf.Bytes()
+}
+
+// keyRecorder is a second server that counts requests carrying an apikey
+// header: where a redirect would have sent the key.
+type keyRecorder struct {
+	srv  *httptest.Server
+	hits atomic.Int64
+}
+
+func newKeyRecorder(t *testing.T) *keyRecorder {
+	k := &keyRecorder{}
+	k.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("apikey") != "" {
+			k.hits.Add(1)
+		}
+		io.WriteString(w, `{"success":true}`)
+	}))
+	t.Cleanup(k.srv.Close)
+	return k
+}
+
+func redirectTo(status int, to string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Location", to+r.URL.Path)
+		w.WriteHeader(status)
+	})
+}
+
+func TestClientNeverFollowsRedirects(t *testing.T) {
+	rec := newKeyRecorder(t)
+	host := strings.TrimPrefix(rec.srv.URL, "http://")
+	for _, status := range []int{301, 302, 303, 307, 308} {
+		for _, tls := range []bool{false, true} {
+			h := redirectTo(status, rec.srv.URL)
+			srv := httptest.NewUnstartedServer(h)
+			var opts []Option
+			if tls {
+				srv.StartTLS() // an https target redirecting to plain http
+				opts = append(opts, WithTLSConfig(trusting(srv)))
+			} else {
+				srv.Start()
+			}
+			t.Cleanup(srv.Close)
+			c, err := NewClient(srv.URL, append(opts, WithAPIKey("k-secret"))...)
+			require.NoError(t, err)
+			ex, err := c.Do(context.Background(), EpRetail, []byte(`{}`))
+			require.NoError(t, err, "a redirect is an answer")
+			assert.Equal(t, status, ex.Status)
+			assert.True(t, ex.IsRedirect())
+			assert.Equal(t, host, ex.Redirect)
+			for _, m := range []string{http.MethodGet, http.MethodPut} {
+				ex, err = c.Do(context.Background(), EpSearch, nil, WithMethod(m))
+				require.NoError(t, err)
+				assert.Equal(t, status, ex.Status, m)
+				assert.Equal(t, m, ex.Method)
+			}
+			_, _, err = c.Search(context.Background(), SearchRequest{Search: "1", Point: "p"})
+			se, ok := AsStatus(err)
+			require.True(t, ok, "%v", err)
+			assert.Equal(t, host, se.Redirect)
+			assert.Contains(t, err.Error(), fmt.Sprintf("HTTP %d redirect to %s (not followed)", status, host))
+			assert.NotContains(t, err.Error(), "k-secret")
+		}
+	}
+	assert.Zero(t, rec.hits.Load(), "a request carrying the apikey reached the redirect's host")
+
+	// A redirect without a Location still names that.
+	c := newTestClient(t, &echoServer{status: 302, body: ``})
+	ex, err := c.Do(context.Background(), EpSearch, []byte(`{}`))
+	require.NoError(t, err)
+	assert.Equal(t, "(no Location)", ex.Redirect)
+}
+
+// trusting returns a TLS config trusting the test server's certificate.
+func trusting(srv *httptest.Server) *tls.Config {
+	pool := x509.NewCertPool()
+	pool.AddCert(srv.Certificate())
+	return &tls.Config{RootCAs: pool}
 }
 
 func TestClientTimeoutAndUnreachable(t *testing.T) {

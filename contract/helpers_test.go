@@ -2,7 +2,6 @@ package contract
 
 import (
 	"context"
-	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -35,13 +34,11 @@ func runAgainst(t *testing.T, sbOpts []sandbox.Option, opts ...Option) *Result {
 	sb, err := sandbox.Start(ctx, append([]sandbox.Option{sandbox.WithAPIKey(testKey), sandbox.WithClients(20)}, sbOpts...)...)
 	require.NoError(t, err)
 	t.Cleanup(func() { sb.Close() })
-	tr := api.NewTransport(64)
+	c, err := api.NewClient(sb.URL(), api.WithAPIKey(testKey), api.WithTimeout(10*time.Second), api.WithMaxConns(64))
+	require.NoError(t, err)
 	// Idle connections are closed before the sandbox shuts down, or its
 	// graceful shutdown waits for them.
-	t.Cleanup(tr.CloseIdleConnections)
-	c, err := api.NewClient(sb.URL(), api.WithAPIKey(testKey), api.WithTimeout(10*time.Second),
-		api.WithHTTPClient(&http.Client{Transport: tr}))
-	require.NoError(t, err)
+	t.Cleanup(c.CloseIdleConnections)
 	res, err := Run(ctx, c, sb.Fixtures(), append([]Option{WithValidator(sharedValidator), WithAPIKey(testKey)}, opts...)...)
 	require.NoError(t, err)
 	return res

@@ -100,9 +100,7 @@ func TestUnreachable(t *testing.T) {
 func TestRefusedKeyIsUnreachable(t *testing.T) {
 	sb, err := sandbox.Start(context.Background(), sandbox.WithAPIKey("right"), sandbox.WithClients(10))
 	require.NoError(t, err)
-	tr := api.NewTransport(8)
 	defer sb.Close()
-	defer tr.CloseIdleConnections()
 	for _, quirk := range []string{"", "auth-401"} {
 		sb2 := sb
 		if quirk != "" {
@@ -110,8 +108,9 @@ func TestRefusedKeyIsUnreachable(t *testing.T) {
 			require.NoError(t, err)
 			defer sb2.Close()
 		}
-		c, err := api.NewClient(sb2.URL(), api.WithAPIKey("wrong"), api.WithHTTPClient(&http.Client{Transport: tr}))
+		c, err := api.NewClient(sb2.URL(), api.WithAPIKey("wrong"), api.WithMaxConns(8))
 		require.NoError(t, err)
+		defer c.CloseIdleConnections()
 		_, err = Run(context.Background(), c, sb2.Fixtures(), WithValidator(sharedValidator))
 		require.ErrorIs(t, err, ErrUnreachable, quirk)
 		assert.Contains(t, err.Error(), "apikey")
@@ -134,9 +133,7 @@ func TestMissingRolesSkipWithReason(t *testing.T) {
 	// and say what the fixtures lack.
 	sb, err := sandbox.Start(context.Background(), sandbox.WithAPIKey(testKey), sandbox.WithClients(10))
 	require.NoError(t, err)
-	tr := api.NewTransport(8)
 	defer sb.Close()
-	defer tr.CloseIdleConnections()
 	fx := sb.Fixtures()
 	var only []api.FixtureClient
 	for _, fc := range fx.Clients {
@@ -147,8 +144,9 @@ func TestMissingRolesSkipWithReason(t *testing.T) {
 	}
 	require.NotEmpty(t, only)
 	fx.Clients = only
-	c, err := api.NewClient(sb.URL(), api.WithAPIKey(testKey), api.WithHTTPClient(&http.Client{Transport: tr}))
+	c, err := api.NewClient(sb.URL(), api.WithAPIKey(testKey), api.WithMaxConns(8))
 	require.NoError(t, err)
+	defer c.CloseIdleConnections()
 	res, err := Run(context.Background(), c, fx, WithValidator(sharedValidator))
 	require.NoError(t, err)
 	assert.Zero(t, res.Summary.Fail, describe(res))

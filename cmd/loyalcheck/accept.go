@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"time"
@@ -86,15 +85,11 @@ func runAccept(ctx context.Context, e *env, args []string) int {
 	}
 
 	rec := reports.NewRecord(reports.KindAccept, toolVersion())
-	// The suite's own transport, so its idle connections are closed before
-	// an embedded sandbox shuts down.
-	tr := api.NewTransport(api.DefaultMaxConns)
-	tg, code := tf.open(ctx, e, cmd, api.WithHTTPClient(&http.Client{Transport: tr}))
+	tg, code := tf.open(ctx, e, cmd, api.WithMaxConns(api.DefaultMaxConns))
 	if code != exitOK {
 		return code
 	}
 	defer tg.close()
-	defer tr.CloseIdleConnections()
 	key := tg.key(e)
 	rec.Target = reports.TargetOf(tg.url, tg.embedded)
 	rec.Fixtures = reports.SummarizeFixtures(tg.fixtures)

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -93,15 +92,11 @@ func runContract(ctx context.Context, e *env, args []string) int {
 		defer out.Close()
 	}
 
-	// The suite's own transport, so its idle connections can be closed
-	// before an embedded sandbox shuts down (which waits for them).
-	tr := api.NewTransport(64)
-	tg, code := tf.open(ctx, e, cmd, api.WithHTTPClient(&http.Client{Transport: tr}))
+	tg, code := tf.open(ctx, e, cmd, api.WithMaxConns(64))
 	if code != exitOK {
 		return code
 	}
 	defer tg.close()
-	defer tr.CloseIdleConnections()
 
 	key := e.getenv(api.APIKeyEnv)
 	if key == "" && tg.embedded {

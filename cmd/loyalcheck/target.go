@@ -16,6 +16,11 @@ type targetFlags struct {
 	target   string
 	fixtures string
 	timeout  time.Duration
+	// caCert, clientCert and clientKey are PEM files for an https target
+	// with a private CA or one that requires mutual TLS.
+	caCert     string
+	clientCert string
+	clientKey  string
 	// faults start the embedded sandbox with injected faults, to see a
 	// check catch a broken server.
 	faults []string
@@ -25,6 +30,9 @@ func (t *targetFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&t.target, "target", "", "base URL of the API to test (default: an embedded sandbox on a loopback port)")
 	fs.StringVar(&t.fixtures, "fixtures", "", "fixtures file naming the target's points and clients (required with --target)")
 	fs.DurationVar(&t.timeout, "timeout", api.DefaultTimeout, "per-request timeout")
+	fs.StringVar(&t.caCert, "ca-cert", "", "PEM file of CA certificates to trust, besides the system's, for an https --target with a private CA")
+	fs.StringVar(&t.clientCert, "client-cert", "", "PEM client certificate for an https --target that requires mutual TLS (with --client-key)")
+	fs.StringVar(&t.clientKey, "client-key", "", "PEM private key of --client-cert")
 	fs.StringArrayVar(&t.faults, "sandbox-fault", nil, "inject this fault into the embedded sandbox, to see a check catch it (repeatable; see 'loyalcheck sandbox --list-faults')")
 }
 
@@ -61,6 +69,9 @@ func (t *targetFlags) open(ctx context.Context, e *env, cmd string, opts ...api.
 		if t.fixtures != "" {
 			return nil, usageErr(e, cmd, "--fixtures needs --target (the embedded sandbox brings its own)")
 		}
+		if t.caCert != "" || t.clientCert != "" || t.clientKey != "" {
+			return nil, usageErr(e, cmd, "--ca-cert, --client-cert and --client-key need an https --target (the embedded sandbox is plain http)")
+		}
 		key := e.getenv(api.APIKeyEnv)
 		if key == "" {
 			key = api.SandboxAPIKey
@@ -79,7 +90,10 @@ func (t *targetFlags) open(ctx context.Context, e *env, cmd string, opts ...api.
 			note = fmt.Sprintf(" with faults %v", t.faults)
 		}
 		fmt.Fprintf(e.stderr, "target: embedded sandbox at %s%s (no --target given)\n", sb.URL(), note)
-		return &target{client: c, fixtures: sb.Fixtures(), url: sb.URL(), embedded: true, close: func() { sb.Close() }}, exitOK
+		// Idle connections are closed first, or the sandbox's graceful
+		// shutdown waits for them.
+		return &target{client: c, fixtures: sb.Fixtures(), url: sb.URL(), embedded: true,
+			close: func() { c.CloseIdleConnections(); sb.Close() }}, exitOK
 	}
 	if len(t.faults) > 0 {
 		return nil, usageErr(e, cmd, "--sandbox-fault applies to the embedded sandbox only, not to --target")
@@ -95,9 +109,19 @@ func (t *targetFlags) open(ctx context.Context, e *env, cmd string, opts ...api.
 	if err != nil {
 		return nil, usageErr(e, cmd, "%v", err)
 	}
+	if t.caCert != "" || t.clientCert != "" || t.clientKey != "" {
+		if (t.clientCert == "") != (t.clientKey == "") {
+			return nil, usageErr(e, cmd, "--client-cert and --client-key go together")
+		}
+		tc, err := api.LoadTLSConfig(t.caCert, t.clientCert, t.clientKey)
+		if err != nil {
+			return nil, usageErr(e, cmd, "%v", err)
+		}
+		opts = append(opts, api.WithTLSConfig(tc))
+	}
 	c, err := api.NewClient(t.target, append(opts, api.WithAPIKey(key))...)
 	if err != nil {
 		return nil, usageErr(e, cmd, "%v", err)
 	}
-	return &target{client: c, fixtures: fx, url: c.BaseURL(), close: func() {}}, exitOK
+	return &target{client: c, fixtures: fx, url: c.BaseURL(), close: c.CloseIdleConnections}, exitOK
 }
