@@ -168,6 +168,9 @@ func (s *Schema) Validate(doc []byte) []Violation {
 		}
 	}
 	found := s.eng.validate(doc)
+	if f, dup := duplicateFinding(doc); dup {
+		found = append([]finding{f}, found...)
+	}
 	if len(found) == 0 {
 		if slot != nil {
 			slot.Store(h)
@@ -260,6 +263,22 @@ func (v *Validator) Response(ep api.Endpoint, status int, body []byte) []Violati
 		s = v.errBody
 	}
 	return s.Validate(body)
+}
+
+// Answer checks the answer of an exchange as Response does. A body cut at
+// the client's cap is one violation at the root instead (G6 for a 200,
+// G4 for an error): an answer too long to read is not a valid one, and
+// what was read of it is not worth judging.
+func (v *Validator) Answer(ex *api.Exchange) []Violation {
+	if ex.Truncated {
+		rule := "G4"
+		if ex.Status == http.StatusOK {
+			rule = "G6"
+		}
+		return []Violation{{Path: rootPath, Rule: rule,
+			Message: fmt.Sprintf("body longer than the %d bytes read of it: not judged further", len(ex.Body))}}
+	}
+	return v.Response(ex.Endpoint, ex.Status, ex.Body)
 }
 
 // Request checks a request body against the endpoint's request schema.
