@@ -149,7 +149,8 @@ func (s *suite) observe(ex *api.Exchange, err error) {
 	if err != nil {
 		return
 	}
-	for _, v := range s.cfg.validator.Response(ex.Endpoint, ex.Status, ex.Body) {
+	s.noteRedirect(ex)
+	for _, v := range s.cfg.validator.Answer(ex) {
 		s.noteSchema(ex, v)
 	}
 	if ex.Status == http.StatusOK {
@@ -202,6 +203,17 @@ func (s *suite) noteSchema(ex *api.Exchange, v schemas.Violation) {
 	s.order = append(s.order, key)
 }
 
+// noteRedirect books a 3xx answer as a G4 violation (every error is a
+// 422; the API has no redirects), naming where it pointed. The client did
+// not follow it, so the apikey went nowhere else.
+func (s *suite) noteRedirect(ex *api.Exchange) {
+	if !ex.IsRedirect() {
+		return
+	}
+	s.noteSchema(ex, schemas.Violation{Path: "(status)", Rule: "G4",
+		Message: fmt.Sprintf("HTTP %d redirect to %s: the API has no redirects (not followed; the apikey was not sent there)", ex.Status, ex.Redirect)})
+}
+
 // flushSchema turns the schema violations seen into failures, one per
 // rule, endpoint and field path.
 func (s *suite) flushSchema() {
@@ -225,6 +237,9 @@ func (s *suite) flushSchema() {
 			continue
 		}
 		msg := fmt.Sprintf("%s answer (HTTP %d) breaks its schema at %s: %s", h.ex.Endpoint, h.ex.Status, h.v.Path, h.v.Message)
+		if h.v.Path == "(status)" {
+			msg = fmt.Sprintf("%s answer: %s", h.ex.Endpoint, h.v.Message)
+		}
 		if h.n > 1 {
 			msg += fmt.Sprintf(" (%d answers)", h.n)
 		}

@@ -161,8 +161,9 @@ func openLedger(ctx context.Context, c *api.Client, fx *api.Fixtures, point stri
 		if firstErr == nil {
 			firstErr = errs[i]
 		}
-		se, ok := api.AsStatus(errs[i])
-		if ok && !refusesKey(se) {
+		// Any answer but a refusal of the key shows the target is there
+		// (a non-JSON or oversized 200 too): judged, not "unreachable".
+		if se, ok := api.AsStatus(errs[i]); !api.IsTransport(errs[i]) && (!ok || !refusesKey(se)) {
 			reachable = true
 		}
 		l.notFound = append(l.notFound, fixtures[i].SearchKey())

@@ -167,6 +167,10 @@ func (e *engine) call(ctx context.Context, s *session, ep api.Endpoint, send fun
 		}
 	case errors.As(err, &de):
 		var te *json.UnmarshalTypeError
+		if errors.Is(de.Err, api.ErrBodyTooLarge) {
+			sr.outcome, sr.errText = outcomeUnexpected, "response body too large"
+			break
+		}
 		if !errors.As(de.Err, &te) {
 			sr.outcome, sr.errText = outcomeUnexpected, "undecodable 200 body"
 			break
@@ -182,7 +186,7 @@ func (e *engine) call(ctx context.Context, s *session, ep api.Endpoint, send fun
 	validated := false
 	if ex != nil && ex.Status != 0 && e.sampler.take() {
 		validated = true
-		for _, v := range e.cfg.validator.Response(ep, ex.Status, ex.Body) {
+		for _, v := range e.cfg.validator.Answer(ex) {
 			sr.viol = append(sr.viol, violation{Rule: v.Rule, Detail: v.Path + ": " + v.Message})
 		}
 	}
@@ -240,8 +244,6 @@ func transportText(ctx context.Context, err error) string {
 		return "aborted by interrupt"
 	case errors.Is(err, context.DeadlineExceeded):
 		return "timeout"
-	case errors.Is(err, api.ErrBodyTooLarge):
-		return "response body too large"
 	}
 	return "transport: " + trimErr(err)
 }
@@ -259,6 +261,10 @@ func trimErr(err error) string {
 }
 
 func statusText(se *api.StatusError) string {
+	if se.Redirect != "" {
+		// Where it pointed, so a hostile redirect is seen; not followed.
+		return fmt.Sprintf("HTTP %d redirect to %s", se.Status, se.Redirect)
+	}
 	if len(se.Fields) == 0 {
 		return fmt.Sprintf("HTTP %d", se.Status)
 	}
