@@ -2,7 +2,6 @@ package contract
 
 import (
 	"context"
-	"net/http"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -19,8 +18,6 @@ func runWithoutDiscount(t *testing.T, opts ...Option) *Result {
 	sb, err := sandbox.Start(context.Background(), sandbox.WithAPIKey(testKey), sandbox.WithClients(12))
 	require.NoError(t, err)
 	t.Cleanup(func() { sb.Close() })
-	tr := api.NewTransport(16)
-	t.Cleanup(tr.CloseIdleConnections)
 	fx := sb.Fixtures()
 	var kept []api.FixtureClient
 	for _, fc := range fx.Clients {
@@ -30,8 +27,9 @@ func runWithoutDiscount(t *testing.T, opts ...Option) *Result {
 	}
 	require.NotEqual(t, len(fx.Clients), len(kept), "the sandbox's fixtures must have a discount client to drop")
 	fx.Clients = kept
-	c, err := api.NewClient(sb.URL(), api.WithAPIKey(testKey), api.WithHTTPClient(&http.Client{Transport: tr}))
+	c, err := api.NewClient(sb.URL(), api.WithAPIKey(testKey), api.WithMaxConns(16))
 	require.NoError(t, err)
+	t.Cleanup(c.CloseIdleConnections)
 	res, err := Run(context.Background(), c, fx, append([]Option{WithValidator(sharedValidator), WithAPIKey(testKey)}, opts...)...)
 	require.NoError(t, err)
 	return res
