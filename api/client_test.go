@@ -10,10 +10,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -390,4 +392,39 @@ func TestFixturesErrorsSayWhere(t *testing.T) {
 			assert.Contains(t, err.Error(), tt.want)
 		})
 	}
+}
+
+// The Client is the one place the product builds an HTTP client or sends a
+// request: anywhere else one could follow redirects (with the apikey) or
+// skip certificate checks. Test files may build their own.
+func TestNoOtherHTTPClient(t *testing.T) {
+	banned := regexp.MustCompile(`http\.(Client\{|DefaultClient|DefaultTransport|Transport\{|Get\(|Head\(|Post\(|PostForm\()`)
+	root, err := filepath.Abs("..")
+	require.NoError(t, err)
+	seen := 0
+	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == "testdata" || strings.HasPrefix(d.Name(), ".")) && p != root {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") {
+			return nil
+		}
+		seen++
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		for _, m := range banned.FindAllString(string(b), -1) {
+			if rel != filepath.Join("api", "client.go") {
+				t.Errorf("%s builds or uses an HTTP client of its own (%s): go through api.Client", rel, m)
+			}
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	assert.Greater(t, seen, 20, "walked the module's sources")
 }

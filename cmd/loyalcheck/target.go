@@ -30,9 +30,9 @@ func (t *targetFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&t.target, "target", "", "base URL of the API to test (default: an embedded sandbox on a loopback port)")
 	fs.StringVar(&t.fixtures, "fixtures", "", "fixtures file naming the target's points and clients (required with --target)")
 	fs.DurationVar(&t.timeout, "timeout", api.DefaultTimeout, "per-request timeout")
-	fs.StringVar(&t.caCert, "ca-cert", "", "PEM file of CA certificates to trust, besides the system's, for an https --target with a private CA")
-	fs.StringVar(&t.clientCert, "client-cert", "", "PEM client certificate for an https --target that requires mutual TLS (with --client-key)")
-	fs.StringVar(&t.clientKey, "client-key", "", "PEM private key of --client-cert")
+	fs.StringVar(&t.caCert, "ca-cert", "", "PEM `FILE` of CA certificates trusted besides the system's, for an https --target with a private CA")
+	fs.StringVar(&t.clientCert, "client-cert", "", "PEM `FILE` of the client certificate for an https --target that requires mutual TLS (with --client-key)")
+	fs.StringVar(&t.clientKey, "client-key", "", "PEM `FILE` of the private key of --client-cert")
 	fs.StringArrayVar(&t.faults, "sandbox-fault", nil, "inject this fault into the embedded sandbox, to see a check catch it (repeatable; see 'loyalcheck sandbox --list-faults')")
 }
 
