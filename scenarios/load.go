@@ -95,8 +95,8 @@ func Parse(src []byte, file string, validate Validate) (*Scenario, error) {
 	if len(root.Content) == 0 {
 		return nil, fmt.Errorf("scenario %s: empty file", file)
 	}
-	lines := map[string]int{}
-	doc, err := toJSONValue(root.Content[0], "", lines)
+	conv := &converter{lines: map[string]int{}, left: maxNodes}
+	doc, err := conv.value(root.Content[0], "")
 	if err != nil {
 		return nil, fmt.Errorf("scenario %s: %w", file, err)
 	}
@@ -113,7 +113,7 @@ func Parse(src []byte, file string, validate Validate) (*Scenario, error) {
 					parts = append(parts, fmt.Sprintf("and %d more", len(msgs)-most))
 					break
 				}
-				parts = append(parts, withLine(m, lines))
+				parts = append(parts, withLine(m, conv.lines))
 			}
 			return nil, fmt.Errorf("scenario %s: %s", file, strings.Join(parts, "; "))
 		}
@@ -151,11 +151,26 @@ func withLine(msg string, lines map[string]int) string {
 	return msg
 }
 
-// toJSONValue converts a YAML node to a JSON-compatible value and records
-// the line of every path ("flows.0.steps.1.op").
-func toJSONValue(n *yaml.Node, at string, lines map[string]int) (any, error) {
+// maxNodes bounds the YAML nodes a scenario may expand to. Aliases are
+// expanded in place, so a few lines of nested aliases (a "billion laughs"
+// file) would otherwise take minutes and gigabytes; a real scenario has a
+// few hundred nodes.
+const maxNodes = 10_000
+
+// converter turns YAML nodes into JSON-compatible values, recording the
+// line of every path ("flows.0.steps.1.op"), within a budget of nodes.
+type converter struct {
+	lines map[string]int
+	left  int
+}
+
+// value converts a YAML node to a JSON-compatible value.
+func (c *converter) value(n *yaml.Node, at string) (any, error) {
+	if c.left--; c.left < 0 {
+		return nil, fmt.Errorf("line %d: more than %d values (aliases expanded)", n.Line, maxNodes)
+	}
 	if at != "" {
-		lines[at] = n.Line
+		c.lines[at] = n.Line
 	}
 	join := func(k string) string {
 		if at == "" {
@@ -165,7 +180,7 @@ func toJSONValue(n *yaml.Node, at string, lines map[string]int) (any, error) {
 	}
 	switch n.Kind {
 	case yaml.AliasNode:
-		return toJSONValue(n.Alias, at, lines)
+		return c.value(n.Alias, at)
 	case yaml.MappingNode:
 		m := make(map[string]any, len(n.Content)/2)
 		for i := 0; i+1 < len(n.Content); i += 2 {
@@ -173,7 +188,7 @@ func toJSONValue(n *yaml.Node, at string, lines map[string]int) (any, error) {
 			if _, dup := m[k]; dup {
 				return nil, fmt.Errorf("line %d: %s: duplicate key", n.Content[i].Line, join(k))
 			}
-			v, err := toJSONValue(n.Content[i+1], join(k), lines)
+			v, err := c.value(n.Content[i+1], join(k))
 			if err != nil {
 				return nil, err
 			}
@@ -182,8 +197,8 @@ func toJSONValue(n *yaml.Node, at string, lines map[string]int) (any, error) {
 		return m, nil
 	case yaml.SequenceNode:
 		s := make([]any, 0, len(n.Content))
-		for i, c := range n.Content {
-			v, err := toJSONValue(c, join(strconv.Itoa(i)), lines)
+		for i, item := range n.Content {
+			v, err := c.value(item, join(strconv.Itoa(i)))
 			if err != nil {
 				return nil, err
 			}

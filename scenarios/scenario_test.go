@@ -13,7 +13,7 @@ import (
 	"loyalcheck/schemas"
 )
 
-func validator(t *testing.T) Validate {
+func validator(t testing.TB) Validate {
 	t.Helper()
 	s, err := schemas.Compile(SchemaFile)
 	require.NoError(t, err)
@@ -80,6 +80,7 @@ flows:
 		{"hot without share", "load: {rate: 1/s, duration: 1s}\nclients: {pick: hot, hot: 2}\nflows: [{name: a, weight: 1, steps: [{op: search}]}]\n", "hot_share"},
 		{"duplicate key", "load: {rate: 1/s, duration: 1s}\nload: {rate: 2/s, duration: 1s}\n", "duplicate key"},
 		{"not yaml", "load: [unclosed\n", "scenario x.yaml"},
+		{"alias bomb", aliasBomb, "more than 10000 values (aliases expanded)"},
 		{"hold over 30 minutes", base + "      - op: recalc\n      - op: hold\n        hold: max\n        duration: 45\n", "duration"},
 	}
 	for _, tt := range tests {
@@ -90,6 +91,17 @@ flows:
 		})
 	}
 }
+
+// aliasBomb expands to 9^7 values: without a bound on the expansion it
+// takes a minute and gigabytes to refuse (the fuzzer found it).
+const aliasBomb = `a: &a [x, x, x, x, x, x, x, x, x]
+b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
+c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]
+d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]
+e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]
+f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]
+g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f]
+`
 
 func TestLoadFromFileAndDefaults(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "mine.yaml")
