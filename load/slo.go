@@ -87,7 +87,12 @@ func ParseThreshold(expr string) (Threshold, error) {
 	if v == nil {
 		return Threshold{}, fmt.Errorf("slo %q: bad value %q", expr, m[4])
 	}
-	t.Limit, _ = strconv.ParseFloat(v[1], 64)
+	var err error
+	if t.Limit, err = strconv.ParseFloat(v[1], 64); err != nil {
+		// Only a value beyond float64's range gets here: the pattern
+		// admits nothing else.
+		return Threshold{}, fmt.Errorf("slo %q: value %q is out of range", expr, v[1])
+	}
 	t.Unit = v[2]
 	switch kind {
 	case "latency":
@@ -97,6 +102,10 @@ func ParseThreshold(expr string) (Threshold, error) {
 		}
 		t.Limit *= float64(d)
 		t.Unit = "ns"
+		if t.Limit >= math.MaxInt64 {
+			// Reports show the limit as a time.Duration.
+			return Threshold{}, fmt.Errorf("slo %q: latency %s is out of range", expr, m[4])
+		}
 	case "count":
 		if t.Unit != "" && t.Unit != "%" {
 			return Threshold{}, fmt.Errorf("slo %q: unit %q: want none (a count) or %%", expr, t.Unit)

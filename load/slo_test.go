@@ -4,6 +4,7 @@ import (
 	"math"
 	"sort"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -49,6 +50,8 @@ func TestParseThreshold(t *testing.T) {
 		{expr: "violations(session)==0", error: "counted per request"},
 		{expr: "errors<=0", want: Threshold{Metric: "errors", Op: "<=", Limit: 0}},
 		{expr: "success>=100%", want: Threshold{Metric: "success", Op: ">=", Limit: 1, Unit: "%"}},
+		{expr: "errors<1" + strings.Repeat("0", 400), error: "out of range"}, // was an infinite limit
+		{expr: "max<300000000000s", error: "latency 300000000000s is out of range"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.expr, func(t *testing.T) {
