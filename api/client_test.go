@@ -347,7 +347,7 @@ func TestFixturesRoundTrip(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, f, got)
 
-	for _, bad := range []string{`{}`, `{"points":["p"]}`, `{"points":[""],"clients":[{"phone":"1"}]}`, `{"points":["p"],"clients":[{}]}`, `{"points":["p"],"clients":[{"phone":"1"}],"extra":1}`, `nope`} {
+	for _, bad := range []string{`{}`, `{"points":["p"]}`, `{"points":[""],"clients":[{"phone":"1"}]}`, `{"points":["p"],"clients":[{}]}`, `{"points":["p"],"clients":[{"phone":"1"}],"extra":1}`, `{"points":["p"],"clients":[{"phone":"1"}]} {"points":["q"]}`, `{"points":["p"],"clients":[{"phone":"1"}]}]`, `nope`} {
 		_, err := ParseFixtures([]byte(bad))
 		assert.Error(t, err, bad)
 	}

@@ -50,15 +50,16 @@ func AsStatus(err error) (*StatusError, bool) {
 }
 
 // Snippet returns at most n bytes of b as valid UTF-8 text, marking a cut.
+// Invalid bytes become "?", and a cut never splits a character.
 func Snippet(b []byte, n int) string {
 	if len(b) <= n {
 		return string(bytes.ToValidUTF8(b, []byte("?")))
 	}
-	cut := b[:n]
-	for len(cut) > 0 && !utf8.Valid(cut) {
-		cut = cut[:len(cut)-1]
+	cut := max(n, 0)
+	for i := 1; i < utf8.UTFMax && cut > 0 && !utf8.RuneStart(b[cut]); i++ {
+		cut--
 	}
-	return string(cut) + "…"
+	return string(bytes.ToValidUTF8(b[:cut], []byte("?"))) + "…"
 }
 
 func sortedKeys(m map[string]string) []string {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 )
@@ -82,8 +83,12 @@ func parseFixtures(name string, b []byte) (*Fixtures, error) {
 	if err := dec.Decode(&f); err != nil {
 		return nil, fmt.Errorf("%s: %s: %w", name, position(b, errorOffset(err, dec.InputOffset())), err)
 	}
-	if dec.More() {
-		return nil, fmt.Errorf("%s: %s: more data after the fixtures object", name, position(b, dec.InputOffset()))
+	// More skips the white space, so the offset is where the extra data
+	// starts; Token then catches what More misses (a stray "]" or "}").
+	more := dec.More()
+	at := dec.InputOffset()
+	if _, err := dec.Token(); more || err != io.EOF {
+		return nil, fmt.Errorf("%s: %s: more data after the fixtures object", name, position(b, at))
 	}
 	if err := f.Validate(); err != nil {
 		if name != "fixtures" {
