@@ -6,7 +6,7 @@ BIN     := bin/loyalcheck
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 
-.PHONY: all build demo test test-short race vet fmt docs bench bench-load clean
+.PHONY: all build demo test test-short race vet fmt docs bench bench-load fuzz clean
 
 all: build
 
@@ -43,6 +43,28 @@ bench:
 # `vegeta attack` at the same rate on the same target: RATE, DURATION, ROUNDS.
 bench-load:
 	bench/bench-load.sh
+
+# Every fuzz target, PACKAGE:TARGET, one per line of this list. `go test
+# -fuzz` takes one target per run, so they are fuzzed one after another,
+# each for FUZZTIME. Plain `go test` already replays their seed corpora
+# (testdata/fuzz/). A failing input is written to the package's
+# testdata/fuzz/TARGET/ and fails the run.
+FUZZ_TARGETS := \
+	./api:FuzzParseFixtures \
+	./api:FuzzParseErrorBody \
+	./scenarios:FuzzParse \
+	./load:FuzzParseThreshold
+FUZZTIME ?= 30s
+# Minimizing each new interesting input (60 s by default) would eat a
+# short run; a crasher is still minimized, within this bound.
+FUZZMINIMIZETIME ?= 3s
+
+fuzz:
+	@set -e; for pt in $(FUZZ_TARGETS); do \
+		pkg=$${pt%%:*}; target=$${pt#*:}; \
+		echo "fuzz $$pkg $$target for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME) $$pkg; \
+	done
 
 clean:
 	rm -rf bin
