@@ -37,6 +37,8 @@ type Client struct {
 	tls      *tls.Config
 	tr       *http.Transport
 	hc       *http.Client
+	// readOnly refuses hold, release and retail before anything is sent.
+	readOnly bool
 }
 
 // Option configures a Client.
@@ -62,6 +64,18 @@ func WithMaxConns(n int) Option { return func(c *Client) { c.maxConns = n } }
 // certificate it presents (see LoadTLSConfig). Verification cannot be
 // turned off: InsecureSkipVerify in cfg is refused by NewClient.
 func WithTLSConfig(cfg *tls.Config) Option { return func(c *Client) { c.tls = cfg } }
+
+// WithReadOnly makes the client refuse every call that may change the
+// target (hold, release, retail) with ErrReadOnly, before sending it: the
+// last line of defence of --read-only, whatever the caller does.
+func WithReadOnly(on bool) Option { return func(c *Client) { c.readOnly = on } }
+
+// ErrReadOnly is returned by a read-only client asked to send a hold,
+// release or retail.
+var ErrReadOnly = errors.New("not sent: read-only (only search and recalc are allowed)")
+
+// ReadOnly reports whether the client refuses hold, release and retail.
+func (c *Client) ReadOnly() bool { return c.readOnly }
 
 // NewClient returns a client for the API served at baseURL (scheme, host
 // and an optional path prefix, e.g. http://127.0.0.1:8080). The client
@@ -195,13 +209,17 @@ var ErrBodyTooLarge = errors.New("response body too large")
 // Do sends body to the endpoint and returns the exchange. A non-nil error
 // is always a *TransportError: no answer came. Any HTTP status, 3xx and
 // 5xx included, is an answer and comes back with a nil error for the
-// caller to judge; so is a body over the cap (Exchange.Truncated).
+// caller to judge; so is a body over the cap (Exchange.Truncated). A write
+// refused by a read-only client is a *TransportError wrapping ErrReadOnly.
 func (c *Client) Do(ctx context.Context, ep Endpoint, body []byte, opts ...CallOption) (*Exchange, error) {
 	var o call
 	for _, f := range opts {
 		f(&o)
 	}
 	ex := &Exchange{Endpoint: ep, URL: c.base + ep.Path(), Request: body, KeySent: "configured"}
+	if c.readOnly && (ep.Writes() || !ep.Valid()) {
+		return ex, &TransportError{Endpoint: ep, Err: ErrReadOnly}
+	}
 	method := http.MethodPost
 	if o.method != "" && o.method != method {
 		method, ex.Method = o.method, o.method

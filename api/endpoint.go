@@ -34,6 +34,10 @@ func (e Endpoint) Path() string {
 	return ""
 }
 
+// Writes reports whether a call to e may change the target's state (a
+// hold, its release, or a retail): what --read-only never sends.
+func (e Endpoint) Writes() bool { return e == EpHold || e == EpRelease || e == EpRetail }
+
 // Valid reports whether e is one of the five endpoints.
 func (e Endpoint) Valid() bool { return e.Path() != "" }
 
