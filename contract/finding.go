@@ -44,13 +44,16 @@ type Evidence struct {
 
 // Finding is one verdict of one check on one rule.
 type Finding struct {
-	Rule     string       `json:"rule"`
-	Check    string       `json:"check"`
-	Area     string       `json:"area"`
-	Kind     api.RuleKind `json:"kind"`
-	Status   Status       `json:"status"`
-	Message  string       `json:"message"`
-	Evidence *Evidence    `json:"evidence,omitempty"`
+	Rule    string       `json:"rule"`
+	Check   string       `json:"check"`
+	Area    string       `json:"area"`
+	Kind    api.RuleKind `json:"kind"`
+	Status  Status       `json:"status"`
+	Message string       `json:"message"`
+	// Reason marks a skip that is the user's choice or the run's fate,
+	// not the target's doing: ReasonReadOnly or ReasonInterrupted.
+	Reason   string    `json:"reason,omitempty"`
+	Evidence *Evidence `json:"evidence,omitempty"`
 	// Trail holds earlier exchanges the verdict rests on (e.g. the balance
 	// read before a state-changing call).
 	Trail []Evidence `json:"trail,omitempty"`
@@ -95,6 +98,13 @@ type Result struct {
 	Rules RuleCounts `json:"rules"`
 	// Coverage is every rule's coverage (CoverageOf), in catalogue order.
 	Coverage []RuleCoverage `json:"coverage,omitempty"`
+	// ReadOnly is true when the run sent only search and recalc.
+	ReadOnly bool `json:"read_only,omitempty"`
+	// Interrupted is true when the run was stopped before its end.
+	Interrupted bool `json:"interrupted,omitempty"`
+	// Unreleased lists the ids of holds the run made and could not
+	// release: they stay active on the target until they expire.
+	Unreleased []string `json:"unreleased_holds,omitempty"`
 }
 
 // Failed reports whether any finding failed.

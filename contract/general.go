@@ -96,6 +96,7 @@ func checkG1(t *T) {
 // suite's client (the configured key, no redirect followed, the body cap).
 // It is not validated against the schemas: the API serves no such method.
 func (t *T) rawCall(method string, ep api.Endpoint, body any) (*Evidence, error) {
+	t.guardWrite(ep)
 	b, _ := json.Marshal(body)
 	ex, err := t.s.c.Do(t.ctx, ep, b, api.WithMethod(method))
 	if err != nil {

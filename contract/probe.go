@@ -70,6 +70,13 @@ func (r *reply) Describe() string {
 // do sends a raw body through the client, then validates and books the
 // answer. It is the one way a check talks to the target.
 func (t *T) do(ep api.Endpoint, body []byte, opts ...api.CallOption) *reply {
+	t.guardWrite(ep)
+	if err := t.ctx.Err(); err != nil {
+		// Interrupted: nothing more is sent (the clean-up has its own
+		// context).
+		ex := &api.Exchange{Endpoint: ep, URL: t.s.c.BaseURL() + ep.Path(), Request: body, KeySent: "configured"}
+		return &reply{Ex: ex, Err: &api.TransportError{Endpoint: ep, Err: err}}
+	}
 	if why := t.s.dead(ep); why != "" {
 		// The endpoint stopped answering: fail fast rather than wait a
 		// timeout per call for the rest of the run.
@@ -77,7 +84,14 @@ func (t *T) do(ep api.Endpoint, body []byte, opts ...api.CallOption) *reply {
 		t.remember(ex)
 		return &reply{Ex: ex, Err: &api.TransportError{Endpoint: ep, Err: errors.New(why)}}
 	}
-	ex, err := t.s.c.Do(t.ctx, ep, body, opts...)
+	ctx := t.ctx
+	if ep.Writes() {
+		// A write once sent runs to its answer (bounded by the client's
+		// timeout) even if the run is interrupted meanwhile: the answer
+		// may carry a hold id the clean-up must release.
+		ctx = context.WithoutCancel(ctx)
+	}
+	ex, err := t.s.c.Do(ctx, ep, body, opts...)
 	t.s.noteAnswer(t.ctx, ep, err)
 	r := &reply{Ex: ex, Err: err}
 	if ex != nil {

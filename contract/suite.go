@@ -62,6 +62,7 @@ type config struct {
 	now       func() time.Time
 	apiKey    string
 	burst     int
+	readOnly  bool
 }
 
 // Option configures Run.
@@ -111,6 +112,10 @@ func WithNow(f func() time.Time) Option { return func(c *config) { c.now = f } }
 // cannot make (G1: the same request sent with GET). Without it those
 // probes are left out. The key is never recorded.
 func WithAPIKey(key string) Option { return func(c *config) { c.apiKey = key } }
+
+// WithReadOnly sends only search and recalc: a check that needs a hold,
+// release or retail is skipped with ReasonReadOnly when it comes to it.
+func WithReadOnly(on bool) Option { return func(c *config) { c.readOnly = on } }
 
 // WithBurst sets how many concurrent spends and holds the L2 check sends
 // (default 20).
@@ -243,13 +248,14 @@ func Run(ctx context.Context, c *api.Client, fx *api.Fixtures, opts ...Option) (
 	}
 	s := newSuite(c, fx, &cfg)
 	res := &Result{Target: c.BaseURL(), Profile: string(cfg.profile), Started: time.Now().UTC(),
-		Only: cfg.only, AcceptUnverified: normalizeIDs(cfg.accept)}
+		Only: cfg.only, AcceptUnverified: normalizeIDs(cfg.accept), ReadOnly: cfg.readOnly}
 	finish := func() {
 		s.flushSchema()
 		res.Findings = s.findings
 		res.Summary = Summarize(res)
 		res.Coverage = CoverageOf(res)
 		res.Rules = CountRules(res.Coverage)
+		res.Interrupted = ctx.Err() != nil
 		res.Ended = time.Now().UTC()
 	}
 	if err := s.discover(ctx); err != nil {
@@ -265,7 +271,7 @@ func Run(ctx context.Context, c *api.Client, fx *api.Fixtures, opts ...Option) (
 		}
 		s.runCheck(ctx, ch)
 	}
-	s.cleanup(ctx)
+	res.Unreleased = s.cleanup(ctx)
 	finish()
 	if err := ctx.Err(); err != nil {
 		return res, err
@@ -338,13 +344,20 @@ func (s *suite) runCheck(ctx context.Context, ch check) {
 	}
 	func() {
 		defer func() {
-			if r := recover(); r != nil {
+			switch r := recover().(type) {
+			case nil:
+			case readOnlyStop:
+				t.skipReadOnly(r.ep)
+			default:
 				t.Fail(nil, "check panicked: %v", r)
 			}
 		}()
 		ch.run(t)
 	}()
 	t.releaseAll()
+	if ctx.Err() != nil {
+		t.interrupted()
+	}
 	if len(t.out) == 0 {
 		// Every path of a check records a verdict; ending without one
 		// means an answer the check could not make sense of.
