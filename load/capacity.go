@@ -230,6 +230,7 @@ func SearchCapacity(ctx context.Context, r *Runner, thresholds []Threshold, o Ca
 		return r.Run(ctx, opts...)
 	}
 	if err := search(ctx, res, &o, run); err != nil {
+		r.Audit(ctx) // releases what earlier steps still hold
 		return nil, err
 	}
 	res.Ledger = r.Audit(ctx)

@@ -270,16 +270,16 @@ func (l *ledger) audit(ctx context.Context) LedgerReport {
 	var mu sync.Mutex
 	var auditErr error
 	forEach(len(l.accounts), func(i int) {
-		f, err := l.auditAccount(ctx, l.accounts[i])
-		if err != nil {
-			mu.Lock()
-			if auditErr == nil {
-				auditErr = err
-			}
-			mu.Unlock()
+		f, left, err := l.auditAccount(ctx, l.accounts[i])
+		mu.Lock()
+		if err != nil && auditErr == nil {
+			auditErr = err
 		}
+		rep.Unreleased = append(rep.Unreleased, left...)
+		mu.Unlock()
 		findings[i] = f
 	})
+	sort.Strings(rep.Unreleased)
 	for _, a := range l.accounts {
 		touched := false
 		for _, op := range a.ops {
@@ -313,21 +313,36 @@ func (l *ledger) audit(ctx context.Context) LedgerReport {
 	return rep
 }
 
-func (l *ledger) auditAccount(ctx context.Context, a *account) ([]LedgerFinding, error) {
+// auditAccount releases the client's holds, then checks its balance. It
+// returns the holds the run did not see end and could not release.
+func (l *ledger) auditAccount(ctx context.Context, a *account) ([]LedgerFinding, []string, error) {
 	a.mu.Lock()
 	ops := append([]*opRec(nil), a.ops...)
 	holds := append([]*holdRec(nil), a.holds...)
 	a.mu.Unlock()
 
 	// Release whatever may still be held: release is idempotent (H7).
+	// Every hold is tried, whatever became of the one before.
+	var left []string
+	var relErr error
 	for _, h := range holds {
-		if _, _, err := l.client.Release(ctx, api.ReleaseRequest{ID: h.id}); err != nil && api.IsTransport(err) {
-			return nil, fmt.Errorf("releasing hold %s of %s: %w", h.id, a.label(), err)
+		_, _, err := l.client.Release(ctx, api.ReleaseRequest{ID: h.id})
+		if err == nil {
+			continue
 		}
+		if relErr == nil && api.IsTransport(err) {
+			relErr = fmt.Errorf("releasing hold %s of %s: %w", h.id, a.label(), err)
+		}
+		if !ended(h, ops) {
+			left = append(left, h.id)
+		}
+	}
+	if relErr != nil {
+		return nil, left, relErr
 	}
 	r, _, err := l.client.Search(ctx, api.SearchRequest{Search: a.key, Point: l.point})
 	if err != nil && !mistyped(err) {
-		return nil, fmt.Errorf("final search of %s: %w", a.label(), err)
+		return nil, left, fmt.Errorf("final search of %s: %w", a.label(), err)
 	}
 	final := r.Client.Balance
 
@@ -380,7 +395,21 @@ func (l *ledger) auditAccount(ctx context.Context, a *account) ([]LedgerFinding,
 	if msg := overcommit(a.initial, ops, holds); msg != "" {
 		add("L2", "fail", msg)
 	}
-	return out, nil
+	return out, left, nil
+}
+
+// ended reports whether the run saw h end: a release of it, or a retail of
+// the client at its point (RT5/RT6), accepted after it was.
+func ended(h *holdRec, ops []*opRec) bool {
+	for _, op := range ops {
+		if op.status != opAccepted || op.sent.Before(h.accepted) {
+			continue
+		}
+		if (op.kind == opRelease && op.holdID == h.id) || ((op.kind == opSpend || op.kind == opEarn) && op.point == h.point) {
+			return true
+		}
+	}
+	return false
 }
 
 // heldExplains reports whether listing the client's most recent holds

@@ -152,7 +152,14 @@ func (s *session) holdIDs(with bool) []string {
 // classifies a 200 or 422 answer once the body has been checked.
 func (e *engine) call(ctx context.Context, s *session, ep api.Endpoint, send func(context.Context) (*api.Exchange, error), expect422 string) *stepResult {
 	seq, ts := e.seqs.take(string(ep))
-	ex, err := send(ctx)
+	sendCtx := ctx
+	if ep.Writes() {
+		// A write once sent runs to its answer (bounded by the client's
+		// timeout) even when the drain ends meanwhile: a hold whose answer
+		// is dropped could never be released.
+		sendCtx = context.WithoutCancel(ctx)
+	}
+	ex, err := send(sendCtx)
 	sr := &stepResult{ex: ex, err: err, outcome: outcomeOK}
 	var se *api.StatusError
 	var de *api.DecodeError

@@ -1,6 +1,10 @@
 package load
 
-import "time"
+import (
+	"fmt"
+	"strings"
+	"time"
+)
 
 // Summary is everything a load run measured. It is what `loyalcheck load`
 // writes as summary.json and what reports render.
@@ -154,6 +158,18 @@ type LedgerReport struct {
 	Findings  []LedgerFinding `json:"findings"`
 	// Skipped is set when the audit could not run, with the reason.
 	Skipped string `json:"skipped,omitempty"`
+	// Unreleased lists the ids of holds the run made, did not see end,
+	// and could not release: they stay active until they expire.
+	Unreleased []string `json:"unreleased_holds,omitempty"`
+}
+
+// UnreleasedNote says which holds were left active, or "" when none was.
+func (l LedgerReport) UnreleasedNote() string {
+	if len(l.Unreleased) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("HOLDS LEFT ACTIVE: %d holds the run made could not be released and stay until they expire: %s",
+		len(l.Unreleased), strings.Join(l.Unreleased, ", "))
 }
 
 // Passed reports whether the audit ran and found nothing.
