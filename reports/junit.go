@@ -257,6 +257,9 @@ func junitContract(r *Record, c *contract.Result) junitSuite {
 			j.note(strings.ToUpper(n.Label())+" "+n.RuleList(), n.Reason)
 		}
 	}
+	for _, n := range c.Notes() {
+		j.note("contract", n)
+	}
 	return j.done()
 }
 
@@ -333,6 +336,9 @@ func junitLedger(r *Record, started time.Time, took time.Duration, l load.Ledger
 	}
 	if l.Skipped == "" {
 		j.note("ledger", ledgerLine(l))
+	}
+	if n := l.UnreleasedNote(); n != "" {
+		j.note("ledger", n)
 	}
 	return j.done()
 }

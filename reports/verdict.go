@@ -69,6 +69,9 @@ func (r *Record) Judge() {
 		if len(c.Findings) > 0 {
 			incomplete, notes = judgeCoverage(c, notes)
 		}
+		for _, n := range c.Notes() {
+			notes = append(notes, "contract: "+n)
+		}
 	}
 	if s := r.Load; s != nil {
 		l := s.Ledger
@@ -80,6 +83,9 @@ func (r *Record) Judge() {
 		}
 		if l.Skipped != "" {
 			notes = append(notes, "ledger: not audited: "+l.Skipped)
+		}
+		if n := l.UnreleasedNote(); n != "" {
+			notes = append(notes, "load: "+n)
 		}
 		for _, v := range s.Violations {
 			reasons = append(reasons, fmt.Sprintf("load: %s broken %s in %s responses", v.Rule, times(v.Count), v.Step))
@@ -166,6 +172,9 @@ func judgeCapacity(c *load.CapacityResult, reasons, notes []string) ([]string, [
 	}
 	if l.Skipped != "" {
 		reasons = append(reasons, "ledger: not audited: "+l.Skipped+" (a capacity figure needs a clean ledger)")
+	}
+	if n := l.UnreleasedNote(); n != "" {
+		notes = append(notes, "capacity: "+n)
 	}
 	for _, v := range capacityViolations(c) {
 		reasons = append(reasons, fmt.Sprintf("capacity: %s broken %s in %s responses (at %s)", v.rule, times(v.count), v.step, strings.Join(v.rates, ", ")))
