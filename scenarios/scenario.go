@@ -91,6 +91,25 @@ const (
 	OpRetail  = "retail"
 )
 
+// Writes lists, in first-use order, the operations of the scenario that may
+// change the target (hold, release, retail); none for a read-only one.
+func (s *Scenario) Writes() []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, f := range s.Flows {
+		for _, st := range f.Steps {
+			switch st.Op {
+			case OpHold, OpRelease, OpRetail:
+				if !seen[st.Op] {
+					seen[st.Op] = true
+					out = append(out, st.Op)
+				}
+			}
+		}
+	}
+	return out
+}
+
 // Spend policies of a retail step.
 const (
 	SpendNone = "none" // accrue

@@ -29,9 +29,18 @@ left unverified makes it INCOMPLETE (exit 1) unless accepted by name with
 scenario and from --slo, e.g. 'p99(retail)<300ms', 'p99.9(session)<1s',
 'errors<0.1%', 'violations==0'.
 
+Without --read-only the run WRITES to the target: the contract suite and
+the default scenario hold, release and retail, so points are spent and
+accrued on the fixture clients. With --read-only only search and recalc
+are sent: contract checks that need a write are skipped ("read-only"), the
+scenario defaults to read-only, and a scenario with hold, release or
+retail steps is refused (exit 2).
+
 With no --target it runs against the embedded sandbox. With --target it
 needs --fixtures FILE and the apikey in LOYALCHECK_APIKEY (never a flag).
-Ctrl-C stops the run; what was measured is still judged and written.
+Ctrl-C stops the run: every hold the run made is released on a fresh
+context (any it could not release is listed by id), and what was measured
+is still judged and written.
 
 Exit codes: 0 pass; 1 fail; 2 usage or configuration error; 3 the target
 is unreachable or refuses the apikey.`
@@ -42,7 +51,7 @@ func runAccept(ctx context.Context, e *env, args []string) int {
 	var tf targetFlags
 	var lf loadFlags
 	tf.register(fs)
-	fs.StringVar(&lf.scenario, "scenario", "checkout", "built-in scenario name or scenario file")
+	fs.StringVar(&lf.scenario, "scenario", "checkout", "built-in scenario name or scenario file (with --read-only: read-only)")
 	fs.StringVar(&lf.rate, "rate", "", "session start rate, e.g. 20/1s (default: the scenario's)")
 	fs.DurationVar(&lf.duration, "duration", 0, "how long to start sessions (default: the scenario's)")
 	fs.StringArrayVar(&lf.slo, "slo", nil, "threshold, e.g. 'p99(retail)<300ms' (repeatable; added to the scenario's)")
@@ -72,8 +81,14 @@ func runAccept(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return usageErr(e, cmd, "--color: %v", err)
 	}
+	if tf.readOnly && !fs.Changed("scenario") {
+		lf.scenario = "read-only"
+	}
 	setup, code := lf.resolve(e, cmd, fs)
 	if code != exitOK {
+		return code
+	}
+	if code := tf.readOnlyScenario(e, cmd, setup.scenario); code != exitOK {
 		return code
 	}
 	dir := *out
@@ -98,7 +113,7 @@ func runAccept(ctx context.Context, e *env, args []string) int {
 	fmt.Fprintf(e.stderr, "accept: contract suite (profile %s)...\n", prof)
 	res, err := contract.Run(ctx, tg.client, tg.fixtures,
 		contract.WithProfile(prof), contract.WithSlow(*slow), contract.WithAPIKey(key), contract.WithValidator(setup.validator),
-		contract.WithAcceptUnverified(*acceptUnverified...))
+		contract.WithAcceptUnverified(*acceptUnverified...), contract.WithReadOnly(tf.readOnly))
 	switch {
 	case errors.Is(err, contract.ErrUnreachable):
 		fmt.Fprintf(e.stderr, "loyalcheck %s: %s: %v\n", cmd, tg.url, scrub(err, key))

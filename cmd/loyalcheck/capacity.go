@@ -50,8 +50,14 @@ junit.xml (a test case per step); 'loyalcheck report DIR' renders them
 again. The record's thresholds are the SLOs as measured at the highest
 passing step.
 
-Ctrl-C stops the search; what was found so far is reported and the ledger
-is still audited.
+Without --read-only most scenarios WRITE to the target (points spent and
+accrued on the fixture clients); with --read-only only scenarios of search
+and recalc steps are accepted (e.g. read-only), any other is refused with
+exit 2.
+
+Ctrl-C stops the search; what was found so far is reported, every hold the
+run made is released (any that could not be is listed by id) and the
+ledger is still audited.
 
 Exit codes: 0 a capacity was found and nothing broke a rule; 1 no rate
 passed, the target is broken, or the ledger or the contract failed; 2
@@ -128,6 +134,9 @@ func runCapacity(ctx context.Context, e *env, args []string) int {
 	lf.slo = nil
 	setup, code := lf.resolve(e, cmd, fs)
 	if code != exitOK {
+		return code
+	}
+	if code := tf.readOnlyScenario(e, cmd, setup.scenario); code != exitOK {
 		return code
 	}
 	thresholds := setup.thresholds

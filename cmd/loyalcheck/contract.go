@@ -34,8 +34,18 @@ a minute: it runs only with --slow.
 Coverage fails closed: a doc rule the fixtures or the target could not
 exercise leaves it unverified and the verdict INCOMPLETE (exit 1), unless
 accepted by name with --accept-unverified S3,C5. Rules left out by your
-own choice (--only, hold expiry without --slow) are "not in scope" and do
+own choice (--only, --read-only, hold expiry without --slow) are "not in scope" and do
 not make the run incomplete.
+
+Without --read-only the suite WRITES to the target: it holds, releases and
+retails, so points are spent and accrued on the fixture clients. With
+--read-only it sends only search and recalc requests (not one hold, release
+or retail, not even a malformed one); checks that need a write are skipped
+with the reason "read-only".
+
+Ctrl-C stops the suite: the check running is reported as skipped
+("interrupted"), every hold the run made and did not end is released on a
+fresh context (at most 10 s), and any it could not release is listed by id.
 
 With no --target it starts the embedded sandbox on a loopback port with its
 own fixtures. With --target it needs --fixtures FILE and the apikey in the
@@ -109,6 +119,7 @@ func runContract(ctx context.Context, e *env, args []string) int {
 		contract.WithSlow(*slow),
 		contract.WithClockTolerance(*tolerance),
 		contract.WithAPIKey(key),
+		contract.WithReadOnly(tf.readOnly),
 	}
 	if *slow && e.stderrIsTTY {
 		fmt.Fprintln(e.stderr, "--slow: waiting about a minute for a hold to expire (H6)")

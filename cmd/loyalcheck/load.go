@@ -38,9 +38,16 @@ vegeta's plot.html, and the run record with its reports (run.json,
 report.txt, report.md, report.html, junit.xml; 'loyalcheck report DIR'
 renders them again).
 
+Without --read-only most scenarios WRITE to the target: holds, releases and
+retails spend and accrue points on the fixture clients. With --read-only
+only scenarios of search and recalc steps are accepted (e.g. read-only);
+any other is refused with exit 2.
+
 Live progress goes to stderr when it is a terminal. Ctrl-C stops starting
-sessions, lets those in flight finish (--drain), still audits the ledger and
-writes everything measured.
+sessions, lets those in flight finish (--drain; a hold or retail already
+sent still gets its answer), releases every hold the run made (also those a
+too short --drain cut off), lists by id any it could not release, still
+audits the ledger and writes everything measured.
 
 Exit codes: 0 pass; 1 ledger violation, contract violation under load or a
 breached threshold; 2 usage error; 3 target unreachable or refusing the
@@ -178,6 +185,9 @@ func runLoad(ctx context.Context, e *env, args []string) int {
 	}
 	setup, code := lf.resolve(e, "load", fs)
 	if code != exitOK {
+		return code
+	}
+	if code := tf.readOnlyScenario(e, "load", setup.scenario); code != exitOK {
 		return code
 	}
 	if out != "" {

@@ -3,12 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
 
 	"loyalcheck/api"
 	"loyalcheck/sandbox"
+	"loyalcheck/scenarios"
 )
 
 // targetFlags are the flags every command that talks to a target shares.
@@ -21,6 +23,7 @@ type targetFlags struct {
 	caCert     string
 	clientCert string
 	clientKey  string
+	readOnly bool
 	// faults start the embedded sandbox with injected faults, to see a
 	// check catch a broken server.
 	faults []string
@@ -33,6 +36,7 @@ func (t *targetFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&t.caCert, "ca-cert", "", "PEM `FILE` of CA certificates trusted besides the system's, for an https --target with a private CA")
 	fs.StringVar(&t.clientCert, "client-cert", "", "PEM `FILE` of the client certificate for an https --target that requires mutual TLS (with --client-key)")
 	fs.StringVar(&t.clientKey, "client-key", "", "PEM `FILE` of the private key of --client-cert")
+	fs.BoolVar(&t.readOnly, "read-only", false, "send only search and recalc: no hold, release or retail at all (without it the contract suite and most scenarios spend and accrue points on the fixture clients)")
 	fs.StringArrayVar(&t.faults, "sandbox-fault", nil, "inject this fault into the embedded sandbox, to see a check catch it (repeatable; see 'loyalcheck sandbox --list-faults')")
 }
 
@@ -64,7 +68,7 @@ func (t *targetFlags) open(ctx context.Context, e *env, cmd string, opts ...api.
 	if t.timeout <= 0 {
 		return nil, usageErr(e, cmd, "--timeout must be positive")
 	}
-	opts = append([]api.Option{api.WithTimeout(t.timeout)}, opts...)
+	opts = append([]api.Option{api.WithTimeout(t.timeout), api.WithReadOnly(t.readOnly)}, opts...)
 	if t.target == "" {
 		if t.fixtures != "" {
 			return nil, usageErr(e, cmd, "--fixtures needs --target (the embedded sandbox brings its own)")
@@ -124,4 +128,17 @@ func (t *targetFlags) open(ctx context.Context, e *env, cmd string, opts ...api.
 		return nil, usageErr(e, cmd, "%v", err)
 	}
 	return &target{client: c, fixtures: fx, url: c.BaseURL(), close: c.CloseIdleConnections}, exitOK
+}
+
+// readOnlyScenario refuses, under --read-only, a scenario with steps that
+// change the target; it returns exitOK when the run may go ahead.
+func (t *targetFlags) readOnlyScenario(e *env, cmd string, sc *scenarios.Scenario) int {
+	if !t.readOnly {
+		return exitOK
+	}
+	if w := sc.Writes(); len(w) > 0 {
+		return usageErr(e, cmd, "--read-only: scenario %s has %s steps, which change the target; use a scenario of search and recalc only (e.g. read-only)",
+			sc.Name, strings.Join(w, ", "))
+	}
+	return exitOK
 }
