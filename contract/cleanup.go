@@ -12,14 +12,16 @@ import (
 // cancelled the run does not also cancel the releases.
 const CleanupTimeout = 10 * time.Second
 
-// Skip reasons that are the user's choice or the run's fate, not something
-// the target or the fixtures lacked (Finding.Reason).
+// How the messages of the skips this file records begin: the reason is
+// the first word, so it reads the same in every report.
 const (
-	// ReasonReadOnly: the check needs a hold, release or retail, which
-	// --read-only forbids.
-	ReasonReadOnly = "read-only"
-	// ReasonInterrupted: the run was interrupted while the check ran.
-	ReasonInterrupted = "interrupted"
+	// ReadOnlyReason begins the skip of a check that needs a hold,
+	// release or retail, which --read-only forbids: not in scope, by the
+	// user's choice (Finding.NotInScope).
+	ReadOnlyReason = "read-only"
+	// InterruptedReason begins the skip of the check running when the
+	// run was interrupted: unverified.
+	InterruptedReason = "interrupted"
 )
 
 // cleanup releases every hold of the run the ledger believes still active,
@@ -45,7 +47,7 @@ func (t *T) interrupted() {
 	t.mu.Lock()
 	t.out = nil
 	t.mu.Unlock()
-	t.skipFor(ReasonInterrupted, "interrupted: the run was stopped while this check ran")
+	t.Skip("%s: the run was stopped while this check ran", InterruptedReason)
 }
 
 // readOnlyStop is what a check's first write panics with under read-only;
@@ -73,15 +75,5 @@ func (t *T) skipReadOnly(ep api.Endpoint) {
 	}
 	t.out = kept
 	t.mu.Unlock()
-	t.skipFor(ReasonReadOnly, "read-only: the check needs a %s request, which --read-only does not send", ep)
-}
-
-// skipFor records a skip whose reason is the user's choice or the run's
-// fate (ReasonReadOnly, ReasonInterrupted), marked so reports can tell it
-// from a skip the target or the fixtures caused.
-func (t *T) skipFor(reason, format string, a ...any) {
-	t.Skip(format, a...)
-	t.mu.Lock()
-	t.out[len(t.out)-1].Reason = reason
-	t.mu.Unlock()
+	t.NotInScope("%s: the check needs a %s request, which --read-only does not send", ReadOnlyReason, ep)
 }

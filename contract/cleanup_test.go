@@ -88,12 +88,13 @@ func TestInterruptLeavesNoHold(t *testing.T) {
 			assert.Zero(t, res.Summary.Fail, "an interrupt is no failure of the target:\n%s", describe(res))
 			var skipped []Finding
 			for _, f := range res.Findings {
-				if f.Reason == ReasonInterrupted {
+				if f.SkippedFor(InterruptedReason) {
 					skipped = append(skipped, f)
 				}
 			}
 			require.Len(t, skipped, 1, "the check running at the interrupt is skipped:\n%s", describe(res))
 			assert.Equal(t, Skip, skipped[0].Status)
+			assert.True(t, skipped[0].Unverified(), "an interrupted check verified nothing")
 		})
 	}
 }

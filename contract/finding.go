@@ -3,6 +3,7 @@ package contract
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"time"
 
 	"loyalcheck/api"
@@ -44,16 +45,13 @@ type Evidence struct {
 
 // Finding is one verdict of one check on one rule.
 type Finding struct {
-	Rule    string       `json:"rule"`
-	Check   string       `json:"check"`
-	Area    string       `json:"area"`
-	Kind    api.RuleKind `json:"kind"`
-	Status  Status       `json:"status"`
-	Message string       `json:"message"`
-	// Reason marks a skip that is the user's choice or the run's fate,
-	// not the target's doing: ReasonReadOnly or ReasonInterrupted.
-	Reason   string    `json:"reason,omitempty"`
-	Evidence *Evidence `json:"evidence,omitempty"`
+	Rule     string       `json:"rule"`
+	Check    string       `json:"check"`
+	Area     string       `json:"area"`
+	Kind     api.RuleKind `json:"kind"`
+	Status   Status       `json:"status"`
+	Message  string       `json:"message"`
+	Evidence *Evidence    `json:"evidence,omitempty"`
 	// Trail holds earlier exchanges the verdict rests on (e.g. the balance
 	// read before a state-changing call).
 	Trail []Evidence `json:"trail,omitempty"`
@@ -67,6 +65,13 @@ type Finding struct {
 // Unverified reports whether the finding is a skip the user did not
 // choose: the fixtures or the target could not exercise the rule.
 func (f Finding) Unverified() bool { return f.Status == Skip && !f.NotInScope }
+
+// SkippedFor reports whether the finding is a skip for that reason
+// (ReadOnlyReason, InterruptedReason).
+func (f Finding) SkippedFor(reason string) bool {
+	return f.Status == Skip && strings.HasPrefix(f.Message, reason+":")
+}
+
 
 // Summary counts checks by verdict, a check on a rule being one unit
 // whatever number of cases it tried (see CheckVerdicts); Result.Rules

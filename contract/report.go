@@ -282,7 +282,7 @@ func (r *Result) Notes() []string {
 	if r.ReadOnly {
 		k := 0
 		for _, f := range r.Findings {
-			if f.Reason == ReasonReadOnly {
+			if f.SkippedFor(ReadOnlyReason) {
 				k++
 			}
 		}

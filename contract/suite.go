@@ -114,7 +114,8 @@ func WithNow(f func() time.Time) Option { return func(c *config) { c.now = f } }
 func WithAPIKey(key string) Option { return func(c *config) { c.apiKey = key } }
 
 // WithReadOnly sends only search and recalc: a check that needs a hold,
-// release or retail is skipped with ReasonReadOnly when it comes to it.
+// release or retail is skipped as not in scope (ReadOnlyReason) when it
+// comes to it.
 func WithReadOnly(on bool) Option { return func(c *config) { c.readOnly = on } }
 
 // WithBurst sets how many concurrent spends and holds the L2 check sends
