@@ -72,7 +72,6 @@ func (f Finding) SkippedFor(reason string) bool {
 	return f.Status == Skip && strings.HasPrefix(f.Message, reason+":")
 }
 
-
 // Summary counts checks by verdict, a check on a rule being one unit
 // whatever number of cases it tried (see CheckVerdicts); Result.Rules
 // counts rules by coverage. Skip counts checks left unverified,
