@@ -27,10 +27,9 @@ func wrappedSandbox(t *testing.T, wrap func(http.Handler) http.Handler) (*sandbo
 	t.Cleanup(func() { srv.Close() })
 	hs := httptest.NewServer(wrap(srv))
 	t.Cleanup(hs.Close)
-	tr := api.NewTransport(64)
-	t.Cleanup(tr.CloseIdleConnections)
-	c, err := api.NewClient(hs.URL, api.WithAPIKey(testKey), api.WithHTTPClient(&http.Client{Transport: tr}))
+	c, err := api.NewClient(hs.URL, api.WithAPIKey(testKey), api.WithMaxConns(64))
 	require.NoError(t, err)
+	t.Cleanup(c.CloseIdleConnections)
 	return srv, c, hs.Close
 }
 
