@@ -23,7 +23,7 @@ type targetFlags struct {
 	caCert     string
 	clientCert string
 	clientKey  string
-	readOnly bool
+	readOnly   bool
 	// faults start the embedded sandbox with injected faults, to see a
 	// check catch a broken server.
 	faults []string
