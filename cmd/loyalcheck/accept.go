@@ -81,9 +81,7 @@ func runAccept(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return usageErr(e, cmd, "--color: %v", err)
 	}
-	if tf.readOnly && !fs.Changed("scenario") {
-		lf.scenario = "read-only"
-	}
+	tf.readOnlyDefault(fs, &lf.scenario)
 	setup, code := lf.resolve(e, cmd, fs)
 	if code != exitOK {
 		return code

@@ -51,9 +51,8 @@ again. The record's thresholds are the SLOs as measured at the highest
 passing step.
 
 Without --read-only most scenarios WRITE to the target (points spent and
-accrued on the fixture clients); with --read-only only scenarios of search
-and recalc steps are accepted (e.g. read-only), any other is refused with
-exit 2.
+accrued on the fixture clients); with --read-only the scenario defaults to
+read-only, and one with hold, release or retail steps is refused (exit 2).
 
 Ctrl-C stops the search; what was found so far is reported, every hold the
 run made is released (any that could not be is listed by id) and the
@@ -69,7 +68,7 @@ func runCapacity(ctx context.Context, e *env, args []string) int {
 	var tf targetFlags
 	var lf loadFlags
 	tf.register(fs)
-	fs.StringVar(&lf.scenario, "scenario", "checkout", "built-in scenario name or scenario file")
+	fs.StringVar(&lf.scenario, "scenario", "checkout", "built-in scenario name or scenario file (with --read-only: read-only)")
 	fs.StringArrayVar(&lf.slo, "slo", nil, "SLO every step must keep, e.g. 'p99(session)<200ms' (repeatable; replaces the scenario's)")
 	start := fs.String("start", "10/s", "first rate tried (sessions per second)")
 	maxRate := fs.String("max", "10000/s", "highest rate tried")
@@ -132,6 +131,7 @@ func runCapacity(ctx context.Context, e *env, args []string) int {
 	// The SLOs asked for replace the scenario's: they are the question.
 	slo := lf.slo
 	lf.slo = nil
+	tf.readOnlyDefault(fs, &lf.scenario)
 	setup, code := lf.resolve(e, cmd, fs)
 	if code != exitOK {
 		return code

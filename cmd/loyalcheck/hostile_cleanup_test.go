@@ -187,3 +187,33 @@ func TestAcceptListsUnreleasedHoldsInEveryReport(t *testing.T) {
 	}
 	assert.Contains(t, out, left[0])
 }
+
+// TestLoadListsUnreleasedHolds: a target refusing releases after Ctrl-C
+// keeps the run's holds; load names each on the terminal and in every
+// report file.
+func TestLoadListsUnreleasedHolds(t *testing.T) {
+	sc := filepath.Join(t.TempDir(), "hold-and-wait.yaml")
+	require.NoError(t, os.WriteFile(sc, []byte(holdAndWait), 0o644))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	tg := newSlowTarget(t, api.EpHold, 10, cancel, true)
+	dir := t.TempDir()
+	code, out, errs := runUntilInterrupted(ctx, "load", "--target", tg.url, "--fixtures", tg.fixtures, "--scenario", sc,
+		"--drain", "1ns", "--out", dir)
+	tg.quiesce()
+	require.Error(t, ctx.Err(), "the run never reached the interrupt\n%s\n%s", out, errs)
+	assert.Equal(t, exitFail, code)
+	left := tg.active()
+	require.NotEmpty(t, left)
+	assert.Contains(t, out, "HOLDS LEFT ACTIVE")
+	for _, f := range []string{"run.json", "summary.json", "report.txt", "report.md", "report.html", "junit.xml"} {
+		b, err := os.ReadFile(filepath.Join(dir, f))
+		require.NoError(t, err, f)
+		for _, id := range left {
+			assert.Contains(t, string(b), id, "%s does not name the hold left active", f)
+		}
+	}
+	for _, id := range left {
+		assert.Contains(t, out, id)
+	}
+}

@@ -130,6 +130,14 @@ func (t *targetFlags) open(ctx context.Context, e *env, cmd string, opts ...api.
 	return &target{client: c, fixtures: fx, url: c.BaseURL(), close: c.CloseIdleConnections}, exitOK
 }
 
+// readOnlyDefault makes the built-in read-only scenario the default under
+// --read-only, for a command whose own default scenario writes.
+func (t *targetFlags) readOnlyDefault(fs *pflag.FlagSet, scenario *string) {
+	if t.readOnly && !fs.Changed("scenario") {
+		*scenario = "read-only"
+	}
+}
+
 // readOnlyScenario refuses, under --read-only, a scenario with steps that
 // change the target; it returns exitOK when the run may go ahead.
 func (t *targetFlags) readOnlyScenario(e *env, cmd string, sc *scenarios.Scenario) int {
