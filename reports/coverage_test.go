@@ -79,7 +79,22 @@ func TestSummaryCountsChecks(t *testing.T) {
 	md := render(t, r, FormatMarkdown)
 	assert.Contains(t, md, "12 checks: 6 pass, 2 fail")
 	assert.Contains(t, md, "3 cases failed, e.g. recalc of 1234")
-	assert.Contains(t, render(t, r, FormatHTML), `<span class="count fail">2 fail</span>`)
+	page := render(t, r, FormatHTML)
+	assert.Contains(t, page, `<span class="count fail">2 fail</span>`)
+	doc, err := html.Parse(strings.NewReader(page))
+	require.NoError(t, err)
+	rows := bodyRows(byID(doc, "findings-table"))
+	assert.Len(t, rows, len(contract.CheckVerdicts(r.Contract.Findings)), "one row per check")
+	var c4 []*html.Node
+	for _, row := range rows {
+		if strings.Contains(text(row), "c4-earn") {
+			c4 = append(c4, row)
+		}
+	}
+	require.Len(t, c4, 1)
+	assert.Contains(t, text(c4[0]), "3 of 3 cases failed")
+	assert.Len(t, findAll(c4[0], tag("li")), 3, "each case listed with its evidence")
+	assert.Len(t, findAll(c4[0], classed("details", "evidence")), 3)
 	var js jSuites
 	require.NoError(t, xml.Unmarshal([]byte(render(t, r, FormatJUnit)), &js))
 	c := js.Suites[0]

@@ -348,9 +348,17 @@ type matrixCell struct {
 	Class, Text, Title, Href string
 }
 
+// findingRow is one check on a rule; Cases are its findings (Multi when
+// it tried more than one), each with the exchanges it rests on.
 type findingRow struct {
 	Anchor, Status, Rule, Kind, Check, Area, Endpoint, Message string
-	Evidence                                                   []evidenceView
+	Multi                                                      bool
+	Cases                                                      []caseView
+}
+
+type caseView struct {
+	Status, Message string
+	Evidence        []evidenceView
 }
 
 type evidenceView struct {
@@ -394,56 +402,43 @@ func buildContractView(c *contract.Result) *contractView {
 		col[name] = i
 	}
 
-	// The findings list, in area order; the first finding of each rule
-	// is the matrix's link target.
+	// The findings list: one row per check on a rule, in area order, its
+	// cases (and their exchanges) as its evidence; the first check of each
+	// rule is the matrix's link target.
 	first := map[string]string{}
-	type cellAgg struct {
-		worst contract.Status
-		lines []string
-		href  string
-	}
 	cells := map[string][]*cellAgg{}
 	unknown := map[string]bool{}
 	for _, g := range byArea(c.Findings) {
-		for _, f := range g.Findings {
+		for _, ch := range g.Checks {
 			anchor := fmt.Sprintf("f%d", len(cv.Findings)+1)
-			if _, ok := first[f.Rule]; !ok {
-				first[f.Rule] = anchor
+			if _, ok := first[ch.Rule]; !ok {
+				first[ch.Rule] = anchor
 			}
-			ep := endpointOf(f)
-			row := findingRow{Anchor: anchor, Status: string(f.Status), Rule: f.Rule, Kind: string(f.Kind), Check: f.Check, Area: f.Area, Endpoint: ep, Message: f.Message}
-			if f.Status != contract.Pass {
+			cases := ch.ProblemCases()
+			row := findingRow{Anchor: anchor, Status: string(ch.Status), Rule: ch.Rule, Kind: string(ch.Kind), Check: ch.Check, Area: ch.Area,
+				Endpoint: endpointOf(cases[0]), Message: cases[0].Message, Multi: len(ch.Cases) > 1}
+			if row.Multi {
+				row.Message = fmt.Sprintf("%d of %d cases %s", len(cases), len(ch.Cases), caseVerb(ch.Status))
+			}
+			if ch.Status != contract.Pass {
 				cv.Problems++
 			}
-			if f.Evidence != nil {
-				row.Evidence = append(row.Evidence, evidenceViewOf("Evidence", f.Evidence))
-			}
-			for i := range f.Trail {
-				row.Evidence = append(row.Evidence, evidenceViewOf(fmt.Sprintf("Earlier exchange %d", i+1), &f.Trail[i]))
+			for _, f := range ch.Cases {
+				cs := caseView{Status: string(f.Status), Message: f.Message}
+				if f.Evidence != nil {
+					cs.Evidence = append(cs.Evidence, evidenceViewOf("Evidence", f.Evidence))
+				}
+				for i := range f.Trail {
+					cs.Evidence = append(cs.Evidence, evidenceViewOf(fmt.Sprintf("Earlier exchange %d", i+1), &f.Trail[i]))
+				}
+				row.Cases = append(row.Cases, cs)
 			}
 			cv.Findings = append(cv.Findings, row)
-
-			if cells[f.Rule] == nil {
-				cells[f.Rule] = make([]*cellAgg, len(cv.Columns))
-				if _, known := api.RuleByID(f.Rule); !known {
-					unknown[f.Rule] = true
-				}
-			}
-			for _, ci := range findingColumns(f, col) {
-				a := cells[f.Rule][ci]
-				if a == nil {
-					a = &cellAgg{href: "#" + anchor}
-					cells[f.Rule][ci] = a
-				}
-				if statusRank(f.Status) > statusRank(a.worst) {
-					a.worst = f.Status
-					a.href = "#" + anchor
-				}
-				a.lines = append(a.lines, fmt.Sprintf("%s %s: %s", strings.ToUpper(string(f.Status)), f.Check, oneLine(f.Message)))
+			for _, f := range ch.Cases {
+				cellOf(cells, unknown, f, anchor, col, len(cv.Columns))
 			}
 		}
 	}
-
 	rules := api.Rules()
 	for _, id := range sortedKeys(unknown) {
 		rules = append(rules, api.Rule{ID: id, Kind: "?", Area: "other", Summary: "(not in this build's rule catalogue)"})
@@ -482,6 +477,48 @@ func buildContractView(c *contract.Result) *contractView {
 		cv.Areas[i].Rows = append(cv.Areas[i].Rows, row)
 	}
 	return cv
+}
+
+// cellAgg is one cell of the rule matrix: the worst status of the cases
+// in it, a line per case for its title, and the check its link targets.
+type cellAgg struct {
+	worst contract.Status
+	lines []string
+	href  string
+}
+
+// cellOf adds a case to the matrix cells of its rule.
+func cellOf(cells map[string][]*cellAgg, unknown map[string]bool, f contract.Finding, anchor string, col map[string]int, ncol int) {
+	if cells[f.Rule] == nil {
+		cells[f.Rule] = make([]*cellAgg, ncol)
+		if _, known := api.RuleByID(f.Rule); !known {
+			unknown[f.Rule] = true
+		}
+	}
+	for _, ci := range findingColumns(f, col) {
+		a := cells[f.Rule][ci]
+		if a == nil {
+			a = &cellAgg{href: "#" + anchor}
+			cells[f.Rule][ci] = a
+		}
+		if statusRank(f.Status) > statusRank(a.worst) {
+			a.worst = f.Status
+			a.href = "#" + anchor
+		}
+		a.lines = append(a.lines, fmt.Sprintf("%s %s: %s", strings.ToUpper(string(f.Status)), f.Check, oneLine(f.Message)))
+	}
+}
+
+func caseVerb(s contract.Status) string {
+	switch s {
+	case contract.Fail:
+		return "failed"
+	case contract.Warn:
+		return "warned"
+	case contract.Skip:
+		return "skipped"
+	}
+	return "passed"
 }
 
 // findingColumns returns the matrix columns a finding counts in: the

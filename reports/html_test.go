@@ -18,6 +18,7 @@ import (
 	"golang.org/x/net/html"
 
 	"loyalcheck/api"
+	"loyalcheck/contract"
 )
 
 // The HTML report is tested in a real browser: headless Chromium loads the
@@ -234,7 +235,7 @@ func TestHTMLInBrowser(t *testing.T) {
 	root := find(doc, tag("html"))
 	assert.Equal(t, "4", attr(root, "data-charts"), "the script wired the four line charts")
 	assert.Equal(t, "4", attr(root, "data-hovered"), "hovering each line chart shows its read-out")
-	assert.Equal(t, strconv.Itoa(len(r.Contract.Findings)), attr(root, "data-shown"), "the filter's All shows every finding")
+	assert.Equal(t, strconv.Itoa(len(contract.CheckVerdicts(r.Contract.Findings))), attr(root, "data-shown"), "the filter's All shows every check")
 
 	// Verdict banner.
 	banner := byID(doc, "verdict")
@@ -279,7 +280,7 @@ func TestHTMLInBrowser(t *testing.T) {
 	findings := byID(doc, "findings-table")
 	require.NotNil(t, findings)
 	rows := bodyRows(findings)
-	assert.Len(t, rows, len(r.Contract.Findings))
+	assert.Len(t, rows, len(contract.CheckVerdicts(r.Contract.Findings)), "one row per check, its cases inside")
 	hiddenFirst := strings.Fields(attr(root, "data-hidden-first"))
 	for _, row := range rows { // the script's default filter showed problems only
 		assert.Equal(t, attr(row, "data-status") == "pass", slices.Contains(hiddenFirst, attr(row, "id")), attr(row, "id"))
