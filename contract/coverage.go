@@ -85,13 +85,17 @@ type CheckVerdict struct {
 }
 
 // ProblemCases are the cases that make the check's status (all of them
-// when it passed).
+// when it passed, or when none has a status this build knows, as in a
+// hand-edited record). It is never empty for a check from CheckVerdicts.
 func (c CheckVerdict) ProblemCases() []Finding {
 	var out []Finding
 	for _, f := range c.Cases {
 		if f.Status == c.Status {
 			out = append(out, f)
 		}
+	}
+	if len(out) == 0 {
+		return c.Cases
 	}
 	return out
 }

@@ -114,3 +114,12 @@ func TestPartialCheckIsUnverified(t *testing.T) {
 	assert.Equal(t, Skip, cv[0].Status)
 	assert.Equal(t, Unverified, coverageByRule(&Result{Coverage: CoverageOf(res)})["C1"].State)
 }
+
+// A finding of a status this build does not know (a hand-edited record)
+// still makes a check with its cases, never an empty one.
+func TestCheckVerdictUnknownStatus(t *testing.T) {
+	cv := CheckVerdicts([]Finding{{Rule: "S3", Check: "s3-x", Status: "maybe", Message: "?"}})
+	require.Len(t, cv, 1)
+	require.Len(t, cv[0].ProblemCases(), 1)
+	assert.Equal(t, "?", cv[0].ProblemCases()[0].Message)
+}

@@ -56,6 +56,38 @@ func TestAcceptFailsOnAFault(t *testing.T) {
 	assertNoKey(t, key, dir, out, errs)
 }
 
+// accept against fixtures without a discount client: INCOMPLETE (exit 1)
+// in every report and in junit.xml, PASS once S3 is accepted by name.
+func TestAcceptIncompleteUntilAccepted(t *testing.T) {
+	url, fx := noDiscountTarget(t, "incomplete-run-key-5e1")
+	vars := map[string]string{api.APIKeyEnv: "incomplete-run-key-5e1"}
+	dir := t.TempDir()
+	code, out, errs := cliRun(t, vars, "accept", "--target", url, "--fixtures", fx, "--duration", "1s", "--out", dir)
+	require.Equal(t, exitFail, code, "stdout:\n%s\nstderr:\n%s", out, errs)
+	assert.Contains(t, out, "loyalcheck accept: INCOMPLETE")
+	assert.Contains(t, out, "contract: S3 (doc) unverified: s3-discount-balance: fixtures have no discount client")
+	rec, err := reports.ReadRecord(dir)
+	require.NoError(t, err)
+	assert.True(t, rec.Verdict.Incomplete)
+	for _, f := range []string{"report.md", "report.html", "junit.xml"} {
+		b, err := os.ReadFile(filepath.Join(dir, f))
+		require.NoError(t, err)
+		assert.Contains(t, string(b), "INCOMPLETE", f)
+		assert.Contains(t, string(b), "fixtures have no discount client", f)
+	}
+	junit, err := os.ReadFile(filepath.Join(dir, "junit.xml"))
+	require.NoError(t, err)
+	assert.Contains(t, string(junit), `<testcase name="S3 coverage"`)
+
+	dir = t.TempDir()
+	code, out, errs = cliRun(t, vars, "accept", "--target", url, "--fixtures", fx, "--duration", "1s", "--out", dir, "--accept-unverified", "S3")
+	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errs)
+	rec, err = reports.ReadRecord(dir)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"S3"}, rec.Contract.AcceptUnverified)
+	assert.Contains(t, strings.Join(rec.Verdict.Notes, "\n"), "S3 unverified, accepted by --accept-unverified")
+}
+
 func TestAcceptUsageErrors(t *testing.T) {
 	for _, args := range [][]string{
 		{"accept", "--profile", "lax"},

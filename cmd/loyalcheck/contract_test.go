@@ -41,12 +41,14 @@ func TestContractEmbeddedSandboxPasses(t *testing.T) {
 	assert.Contains(t, out, "PASS RT1")
 }
 
-// A doc rule the fixtures cannot exercise makes the run INCOMPLETE (exit
-// 1) until it is accepted by name; an unknown rule id is a usage error.
-func TestContractIncompleteUntilAccepted(t *testing.T) {
-	sb, err := sandbox.Start(context.Background(), sandbox.WithAPIKey("k"), sandbox.WithClients(12))
+// noDiscountTarget starts a sandbox and writes fixtures for it that list
+// no discount client, so S3 (doc), C5 and RT7 (interp) cannot be
+// exercised. It returns the sandbox's URL and the fixtures file.
+func noDiscountTarget(t *testing.T, key string) (url, fixtures string) {
+	t.Helper()
+	sb, err := sandbox.Start(context.Background(), sandbox.WithAPIKey(key), sandbox.WithClients(12))
 	require.NoError(t, err)
-	defer sb.Close()
+	t.Cleanup(func() { sb.Close() })
 	fx := sb.Fixtures()
 	var kept []api.FixtureClient
 	for _, c := range fx.Clients {
@@ -57,22 +59,29 @@ func TestContractIncompleteUntilAccepted(t *testing.T) {
 	fx.Clients = kept
 	b, err := json.Marshal(fx)
 	require.NoError(t, err)
-	path := filepath.Join(t.TempDir(), "fx.json")
-	require.NoError(t, os.WriteFile(path, b, 0o644))
-	key := map[string]string{api.APIKeyEnv: "k"}
+	fixtures = filepath.Join(t.TempDir(), "fx.json")
+	require.NoError(t, os.WriteFile(fixtures, b, 0o644))
+	return sb.URL(), fixtures
+}
 
-	code, out, errs := cliRun(t, key, "contract", "--target", sb.URL(), "--fixtures", path)
+// A doc rule the fixtures cannot exercise makes the run INCOMPLETE (exit
+// 1) until it is accepted by name; an unknown rule id is a usage error.
+func TestContractIncompleteUntilAccepted(t *testing.T) {
+	url, path := noDiscountTarget(t, "incomplete-run-key-5e1")
+	key := map[string]string{api.APIKeyEnv: "incomplete-run-key-5e1"}
+
+	code, out, errs := cliRun(t, key, "contract", "--target", url, "--fixtures", path)
 	assert.Equal(t, exitFail, code, "%s\n%s", out, errs)
 	assert.Contains(t, out, "verdict: INCOMPLETE: doc rules unverified: S3")
 	assert.Contains(t, out, "UNVERIFIED: S3 (doc)")
 	assert.Contains(t, out, "fixtures have no discount client")
 
-	code, out, errs = cliRun(t, key, "contract", "--target", sb.URL(), "--fixtures", path, "--accept-unverified", "S3,C5,RT7")
+	code, out, errs = cliRun(t, key, "contract", "--target", url, "--fixtures", path, "--accept-unverified", "S3,C5,RT7")
 	assert.Equal(t, exitOK, code, "%s\n%s", out, errs)
 	assert.Contains(t, out, "verdict: PASS")
 	assert.Contains(t, out, "accepted unverified by the user: S3,C5,RT7")
 
-	code, _, errs = cliRun(t, key, "contract", "--target", sb.URL(), "--fixtures", path, "--accept-unverified", "S3,Q1")
+	code, _, errs = cliRun(t, key, "contract", "--target", url, "--fixtures", path, "--accept-unverified", "S3,Q1")
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, errs, `unknown rule id "Q1"`)
 	code, _, errs = cliRun(t, nil, "accept", "--accept-unverified", "nope", "--out", t.TempDir())
