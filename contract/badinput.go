@@ -391,7 +391,7 @@ func checkB5(t *T) {
 		if !ok {
 			return
 		}
-		if !near(b, b0) {
+		if !api.Near(b, b0) {
 			t.Warn(br.Ex, "%s with %s was refused (HTTP %d) but the balance moved from %s to %s",
 				c.ep, api.Snippet(mustJSON(c.body), 120), r.Status(), n(b0), n(b))
 			b0 = b

@@ -190,7 +190,7 @@ func checkG3(t *T) {
 	if !ok {
 		return
 	}
-	if !near(b1, b0) {
+	if !api.Near(b1, b0) {
 		t.Warn(r.Ex, "requests with no or a wrong apikey moved the balance from %s to %s", n(b0), n(b1))
 	}
 	if len(tolerated) > 0 {
@@ -378,7 +378,7 @@ func checkG7(t *T) {
 		if !ok {
 			return
 		}
-		if !near(b, b0) {
+		if !api.Near(b, b0) {
 			t.Warn(br.Ex, "%s was refused (HTTP %d) but the balance moved from %s to %s", p.what, r.Status(), n(b0), n(b))
 			b0 = b
 		}

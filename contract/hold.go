@@ -52,7 +52,7 @@ func checkH1(t *T) {
 		t.Broken("holding 7 points", r)
 	case string(h.ID) == "" || !isJSONString(rawField(r.Ex.Body, "held", "id")):
 		t.Fail(r.Ex, "held.id is %s; want a non-empty string", rawField(r.Ex.Body, "held", "id"))
-	case !h.Amount.Set || !near(h.Amount.V, x):
+	case !h.Amount.Set || !api.Near(h.Amount.V, x):
 		t.Fail(r.Ex, "held.amount is %s; want the requested %d", rawField(r.Ex.Body, "held", "amount"), x)
 	default:
 		t.Pass(r.Ex, "hold of %d answers id %q and amount %s", x, h.ID, n(h.Amount.V))
@@ -191,23 +191,23 @@ func checkH5(t *T) {
 	id := string(h.ID)
 	if b, r, ok := t.balance(m); !ok {
 		return
-	} else if !near(b, bal-x) {
+	} else if !api.Near(b, bal-x) {
 		t.Fail(r.Ex, "search not listing the active hold of %s shows %s; want %s", n(x), n(b), n(bal-x))
 	}
 	if b, r, ok := t.balance(m, id); !ok {
 		return
-	} else if !near(b, bal) {
+	} else if !api.Near(b, bal) {
 		t.Fail(r.Ex, "search listing the active hold of %s shows %s; want %s", n(x), n(b), n(bal))
 	}
 	big := bigAmount(m, bal)
 	if rc, r := t.recalcOf(m, big); rc == nil {
 		return
-	} else if rc.Spend.V > bal-x+eps {
+	} else if api.Exceeds(rc.Spend.V, bal-x) {
 		t.Fail(r.Ex, "recalc not listing the active hold of %s offers spend %s; only %s is not held", n(x), n(rc.Spend.V), n(bal-x))
 	}
 	if rc, r := t.recalcOf(m, big, id); rc == nil {
 		return
-	} else if rc.Spend.V <= bal-x+eps {
+	} else if !api.Exceeds(rc.Spend.V, bal-x) {
 		t.Fail(r.Ex, "recalc listing the active hold of %s offers spend %s; the listed hold should make %s available", n(x), n(rc.Spend.V), n(bal))
 	}
 	rt, r := t.retail(api.RetailRequest{Client: m.id, Point: t.s.point, Amount: big, Spend: bal - x + 1})
@@ -229,12 +229,12 @@ func checkH5(t *T) {
 	}
 	if b, br, ok := t.balance(m); !ok {
 		return
-	} else if !near(b, bal-x-y) {
+	} else if !api.Near(b, bal-x-y) {
 		t.Fail(br.Ex, "with holds of %s here and %s at point %s active, search here shows %s; want %s", n(x), n(y), other, n(b), n(bal-x-y))
 	}
 	if rc, rr := t.recalcOf(m, big); rc == nil {
 		return
-	} else if rc.Spend.V > bal-x-y+eps {
+	} else if api.Exceeds(rc.Spend.V, bal-x-y) {
 		t.Fail(rr.Ex, "with holds of %s here and %s at point %s active, recalc here offers spend %s; only %s is not held",
 			n(x), n(y), other, n(rc.Spend.V), n(bal-x-y))
 	}
@@ -264,7 +264,7 @@ func checkH6Release(t *T) {
 	if !ok {
 		return
 	}
-	if !near(b, bal) {
+	if !api.Near(b, bal) {
 		t.Fail(r.Ex, "after releasing a hold of %s the balance is %s; want %s", n(x), n(b), n(bal))
 		return
 	}
@@ -303,7 +303,7 @@ func checkH6Expiry(t *T) {
 		if !ok {
 			return
 		}
-		if near(b, bal) {
+		if api.Near(b, bal) {
 			t.s.led.markEnded(string(h.ID))
 			t.Pass(r.Ex, "the hold of %s (duration 1) expired: the balance is back to %s", n(x), n(bal))
 			break

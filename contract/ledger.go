@@ -269,9 +269,9 @@ func checkL2(t *T) {
 		return
 	}
 	switch {
-	case b1 < -eps:
+	case api.Below(b1, 0):
 		t.Warn(r.Ex, "after %d accepted concurrent spends of %s (60%% of %s) the balance is %s: overdrawn", k, n(spend), n(bal), n(b1))
-	case !near(b1, bal-float64(k)*spend):
+	case !api.Near(b1, bal-float64(k)*spend):
 		t.Warn(r.Ex, "after %d accepted concurrent spends of %s the balance is %s; want %s", k, n(spend), n(b1), n(bal-float64(k)*spend))
 	}
 	x := math.Ceil(b1 * 0.6)
@@ -281,7 +281,7 @@ func checkL2(t *T) {
 		if k > 1 {
 			t.Warn(first.Ex, "%d concurrent holds of %s (60%% of %s) were accepted: %s points held", k, n(x), n(b1), n(float64(k)*x))
 		}
-		if b2, r, ok := t.balance(m); ok && b2 < -eps {
+		if b2, r, ok := t.balance(m); ok && api.Below(b2, 0) {
 			t.Warn(r.Ex, "after concurrent holds the balance is %s", n(b2))
 		}
 	}
@@ -313,7 +313,7 @@ func checkL1(t *T) {
 		}
 		checked++
 		last = r
-		if !near(c.Balance.V, want) {
+		if !api.Near(c.Balance.V, want) {
 			t.Warn(r.Ex, "client %s: balance %s; the ledger says %s (first %s, spent %s, earned %s over %d operations)",
 				a.key, n(c.Balance.V), n(want), n(a.initial), n(a.spent), n(a.earned), a.ops)
 		}
@@ -350,7 +350,7 @@ func checkL3(t *T) {
 		}
 		checked++
 		last = r
-		if !near(c.Balance.V, want) {
+		if !api.Near(c.Balance.V, want) {
 			t.Warn(r.Ex, "client %s: with every hold of the run ended, search shows %s; the ledger says %s (%s still held?)",
 				a.key, n(c.Balance.V), n(want), n(want-c.Balance.V))
 		}

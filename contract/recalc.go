@@ -54,7 +54,7 @@ func checkC1(t *T) {
 			continue
 		}
 		last = r
-		if !rc.Amount.Set || !near(rc.Amount.V, amount) {
+		if !rc.Amount.Set || !api.Near(rc.Amount.V, amount) {
 			t.Fail(r.Ex, "recalc.amount is %s; want the request's %s", rawField(r.Ex.Body, "recalc", "amount"), n(amount))
 		}
 		if string(rc.Type) != m.typ {
@@ -83,13 +83,13 @@ func checkC2(t *T) {
 		if rc == nil {
 			return
 		}
-		pct := amount * m.maxPct / 100
+		pct := api.SpendCap(amount, m.maxPct)
 		switch {
 		case !rc.Spend.Set || rc.Spend.V < 0:
 			t.Fail(r.Ex, "recalc.spend is %s; want a number >= 0", rawField(r.Ex.Body, "recalc", "spend"))
-		case rc.Spend.V > avail+eps:
+		case api.Exceeds(rc.Spend.V, avail):
 			t.Fail(r.Ex, "recalc of %s%s: spend %s exceeds the available balance %s", n(amount), how, n(rc.Spend.V), n(avail))
-		case rc.Spend.V > pct+eps:
+		case api.Exceeds(rc.Spend.V, pct):
 			t.Fail(r.Ex, "recalc of %s: spend %s exceeds %s%% of the amount (%s)", n(amount), n(rc.Spend.V), n(m.maxPct), n(pct))
 		}
 	}
@@ -129,8 +129,8 @@ func checkC3(t *T) {
 		if rc == nil {
 			return
 		}
-		bound := math.Min(bal, a*m.maxPct/100)
-		if rc.Spend.V < math.Floor(bound)-eps {
+		bound := math.Min(bal, api.SpendCap(a, m.maxPct))
+		if api.Below(rc.Spend.V, math.Floor(bound)) {
 			t.Warn(r.Ex, "recalc of %s: spend %s is below the bound %s (min of balance %s and %s%% of the amount)",
 				n(a), n(rc.Spend.V), n(math.Floor(bound)), n(bal), n(m.maxPct))
 		}
@@ -179,9 +179,8 @@ func checkC4(t *T) {
 				t.Fail(r.Ex, "recalc answer lacks a numeric percent or earn")
 				continue
 			}
-			want := a * rc.Percent.V / 100
-			if math.Abs(rc.Earn.V-want) > 1+eps {
-				t.Fail(r.Ex, "recalc of %s at %s%%: earn %s; want %s (within one point)", n(a), n(rc.Percent.V), n(rc.Earn.V), n(want))
+			if !api.EarnNear(rc.Earn.V, a, rc.Percent.V) {
+				t.Fail(r.Ex, "recalc of %s at %s%%: earn %s; want %s (within one point)", n(a), n(rc.Percent.V), n(rc.Earn.V), n(a*rc.Percent.V/100))
 			}
 		}
 	}
@@ -241,10 +240,10 @@ func checkC6(t *T) {
 	if !ok {
 		return
 	}
-	if !near(b1, b0) {
+	if !api.Near(b1, b0) {
 		t.Warn(r1.Ex, "three recalcs moved the balance from %s to %s", n(b0), n(b1))
 	}
-	if !near(bl1-b1, bl0-b0) {
+	if !api.Near(bl1-b1, bl0-b0) {
 		t.Warn(r2.Ex, "after a recalc listing it, the hold of %s counts %s against the balance (was %s)", n(x), n(bl1-b1), n(bl0-b0))
 	}
 	t.Pass(last.Ex, "three recalcs left the balance (%s) and the active hold as they were", n(b0))

@@ -84,7 +84,7 @@ func checkRT1(t *T) {
 			t.Fail(r.Ex, "%s answered %q; want \"Spend can't be more N\"", what, msg)
 			return
 		}
-		if v, _ := strconv.ParseFloat(sm[1], 64); !near(v, rc.Spend.V) {
+		if v, _ := strconv.ParseFloat(sm[1], 64); !api.Near(v, rc.Spend.V) {
 			t.Warn(r.Ex, "%s: the refusal names N = %s; recalc reported spend %s", what, sm[1], n(rc.Spend.V))
 		}
 	}
@@ -117,7 +117,7 @@ func checkRT2(t *T) {
 	if rt == nil {
 		return
 	}
-	if !rt.Total.Set || !near(rt.Total.V, a-s) {
+	if !rt.Total.Set || !api.TotalNear(rt.Total.V, a, s) {
 		t.Fail(r.Ex, "spending %s on %s: total %s; want %s", n(s), n(a), rawField(r.Ex.Body, "retail", "total"), n(a-s))
 	}
 	const acc = 150
@@ -125,7 +125,7 @@ func checkRT2(t *T) {
 	if rt == nil {
 		return
 	}
-	if !rt.Total.Set || !near(rt.Total.V, acc) {
+	if !rt.Total.Set || !api.TotalNear(rt.Total.V, acc, 0) {
 		t.Fail(r.Ex, "accruing on %d: total %s; want %d", acc, rawField(r.Ex.Body, "retail", "total"), acc)
 	}
 	t.Pass(r.Ex, "total is amount - spend when spending and the amount when accruing")
@@ -140,7 +140,7 @@ func checkRT3(t *T) {
 	if rt == nil {
 		return
 	}
-	if !rt.Spend.Set || !near(rt.Spend.V, s) {
+	if !rt.Spend.Set || !api.Near(rt.Spend.V, s) {
 		t.Fail(r.Ex, "the spend answer has spend %s; want %s", rawField(r.Ex.Body, "retail", "spend"), n(s))
 	}
 	if rt.Earn.V > 0 {
@@ -194,7 +194,7 @@ func checkRT4(t *T) {
 	if !ok {
 		return
 	}
-	if !near(b1, b0-spent) {
+	if !api.Near(b1, b0-spent) {
 		t.Warn(r.Ex, "spending %s moved the balance from %s to %s; want %s", n(spent), n(b0), n(b1), n(b0-spent))
 	}
 	rt, _ = t.retailOf(m, 300, 0)
@@ -205,7 +205,7 @@ func checkRT4(t *T) {
 	if !ok {
 		return
 	}
-	if !near(b2, b1+rt.Earn.V) {
+	if !api.Near(b2, b1+rt.Earn.V) {
 		t.Warn(r.Ex, "accruing %s moved the balance from %s to %s; want %s", n(rt.Earn.V), n(b1), n(b2), n(b1+rt.Earn.V))
 	}
 	t.Pass(r.Ex, "the balance moved by exactly -spend (%s) and +earn (%s)", n(spent), n(rt.Earn.V))
@@ -245,9 +245,9 @@ func checkRT5(t *T) {
 		return
 	}
 	switch {
-	case near(b, bal-spent):
+	case api.Near(b, bal-spent):
 		t.Pass(r.Ex, "a retail listing a hold of %s spent %s from it; the hold is consumed (balance %s)", n(x), n(spent), n(b))
-	case near(b, bal-spent-x):
+	case api.Near(b, bal-spent-x):
 		t.Fail(r.Ex, "the hold of %s listed by a retail is still active after it: balance %s; want %s", n(x), n(b), n(bal-spent))
 	default:
 		t.Fail(r.Ex, "after a retail spending %s and listing a hold of %s, the balance is %s; want %s", n(spent), n(x), n(b), n(bal-spent))
@@ -297,18 +297,18 @@ func checkRT6(t *T) {
 	e := rt.Earn.V
 	freed := b - b0 - e // what the retail gave back of the holds
 	switch {
-	case near(freed, x):
+	case api.Near(freed, x):
 		if other != "" {
 			t.Pass(r.Ex, "an accrual ended the hold of %s at its point and kept the hold of %s at another point (balance %s)", n(x), n(y), n(b))
 		} else {
 			t.Pass(r.Ex, "an accrual at the hold's point ended the hold of %s (balance %s)", n(x), n(b))
 		}
-	case other != "" && near(freed, x+y):
+	case other != "" && api.Near(freed, x+y):
 		t.Fail(r.Ex, "a retail at point %s also ended the client's hold of %s at point %s: balance %s; want %s (only holds at the retail's point end)",
 			t.s.point, n(y), other, n(b), n(b0+e+x))
-	case near(freed, 0):
+	case api.Near(freed, 0):
 		t.Fail(r.Ex, "the hold of %s is still active after a retail at its point: balance %s; want %s", n(x), n(b), n(b0+e+x))
-	case other != "" && near(freed, y):
+	case other != "" && api.Near(freed, y):
 		t.Fail(r.Ex, "a retail at point %s kept the client's hold of %s there and ended its hold of %s at point %s: balance %s; want %s",
 			t.s.point, n(x), n(y), other, n(b), n(b0+e+x))
 	default:
@@ -331,7 +331,7 @@ func checkRT7(t *T) {
 	if rt == nil {
 		return
 	}
-	if !rt.Total.Set || rt.Total.V > 100+eps || rt.Total.V < 0 {
+	if !rt.Total.Set || api.Exceeds(rt.Total.V, 100) || rt.Total.V < 0 {
 		t.Warn(r.Ex, "a discount client's retail of 100: total %s; want 0..100", rawField(r.Ex.Body, "retail", "total"))
 	}
 	t.Pass(r.Ex, "a discount client cannot spend; its retail total is %s of 100", n(rt.Total.V))

@@ -119,10 +119,10 @@ func checkS4(t *T) {
 	if !ok {
 		return
 	}
-	if !near(unlisted, bal-x) {
+	if !api.Near(unlisted, bal-x) {
 		t.Warn(ur.Ex, "with a hold of %s active, search shows balance %s; want %s (balance less active holds)", n(x), n(unlisted), n(bal-x))
 	}
-	if !near(listed, bal) {
+	if !api.Near(listed, bal) {
 		t.Fail(lr.Ex, "search listing the active hold of %s shows balance %s; want %s (listed holds count as available)", n(x), n(listed), n(bal))
 	}
 	// Every active hold counts, wherever it was made: a hold at another
@@ -143,7 +143,7 @@ func checkS4(t *T) {
 	if !ok {
 		return
 	}
-	if !near(both, bal-x-y) {
+	if !api.Near(both, bal-x-y) {
 		t.Warn(br.Ex, "with holds of %s here and %s at point %s active, search here shows balance %s; want %s (every active hold counts)",
 			n(x), n(y), other, n(both), n(bal-x-y))
 	}
@@ -151,7 +151,7 @@ func checkS4(t *T) {
 	if !ok {
 		return
 	}
-	if !near(all, bal) {
+	if !api.Near(all, bal) {
 		t.Fail(ar.Ex, "search listing both active holds (%s here, %s at point %s) shows balance %s; want %s", n(x), n(y), other, n(all), n(bal))
 	}
 	t.Pass(ar.Ex, "holds of %s here and %s at another point lower the balance from %s to %s; listing them shows %s",

@@ -8,12 +8,6 @@ import (
 	"strconv"
 )
 
-// eps is how close two amounts must be to count as equal: points are
-// whole or at most cents, so anything closer is float noise.
-const eps = 1e-6
-
-func near(a, b float64) bool { return math.Abs(a-b) < eps }
-
 // n formats a number the way JSON would.
 func n(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 

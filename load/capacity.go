@@ -175,25 +175,11 @@ type CapacityResult struct {
 // failing ledger finding, an unaudited ledger, or a contract violation
 // at any rate. A capacity figure may still be reported beside it.
 func (c *CapacityResult) Failed() bool {
-	if ledgerFailed(c.Ledger) {
+	if c.Ledger.Failed() {
 		return true
 	}
 	for _, s := range c.Steps {
 		if len(s.Violations) > 0 {
-			return true
-		}
-	}
-	return false
-}
-
-// ledgerFailed: the audit did not run, or found a broken invariant that
-// no unanswered request explains.
-func ledgerFailed(l LedgerReport) bool {
-	if l.Skipped != "" {
-		return true
-	}
-	for _, f := range l.Findings {
-		if f.Status == "fail" {
 			return true
 		}
 	}
@@ -416,7 +402,7 @@ func search(ctx context.Context, res *CapacityResult, o *CapacityOptions, run fu
 		began := o.now()
 		sum, err := run(ctx, rate, d, warm)
 		if err != nil {
-			return fmt.Errorf("step at %s/s: %w", fmtRate(rate), err)
+			return fmt.Errorf("step at %s/s: %w", FormatRate(rate), err)
 		}
 		st := judgeStep(sum, res.Thresholds, res.ImplicitErrors)
 		st.N, st.Phase, st.Asked, st.Duration, st.Warmup = len(res.Steps)+1, phase, rate, d, warm
@@ -548,7 +534,7 @@ func judgeStep(sum *Summary, ts []Threshold, implicitErrors float64) CapacitySte
 	// Against the starts the pacer scheduled, so that a short step's
 	// whole number of sessions is not taken for a shortfall.
 	if st.Achieved < CapacityMinAchieved*sum.AskedRate {
-		st.Reasons = append(st.Reasons, fmt.Sprintf("achieved %s/s, under %.0f%% of the %s/s asked", fmtRate(st.Achieved), CapacityMinAchieved*100, fmtRate(sum.AskedRate)))
+		st.Reasons = append(st.Reasons, fmt.Sprintf("achieved %s/s, under %.0f%% of the %s/s asked", FormatRate(st.Achieved), CapacityMinAchieved*100, FormatRate(sum.AskedRate)))
 	}
 	if st.Dropped > 0 {
 		st.Reasons = append(st.Reasons, fmt.Sprintf("dropped %d sessions (%d in flight at most)", st.Dropped, sum.Sessions.MaxInFlight))
@@ -606,17 +592,17 @@ func finish(res *CapacityResult) {
 		res.FirstFailing, res.FirstFailingRequests = hi.Asked, hi.RequestRate
 		res.BrokenBy = append([]string{}, hi.Reasons...)
 	}
-	res.Found = lo != nil && !ledgerFailed(res.Ledger)
+	res.Found = lo != nil && !res.Ledger.Failed()
 	tol := pct(res.Settings.Tolerance)
 	switch res.Stopped {
 	case StopConverged:
-		res.Note = fmt.Sprintf("capacity %s sessions/s (%s requests/s): %s/s passes and %s/s fails, within %s", fmtRate(res.MaxPassing), fmtRate(res.MaxPassingRequests), fmtRate(res.MaxPassing), fmtRate(res.FirstFailing), tol)
+		res.Note = fmt.Sprintf("capacity %s sessions/s (%s requests/s): %s/s passes and %s/s fails, within %s", FormatRate(res.MaxPassing), FormatRate(res.MaxPassingRequests), FormatRate(res.MaxPassing), FormatRate(res.FirstFailing), tol)
 	case StopBudget:
 		switch {
 		case lo != nil && hi != nil:
-			res.Note = fmt.Sprintf("the time budget ran out before the interval narrowed to %s: capacity between %s/s (passes) and %s/s (fails)", tol, fmtRate(res.MaxPassing), fmtRate(res.FirstFailing))
+			res.Note = fmt.Sprintf("the time budget ran out before the interval narrowed to %s: capacity between %s/s (passes) and %s/s (fails)", tol, FormatRate(res.MaxPassing), FormatRate(res.FirstFailing))
 		case lo != nil:
-			res.Note = fmt.Sprintf("the time budget ran out while every rate passed: capacity is at least %s sessions/s (start higher or allow more time to find the knee)", fmtRate(res.MaxPassing))
+			res.Note = fmt.Sprintf("the time budget ran out while every rate passed: capacity is at least %s sessions/s (start higher or allow more time to find the knee)", FormatRate(res.MaxPassing))
 		case len(res.Steps) == 0:
 			res.Note = fmt.Sprintf("the time budget %s is shorter than one step of %s: nothing ran", res.Settings.Budget, res.Settings.ProbeDuration)
 		default:
@@ -625,14 +611,14 @@ func finish(res *CapacityResult) {
 	case StopBroken:
 		last := res.Steps[len(res.Steps)-1]
 		if len(last.Violations) > 0 {
-			res.Note = fmt.Sprintf("at %s/s, the lowest rate tried, the target broke the contract (%s): no capacity figure means anything until that is fixed", fmtRate(last.Asked), violationText(last.Violations))
+			res.Note = fmt.Sprintf("at %s/s, the lowest rate tried, the target broke the contract (%s): no capacity figure means anything until that is fixed", FormatRate(last.Asked), violationText(last.Violations))
 		} else {
-			res.Note = fmt.Sprintf("at %s/s %s of requests failed: the target looks broken (or its capacity is far below the start rate)", fmtRate(last.Asked), pct(last.ErrorFraction))
+			res.Note = fmt.Sprintf("at %s/s %s of requests failed: the target looks broken (or its capacity is far below the start rate)", FormatRate(last.Asked), pct(last.ErrorFraction))
 		}
 	case StopMaxReached:
-		res.Note = fmt.Sprintf("every rate up to the maximum %s/s passed: capacity is at least that", fmtRate(res.MaxPassing))
+		res.Note = fmt.Sprintf("every rate up to the maximum %s/s passed: capacity is at least that", FormatRate(res.MaxPassing))
 	case StopNoPass:
-		res.Note = fmt.Sprintf("no rate passed, down to %s/s", fmtRate(res.Steps[len(res.Steps)-1].Asked))
+		res.Note = fmt.Sprintf("no rate passed, down to %s/s", FormatRate(res.Steps[len(res.Steps)-1].Asked))
 	case StopTooFew:
 		var thin *CapacityStep
 		for i := range res.Steps {
@@ -642,29 +628,29 @@ func finish(res *CapacityResult) {
 		}
 		res.Note = "a rate could not be judged"
 		if thin != nil {
-			res.Note = fmt.Sprintf("at %s/s a step of %s is too short to judge: %s; longer steps (--step-duration) measure more", fmtRate(thin.Asked), thin.Duration, strings.Join(thin.Reasons, "; "))
+			res.Note = fmt.Sprintf("at %s/s a step of %s is too short to judge: %s; longer steps (--step-duration) measure more", FormatRate(thin.Asked), thin.Duration, strings.Join(thin.Reasons, "; "))
 		}
 		switch {
 		case lo == nil && hi != nil:
-			res.Note = fmt.Sprintf("no rate passed: %s/s fails, and %s", fmtRate(hi.Asked), res.Note)
+			res.Note = fmt.Sprintf("no rate passed: %s/s fails, and %s", FormatRate(hi.Asked), res.Note)
 		case lo != nil:
-			res.Note = fmt.Sprintf("capacity is at least %s sessions/s, but %s", fmtRate(lo.Asked), res.Note)
+			res.Note = fmt.Sprintf("capacity is at least %s sessions/s, but %s", FormatRate(lo.Asked), res.Note)
 		}
 	case StopCancelled:
 		if lo != nil {
-			res.Note = fmt.Sprintf("interrupted: capacity is at least %s sessions/s", fmtRate(res.MaxPassing))
+			res.Note = fmt.Sprintf("interrupted: capacity is at least %s sessions/s", FormatRate(res.MaxPassing))
 		} else {
 			res.Note = "interrupted before any rate passed"
 		}
 	}
 	if lo != nil && lo.Duration < res.Settings.StepDuration {
-		res.Note += fmt.Sprintf(" (%s/s passed a %s probe only, not confirmed by a full step)", fmtRate(lo.Asked), lo.Duration)
+		res.Note += fmt.Sprintf(" (%s/s passed a %s probe only, not confirmed by a full step)", FormatRate(lo.Asked), lo.Duration)
 	}
 	l := res.Ledger
 	switch {
 	case l.Skipped != "":
 		res.Note += "; but the ledger could not be audited (" + l.Skipped + "), so no capacity figure stands"
-	case ledgerFailed(l):
+	case l.Failed():
 		rules := map[string]bool{}
 		for _, f := range l.Findings {
 			if f.Status == "fail" {
@@ -682,14 +668,4 @@ func finish(res *CapacityResult) {
 
 func pct(f float64) string {
 	return fmt.Sprintf("%.3g%%", f*100)
-}
-
-func fmtRate(r float64) string {
-	switch {
-	case r >= 100:
-		return fmt.Sprintf("%.0f", r)
-	case r >= 10:
-		return fmt.Sprintf("%.1f", r)
-	}
-	return fmt.Sprintf("%.2f", r)
 }

@@ -258,7 +258,7 @@ func TestCapacityTooFewSamples(t *testing.T) {
 	}
 	assert.Equal(t, []string{"grow 10 5s few", "grow 20 5s few", "grow 40 5s fail", "descend 20 20s fail", "descend 10 20s fail", "descend 5 20s few"}, got)
 	assert.Equal(t, []string{"p99(session)<100ms: 40 sessions measured, too few to judge a p99 (needs 100)"}, res.Steps[0].Reasons)
-	assert.Contains(t, res.Note, "no rate passed: 10.0/s fails, and at 5.00/s a step of 20s is too short to judge")
+	assert.Contains(t, res.Note, "no rate passed: 10/s fails, and at 5/s a step of 20s is too short to judge")
 
 	// The same target with a p50, which 2 samples judge.
 	res = searchModel(t, context.Background(), model{capacity: 3.3}, []string{"p50(session)<50ms"}, CapacityOptions{Budget: time.Hour})

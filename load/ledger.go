@@ -258,10 +258,6 @@ func (p *clientPool) pick(r interface {
 	return p.cold[r.IntN(len(p.cold))]
 }
 
-// eps absorbs float noise in point arithmetic; points are whole numbers
-// on every target seen so far, kopecks at most.
-const eps = 0.005
-
 // audit releases every hold still open, searches every client again and
 // checks L1-L3.
 func (l *ledger) audit(ctx context.Context) LedgerReport {
@@ -369,7 +365,7 @@ func (l *ledger) auditAccount(ctx context.Context, a *account) ([]LedgerFinding,
 		out = append(out, f)
 	}
 
-	if diff := final - expected; math.Abs(diff) > eps {
+	if diff := final - expected; !api.Near(final, expected) {
 		status := "fail"
 		note := ""
 		if nUncertain > 0 {
@@ -386,10 +382,10 @@ func (l *ledger) auditAccount(ctx context.Context, a *account) ([]LedgerFinding,
 			add(rule, status, fmt.Sprintf("final balance %s, but initial %s - spends %s + earns %s = %s%s", num(final), num(a.initial), num(spent), num(earned), num(expected), note))
 		}
 	}
-	if spent > a.initial+earned+eps {
+	if api.Exceeds(spent, a.initial+earned) {
 		add("L2", "fail", fmt.Sprintf("accepted spends of %s points, more than the client ever had (%s initial + %s earned)", num(spent), num(a.initial), num(earned)))
 	}
-	if final < -eps {
+	if api.Below(final, 0) {
 		add("L2", "fail", fmt.Sprintf("balance went below zero: %s", num(final)))
 	}
 	if msg := overcommit(a.initial, ops, holds); msg != "" {
@@ -425,7 +421,7 @@ func (l *ledger) heldExplains(ctx context.Context, a *account, holds []*holdRec,
 		ids = append(ids, holds[i].id)
 	}
 	r, _, err := l.client.Search(ctx, api.SearchRequest{Search: a.key, Point: l.point, Hold: ids})
-	return (err == nil || mistyped(err)) && math.Abs(r.Client.Balance-expected) <= eps
+	return (err == nil || mistyped(err)) && api.Near(r.Client.Balance, expected)
 }
 
 // overcommit sweeps the run's timeline for a moment when the holds that
@@ -487,7 +483,7 @@ func overcommit(initial float64, ops []*opRec, holds []*holdRec) string {
 	for _, e := range evs {
 		committed += e.delta
 		available += e.earn
-		if committed > available+eps {
+		if api.Exceeds(committed, available) {
 			return fmt.Sprintf("at %s holds and spends committed %s points while the client had at most %s", e.at.Format("15:04:05.000"), num(committed), num(available))
 		}
 	}

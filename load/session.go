@@ -322,10 +322,10 @@ func (e *engine) stepRecalc(ctx context.Context, s *session, st *scenarios.Step)
 	var extra []violation
 	if sr.outcome == outcomeOK && sr.err == nil {
 		rc := resp.Recalc
-		if math.Abs(rc.Amount-s.receipt) > 0.005 {
+		if !api.Near(rc.Amount, s.receipt) {
 			extra = append(extra, violation{"C1", "recalc.amount: does not echo the request's amount"})
 		}
-		if rc.Type == api.TypeCashback && rc.Spend > s.receipt*s.acct.maxSpend/100+1e-6 {
+		if rc.Type == api.TypeCashback && api.Exceeds(rc.Spend, api.SpendCap(s.receipt, s.acct.maxSpend)) {
 			extra = append(extra, violation{"C2", "recalc.spend: above amount x maxSpendPercent / 100"})
 		}
 		if rc.Type == api.TypeDiscount && (rc.Spend != 0 || rc.Earn != 0) {
@@ -367,7 +367,7 @@ func (e *engine) stepHold(ctx context.Context, s *session, st *scenarios.Step) b
 	switch {
 	case sr.outcome == outcomeOK && sr.err == nil:
 		h := resp.Held
-		if h.Amount != amount {
+		if !api.Near(h.Amount, amount) {
 			extra = append(extra, violation{"H1", "held.amount: differs from the amount asked"})
 		}
 		minutes := 10
@@ -462,7 +462,7 @@ func (e *engine) stepRetail(ctx context.Context, s *session, st *scenarios.Step)
 		if rt.SpendValue() > 0 && rt.EarnValue() > 0 {
 			extra = append(extra, violation{"RT3", "retail: both spend and earn are positive"})
 		}
-		if rt.Type == api.TypeCashback && math.Abs(rt.Total-(rt.Amount-rt.SpendValue())) > 0.011 {
+		if rt.Type == api.TypeCashback && !api.TotalNear(rt.Total, rt.Amount, rt.SpendValue()) {
 			extra = append(extra, violation{"RT2", "retail.total: is not amount - spend"})
 		}
 		spent := rt.SpendValue()
@@ -493,5 +493,5 @@ func (s *session) heldSum() float64 {
 // overCapped reports whether spend exceeds the receipt's cap, which no
 // concurrent operation can change: accepting it breaks RT1 for certain.
 func (s *session) overCapped(spend float64) bool {
-	return s.acct.typ == api.TypeCashback && spend > math.Floor(s.receipt*s.acct.maxSpend/100)+1e-9
+	return s.acct.typ == api.TypeCashback && api.Exceeds(spend, math.Floor(api.SpendCap(s.receipt, s.acct.maxSpend)))
 }

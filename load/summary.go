@@ -175,6 +175,21 @@ func (l LedgerReport) UnreleasedNote() string {
 // Passed reports whether the audit ran and found nothing.
 func (l LedgerReport) Passed() bool { return l.Skipped == "" && len(l.Findings) == 0 }
 
+// Failed reports whether the audit did not run or found a broken invariant
+// that no unanswered request explains (a finding of status fail): then no
+// capacity figure holds and the run fails.
+func (l LedgerReport) Failed() bool {
+	if l.Skipped != "" {
+		return true
+	}
+	for _, f := range l.Findings {
+		if f.Status == "fail" {
+			return true
+		}
+	}
+	return false
+}
+
 // LedgerFinding is one broken ledger invariant on one client.
 type LedgerFinding struct {
 	Rule     string   `json:"rule"`

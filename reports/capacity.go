@@ -38,9 +38,9 @@ func fmtShare(v float64) string {
 func capacityFigure(c *load.CapacityResult) string {
 	pass := passingStep(c)
 	switch {
-	case ledgerBroken(c.Ledger) && pass != nil:
-		return fmt.Sprintf("none: the ledger audit %s, so no figure stands (the SLOs held up to %s sessions/s)", ledgerFailure(c.Ledger), fmtRate(pass.Asked))
-	case ledgerBroken(c.Ledger):
+	case c.Ledger.Failed() && pass != nil:
+		return fmt.Sprintf("none: the ledger audit %s, so no figure stands (the SLOs held up to %s sessions/s)", ledgerFailure(c.Ledger), load.FormatRate(pass.Asked))
+	case c.Ledger.Failed():
 		return fmt.Sprintf("none: no rate passed, and the ledger audit %s", ledgerFailure(c.Ledger))
 	case !c.Found || pass == nil:
 		return "none found (" + c.Stopped + ")"
@@ -49,7 +49,7 @@ func capacityFigure(c *load.CapacityResult) string {
 	if c.FirstFailing == 0 {
 		at = "at least "
 	}
-	return fmt.Sprintf("%s%s sessions/s (%s requests/s) keeping %s", at, fmtRate(c.MaxPassing), fmtNum(c.MaxPassingRequests), sloText(c))
+	return fmt.Sprintf("%s%s sessions/s (%s requests/s) keeping %s", at, load.FormatRate(c.MaxPassing), fmtNum(c.MaxPassingRequests), sloText(c))
 }
 
 // ledgerFailure says how the ledger audit failed: "failed (L1 on 3
@@ -74,7 +74,7 @@ func capacityFailing(c *load.CapacityResult) string {
 		}
 		return "no rate tried failed"
 	}
-	return fmt.Sprintf("first failing rate %s/s (%s requests/s) broken by %s", fmtRate(c.FirstFailing), fmtNum(c.FirstFailingRequests), strings.Join(c.BrokenBy, "; "))
+	return fmt.Sprintf("first failing rate %s/s (%s requests/s) broken by %s", load.FormatRate(c.FirstFailing), fmtNum(c.FirstFailingRequests), strings.Join(c.BrokenBy, "; "))
 }
 
 // capacityHeadline is the search's result in one line.
@@ -96,7 +96,7 @@ func searchText(c *load.CapacityResult) string {
 		warm = fmtShare(float64(s.Warmup)/float64(s.StepDuration)) + " of each step"
 	}
 	return fmt.Sprintf("probes of %s grow the rate from %s/s by x%s up to %s/s, then steps of %s bisect to %s; warm-up %s; budget %s",
-		s.ProbeDuration, fmtRate(s.Start), trimZeros(fmt.Sprintf("%.2f", s.Growth)), fmtRate(s.Max), s.StepDuration, fmtShare(s.Tolerance), warm, s.Budget)
+		s.ProbeDuration, load.FormatRate(s.Start), trimZeros(fmt.Sprintf("%.2f", s.Growth)), load.FormatRate(s.Max), s.StepDuration, fmtShare(s.Tolerance), warm, s.Budget)
 }
 
 // stepsByRate returns the steps in rate order (the order run among equal
@@ -132,7 +132,7 @@ func shortReason(r string) string {
 
 // stepLabel names a step: "#3 grow 40/s for 5s".
 func stepLabel(st load.CapacityStep) string {
-	return fmt.Sprintf("#%d %s %s/s for %s", st.N, st.Phase, fmtRate(st.Asked), st.Duration)
+	return fmt.Sprintf("#%d %s %s/s for %s", st.N, st.Phase, load.FormatRate(st.Asked), st.Duration)
 }
 
 // kneeN is the number of a step that marks the knee (the capacity or the

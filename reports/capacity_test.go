@@ -112,7 +112,7 @@ func goldenCapacityRecord() *Record {
 		MaxPassing: 247, MaxPassingRequests: 741, FirstFailing: 258, FirstFailingRequests: 773.7,
 		BrokenBy: append([]string{}, steps[10].Reasons...),
 		Stopped:  load.StopConverged,
-		Note:     "capacity 247 sessions/s (741.0 requests/s): 247/s passes and 258/s fails, within 5%",
+		Note:     "capacity 247 sessions/s (741 requests/s): 247/s passes and 258/s fails, within 5%",
 		Steps:    steps,
 		Started:  t0,
 		Elapsed:  at.Sub(t0) + 1200*time.Millisecond,

@@ -189,12 +189,12 @@ func tiles(r *Record, v *htmlView) []tile {
 		t := tile{Title: "Capacity", Class: "pass", Href: "#capacity"}
 		pass := passingStep(c)
 		switch {
-		case ledgerBroken(c.Ledger):
+		case c.Ledger.Failed():
 			t.Big, t.Small, t.Class = "none", "the ledger audit "+ledgerFailure(c.Ledger)+": no figure stands", "fail"
 		case !c.Found || pass == nil:
 			t.Big, t.Small, t.Class = "none found", c.Stopped+": "+c.Note, "fail"
 		default:
-			t.Big = fmtRate(c.MaxPassing) + "/s"
+			t.Big = load.FormatRate(c.MaxPassing) + "/s"
 			if c.FirstFailing == 0 {
 				t.Big = "≥ " + t.Big
 			}
@@ -242,7 +242,7 @@ func firstFailingShort(c *load.CapacityResult) string {
 	for _, r := range c.BrokenBy {
 		why = append(why, shortReason(r))
 	}
-	return fmt.Sprintf("%s/s fails: %s", fmtRate(c.FirstFailing), strings.Join(why, "; "))
+	return fmt.Sprintf("%s/s fails: %s", load.FormatRate(c.FirstFailing), strings.Join(why, "; "))
 }
 
 // problemsText is "; 8 fail, 7 warn, 1 skipped" without the zeros.
@@ -929,12 +929,12 @@ func buildCapacityView(c *load.CapacityResult) *capacityView {
 	v := &capacityView{Class: "pass", Headline: capacityHeadline(c), Unit: "sessions/s"}
 	pass := passingStep(c)
 	switch {
-	case ledgerBroken(c.Ledger):
+	case c.Ledger.Failed():
 		v.Class, v.Big, v.Unit = "fail", "no figure", "the ledger audit "+ledgerFailure(c.Ledger)
 	case !c.Found || pass == nil:
 		v.Class, v.Big, v.Unit = "fail", "none found", c.Stopped
 	default:
-		v.Big = fmtRate(c.MaxPassing)
+		v.Big = load.FormatRate(c.MaxPassing)
 		if c.FirstFailing == 0 {
 			v.Big = "≥ " + v.Big
 		}
@@ -951,16 +951,16 @@ func buildCapacityView(c *load.CapacityResult) *capacityView {
 		{"Steps", fmt.Sprintf("%d, in %s with the ledger audit", len(c.Steps), fmtDuration(c.Elapsed))},
 	}
 	if pass != nil {
-		v.Facts = append(v.Facts, fact{"Highest passing", fmt.Sprintf("%s sessions/s, %s requests/s (step %d, %s)", fmtRate(c.MaxPassing), fmtNum(c.MaxPassingRequests), pass.N, pass.Duration)})
+		v.Facts = append(v.Facts, fact{"Highest passing", fmt.Sprintf("%s sessions/s, %s requests/s (step %d, %s)", load.FormatRate(c.MaxPassing), fmtNum(c.MaxPassingRequests), pass.N, pass.Duration)})
 	}
 	if c.FirstFailing > 0 {
-		v.Facts = append(v.Facts, fact{"First failing", fmt.Sprintf("%s sessions/s, %s requests/s: %s", fmtRate(c.FirstFailing), fmtNum(c.FirstFailingRequests), strings.Join(c.BrokenBy, "; "))})
+		v.Facts = append(v.Facts, fact{"First failing", fmt.Sprintf("%s sessions/s, %s requests/s: %s", load.FormatRate(c.FirstFailing), fmtNum(c.FirstFailingRequests), strings.Join(c.BrokenBy, "; "))})
 	}
 	passN, failN := kneeN(pass, c.Found), kneeN(failingStep(c), true)
 	for _, st := range stepsByRate(c) {
 		status, word := stepStatus(st)
 		row := capacityRow{
-			N: fmt.Sprint(st.N), Phase: st.Phase, Length: st.Duration.String(), Asked: fmtRate(st.Asked), Achieved: fmtRate(st.Achieved),
+			N: fmt.Sprint(st.N), Phase: st.Phase, Length: st.Duration.String(), Asked: load.FormatRate(st.Asked), Achieved: load.FormatRate(st.Achieved),
 			Requests: fmt.Sprintf("%.1f", st.RequestRate), Sessions: fmt.Sprint(st.Sessions),
 			P50: fmtMs(st.Session.P50), P99: fmtMs(st.Session.P99), P999: fmtMs(st.Session.P999),
 			Errors: fmtPct(st.ErrorFraction), Violations: fmt.Sprint(st.ViolationTotal()), Dropped: fmt.Sprint(st.Dropped),
@@ -990,17 +990,17 @@ func buildCapacityView(c *load.CapacityResult) *capacityView {
 func capacityMarks(c *load.CapacityResult) []vMark {
 	var out []vMark
 	if pass := passingStep(c); pass != nil {
-		m := vMark{X: pass.Asked, Label: "capacity " + fmtRate(pass.Asked) + "/s", Color: colorCapacity}
+		m := vMark{X: pass.Asked, Label: "capacity " + load.FormatRate(pass.Asked) + "/s", Color: colorCapacity}
 		if !c.Found {
-			m.Label, m.Color = "SLOs held to "+fmtRate(pass.Asked)+"/s (no figure: ledger)", colorNeutral
+			m.Label, m.Color = "SLOs held to "+load.FormatRate(pass.Asked)+"/s (no figure: ledger)", colorNeutral
 		}
 		if c.FirstFailing == 0 {
-			m.Label = "capacity ≥ " + fmtRate(pass.Asked) + "/s (nothing failed)"
+			m.Label = "capacity ≥ " + load.FormatRate(pass.Asked) + "/s (nothing failed)"
 		}
 		out = append(out, m)
 	}
 	if fail := failingStep(c); fail != nil {
-		out = append(out, vMark{X: fail.Asked, Label: fmtRate(fail.Asked) + "/s fails: " + brokenLabel(c), Color: colorFailing, Dashed: true})
+		out = append(out, vMark{X: fail.Asked, Label: load.FormatRate(fail.Asked) + "/s fails: " + brokenLabel(c), Color: colorFailing, Dashed: true})
 	}
 	return out
 }
@@ -1061,7 +1061,7 @@ func capacityPoints(c *load.CapacityResult, line map[int]bool, what string, valu
 	for _, st := range c.Steps {
 		status, word := stepStatus(st)
 		y := value(st)
-		title := fmt.Sprintf("step %d (%s, %s): %s/s asked, %s/s achieved; %s %s; %s", st.N, st.Phase, st.Duration, fmtRate(st.Asked), fmtRate(st.Achieved), what, text(y), word)
+		title := fmt.Sprintf("step %d (%s, %s): %s/s asked, %s/s achieved; %s %s; %s", st.N, st.Phase, st.Duration, load.FormatRate(st.Asked), load.FormatRate(st.Achieved), what, text(y), word)
 		if len(st.Reasons) > 0 && status != "pass" {
 			title += ": " + strings.Join(st.Reasons, "; ")
 		}

@@ -400,11 +400,11 @@ func junitCapacity(r *Record, c *load.CapacityResult) junitSuite {
 		junitProperty{"capacity.scenario", c.Scenario},
 		junitProperty{"capacity.slo", sloText(c)},
 		junitProperty{"capacity.found", fmt.Sprint(c.Found)},
-		junitProperty{"capacity.max_passing_rate", fmtRate(c.MaxPassing)},
-		junitProperty{"capacity.first_failing_rate", fmtRate(c.FirstFailing)},
+		junitProperty{"capacity.max_passing_rate", load.FormatRate(c.MaxPassing)},
+		junitProperty{"capacity.first_failing_rate", load.FormatRate(c.FirstFailing)},
 		junitProperty{"capacity.stopped", c.Stopped})
 	for _, st := range c.Steps {
-		tc := junitCase{Name: fmt.Sprintf("step %d: %s/s (%s, %s)", st.N, fmtRate(st.Asked), st.Phase, st.Duration), Classname: "capacity.steps", Time: seconds(st.Elapsed)}
+		tc := junitCase{Name: fmt.Sprintf("step %d: %s/s (%s, %s)", st.N, load.FormatRate(st.Asked), st.Phase, st.Duration), Classname: "capacity.steps", Time: seconds(st.Elapsed)}
 		status, _ := stepStatus(st)
 		why := strings.Join(st.Reasons, "; ")
 		switch status {
@@ -419,7 +419,7 @@ func junitCapacity(r *Record, c *load.CapacityResult) junitSuite {
 	}
 	tc := junitCase{Name: "capacity keeping " + sloText(c), Classname: "capacity", Time: seconds(c.Elapsed)}
 	var problems []string
-	if !c.Found || ledgerBroken(c.Ledger) {
+	if !c.Found || c.Ledger.Failed() {
 		problems = append(problems, capacityFigure(c))
 	}
 	for _, v := range capacityViolations(c) {
@@ -438,6 +438,6 @@ func junitCapacity(r *Record, c *load.CapacityResult) junitSuite {
 // stepSummary is what a capacity step measured, in one line.
 func stepSummary(st load.CapacityStep) string {
 	return fmt.Sprintf("asked %s/s, achieved %s/s, %.1f requests/s; %d sessions, p50 %s, p99 %s, p99.9 %s; errors %s, %d violations, %d dropped",
-		fmtRate(st.Asked), fmtRate(st.Achieved), st.RequestRate, st.Sessions, fmtLatency(st.Session.P50), fmtLatency(st.Session.P99), fmtLatency(st.Session.P999),
+		load.FormatRate(st.Asked), load.FormatRate(st.Achieved), st.RequestRate, st.Sessions, fmtLatency(st.Session.P50), fmtLatency(st.Session.P99), fmtLatency(st.Session.P999),
 		fmtPct(st.ErrorFraction), st.ViolationTotal(), st.Dropped)
 }

@@ -243,10 +243,10 @@ func mdCapacity(b *strings.Builder, c *load.CapacityResult) {
 	title := "none found"
 	switch {
 	case capacityOK(c) && c.FirstFailing == 0:
-		title = fmt.Sprintf("at least %s sessions/s", fmtRate(c.MaxPassing))
+		title = fmt.Sprintf("at least %s sessions/s", load.FormatRate(c.MaxPassing))
 	case capacityOK(c) || c.Found:
-		title = fmt.Sprintf("%s sessions/s", fmtRate(c.MaxPassing))
-	case ledgerBroken(c.Ledger):
+		title = fmt.Sprintf("%s sessions/s", load.FormatRate(c.MaxPassing))
+	case c.Ledger.Failed():
 		title = "none (the ledger audit failed)"
 	}
 	icon := "✅"
@@ -277,7 +277,7 @@ func mdCapacity(b *strings.Builder, c *load.CapacityResult) {
 					why = append(why, mdEscape(shortReason(r)))
 				}
 			}
-			fmt.Fprintf(b, "| %s | %d | %s %s | %s | %s | %.1f | %s | %s | %s | %s | %d | %s |\n", icon, st.N, mdEscape(st.Phase), st.Duration, fmtRate(st.Asked), fmtRate(st.Achieved), st.RequestRate,
+			fmt.Fprintf(b, "| %s | %d | %s %s | %s | %s | %.1f | %s | %s | %s | %s | %d | %s |\n", icon, st.N, mdEscape(st.Phase), st.Duration, load.FormatRate(st.Asked), load.FormatRate(st.Achieved), st.RequestRate,
 				fmtMs(st.Session.P50), fmtMs(st.Session.P99), fmtMs(st.Session.P999), fmtPct(st.ErrorFraction), st.ViolationTotal(), strings.Join(why, "; "))
 		}
 		b.WriteString("\nLatencies of whole sessions, in ms; steps in rate order, # the order they ran.\n")

@@ -338,7 +338,7 @@ func (t *textWriter) capacity(c *load.CapacityResult) {
 		}
 		// The verdict is the line's last cell, outside the columns, so
 		// that colour codes do not change the padding.
-		fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\t%s\t%.1f\t%d\t%s\t%s\t%s\t%s\t%d\t%d\t  %s\n", st.N, st.Phase, st.Duration, fmtRate(st.Asked), fmtRate(st.Achieved), st.RequestRate, st.Sessions,
+		fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\t%s\t%.1f\t%d\t%s\t%s\t%s\t%s\t%d\t%d\t  %s\n", st.N, st.Phase, st.Duration, load.FormatRate(st.Asked), load.FormatRate(st.Achieved), st.RequestRate, st.Sessions,
 			fmtLatency(st.Session.P50), fmtLatency(st.Session.P99), fmtLatency(st.Session.P999), fmtPct(st.ErrorFraction), st.ViolationTotal(), st.Dropped, word)
 	}
 	tw.Flush()
@@ -352,7 +352,7 @@ func (t *textWriter) capacity(c *load.CapacityResult) {
 		if status == "skip" {
 			what = "not judged"
 		}
-		t.printf("  %s/s (#%d, %s) %s: %s\n", fmtRate(st.Asked), st.N, st.Duration, what, oneLine(strings.Join(st.Reasons, "; ")))
+		t.printf("  %s/s (#%d, %s) %s: %s\n", load.FormatRate(st.Asked), st.N, st.Duration, what, oneLine(strings.Join(st.Reasons, "; ")))
 	}
 }
 
@@ -360,7 +360,7 @@ func (t *textWriter) capacity(c *load.CapacityResult) {
 // is not the whole run: a capacity search's at its highest passing step.
 func thresholdsAt(r *Record) string {
 	if c := r.Capacity; c != nil && r.Load == nil {
-		return fmt.Sprintf("at %s/s, the highest passing rate", fmtRate(c.MaxPassing))
+		return fmt.Sprintf("at %s/s, the highest passing rate", load.FormatRate(c.MaxPassing))
 	}
 	return ""
 }

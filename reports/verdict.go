@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -181,8 +180,8 @@ func judgeCapacity(c *load.CapacityResult, reasons, notes []string) ([]string, [
 	}
 	pass := passingStep(c)
 	switch {
-	case ledgerBroken(l) && pass != nil:
-		reasons = append(reasons, fmt.Sprintf("capacity: no figure stands: the SLOs held up to %s/s, but the ledger audit failed", fmtRate(pass.Asked)))
+	case l.Failed() && pass != nil:
+		reasons = append(reasons, fmt.Sprintf("capacity: no figure stands: the SLOs held up to %s/s, but the ledger audit failed", load.FormatRate(pass.Asked)))
 	case !c.Found:
 		reasons = append(reasons, fmt.Sprintf("capacity: none found (%s: %s)", c.Stopped, c.Note))
 	case c.Stopped != load.StopConverged:
@@ -191,12 +190,6 @@ func judgeCapacity(c *load.CapacityResult, reasons, notes []string) ([]string, [
 		notes = append(notes, "capacity: "+c.Note)
 	}
 	return reasons, notes
-}
-
-// ledgerBroken reports whether a ledger audit voids a capacity figure: it
-// did not run, or found a broken invariant no unanswered request explains.
-func ledgerBroken(l load.LedgerReport) bool {
-	return l.Skipped != "" || len(ledgerGroups(l.Findings, "fail")) > 0
 }
 
 type capacityViolation struct {
@@ -220,7 +213,7 @@ func capacityViolations(c *load.CapacityResult) []capacityViolation {
 				out = append(out, capacityViolation{step: v.Step, rule: v.Rule})
 			}
 			out[i].count += v.Count
-			rate := fmtRate(st.Asked) + "/s"
+			rate := load.FormatRate(st.Asked) + "/s"
 			if !slices.Contains(out[i].rates, rate) {
 				out[i].rates = append(out[i].rates, rate)
 			}
@@ -268,19 +261,6 @@ func CapacityThresholds(c *load.CapacityResult) []load.ThresholdResult {
 		return append([]load.ThresholdResult{}, st.Thresholds...)
 	}
 	return nil
-}
-
-// fmtRate writes a session rate as precisely as the capacity search sets
-// it (whole sessions from 100/s, tenths from 10/s, hundredths below),
-// without trailing zeros: 2560, 56.6, 40, 0.25.
-func fmtRate(r float64) string {
-	switch {
-	case r >= 100:
-		return strconv.FormatFloat(r, 'f', 0, 64)
-	case r >= 10:
-		return trimZeros(strconv.FormatFloat(r, 'f', 1, 64))
-	}
-	return trimZeros(strconv.FormatFloat(r, 'f', 2, 64))
 }
 
 // failedRules lists the distinct rules of failed findings in catalogue
