@@ -7,7 +7,6 @@ package load
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"sync"
@@ -17,6 +16,7 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"loyalcheck/api"
+	"loyalcheck/preflight"
 	"loyalcheck/scenarios"
 	"loyalcheck/schemas"
 )
@@ -25,8 +25,9 @@ import (
 const sessionAttack = "session"
 
 // ErrUnreachable is returned when the target answers none of the setup
-// searches: it is down, or refuses the apikey.
-var ErrUnreachable = errors.New("target unreachable or refusing the apikey")
+// searches, or stops answering them: it is down, or refuses the apikey.
+// It is the preflight's, since the setup searches through it.
+var ErrUnreachable = preflight.ErrUnreachable
 
 // Run replays sc against the target and returns what it measured,
 // ledger audit included. A cancelled ctx (Ctrl-C) stops new sessions, lets
@@ -64,8 +65,9 @@ type Runner struct {
 	sessions uint64
 }
 
-// NewRunner searches every fixture client the scenario may touch and
-// prepares runs; opts apply to every run.
+// NewRunner searches every fixture client the scenario may touch (or
+// takes what WithPreflight hands it) and prepares runs; opts apply to
+// every run.
 func NewRunner(ctx context.Context, c *api.Client, fx *api.Fixtures, sc *scenarios.Scenario, opts ...Option) (*Runner, error) {
 	cfg := config{validate: 1, drain: 10 * time.Second, tolerance: 60 * time.Second, seed: 1}
 	for _, o := range opts {
@@ -82,7 +84,7 @@ func NewRunner(ctx context.Context, c *api.Client, fx *api.Fixtures, sc *scenari
 	if n := sc.Points.Count; n > 0 && n < len(points) {
 		points = points[:n]
 	}
-	led, err := openLedger(ctx, c, fx, points[0], sc.Clients)
+	led, err := openLedger(ctx, c, fx, points[0], sc.Clients, cfg.searched)
 	if err != nil {
 		return nil, err
 	}

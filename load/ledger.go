@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"loyalcheck/api"
+	"loyalcheck/preflight"
 	"loyalcheck/scenarios"
 )
 
@@ -127,51 +128,42 @@ type ledger struct {
 	notFound []string
 }
 
-// setupConcurrency bounds the searches before and after a run.
-const setupConcurrency = 16
+// setupConcurrency bounds the searches after a run.
+const setupConcurrency = preflight.DefaultConcurrency
 
-// openLedger searches every fixture client the scenario may touch and
-// records its balance. It fails with ErrUnreachable when not one search
-// got an answer that is not a refusal of the apikey.
-func openLedger(ctx context.Context, c *api.Client, fx *api.Fixtures, point string, sel scenarios.Clients) (*ledger, error) {
+// openLedger records the balance of every fixture client the scenario
+// may touch: from the preflight's searches when they were made at point,
+// else by searching them through the preflight's bounded, fail-fast
+// search. It fails with ErrUnreachable when the target stops answering
+// or no search got an answer that is not a refusal of the apikey.
+func openLedger(ctx context.Context, c *api.Client, fx *api.Fixtures, point string, sel scenarios.Clients, pre *preflight.Result) (*ledger, error) {
 	fixtures := fx.Clients
 	if sel.Limit > 0 && sel.Limit < len(fixtures) {
 		fixtures = fixtures[:sel.Limit]
 	}
-	l := &ledger{client: c, point: point}
-	accts := make([]*account, len(fixtures))
-	errs := make([]error, len(fixtures))
-	forEach(len(fixtures), func(i int) {
-		f := fixtures[i]
-		r, _, err := c.Search(ctx, api.SearchRequest{Search: f.SearchKey(), Point: point})
-		if err != nil && !mistyped(err) {
-			errs[i] = err
-			return
+	var searched []preflight.Client
+	if pre != nil && pre.Point == point && len(pre.Clients) >= len(fixtures) {
+		searched = pre.Clients[:len(fixtures)]
+	} else {
+		var err error
+		if searched, err = preflight.Search(ctx, c, fixtures, point); err != nil {
+			return nil, err
 		}
-		cl := r.Client
-		accts[i] = &account{fixture: f, key: f.SearchKey(), id: cl.ID, typ: cl.Level.Type, maxSpend: cl.Level.MaxSpendPercent, initial: cl.Balance}
-	})
+	}
+	l := &ledger{client: c, point: point}
 	var firstErr error
-	reachable := false
-	for i, a := range accts {
-		if a != nil {
-			l.accounts = append(l.accounts, a)
+	for _, s := range searched {
+		if s.Found == nil {
+			if firstErr == nil && s.Err != nil {
+				firstErr = s.Err
+			}
+			l.notFound = append(l.notFound, s.Key)
 			continue
 		}
-		if firstErr == nil {
-			firstErr = errs[i]
-		}
-		// Any answer but a refusal of the key shows the target is there
-		// (a non-JSON or oversized 200 too): judged, not "unreachable".
-		if se, ok := api.AsStatus(errs[i]); !api.IsTransport(errs[i]) && (!ok || !refusesKey(se)) {
-			reachable = true
-		}
-		l.notFound = append(l.notFound, fixtures[i].SearchKey())
+		cl := s.Found.Client
+		l.accounts = append(l.accounts, &account{fixture: s.Fixture, key: s.Key, id: cl.ID, typ: cl.Level.Type, maxSpend: cl.Level.MaxSpendPercent, initial: cl.Balance})
 	}
 	if len(l.accounts) == 0 {
-		if !reachable {
-			return nil, fmt.Errorf("%w: %v", ErrUnreachable, firstErr)
-		}
 		return nil, fmt.Errorf("no fixture client could be searched: %w", firstErr)
 	}
 	return l, nil

@@ -5,6 +5,7 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
+	"loyalcheck/preflight"
 	"loyalcheck/scenarios"
 	"loyalcheck/schemas"
 )
@@ -27,7 +28,13 @@ type config struct {
 	maxInFlight int
 	tolerance   time.Duration
 	warmup      time.Duration
+	searched    *preflight.Result
 }
+
+// WithPreflight hands NewRunner the preflight's searches of the fixture
+// clients, made just before, so its setup does not search them again.
+// Balances must not have changed since (no other run in between).
+func WithPreflight(r *preflight.Result) Option { return func(c *config) { c.searched = r } }
 
 // WithRate overrides the scenario's session start rate.
 func WithRate(r scenarios.Rate) Option { return func(c *config) { c.rate = r } }

@@ -174,6 +174,9 @@ func seconds(d time.Duration) string {
 
 func renderJUnit(w io.Writer, r *Record) error {
 	var suites []junitSuite
+	if r.Error != nil {
+		suites = append(suites, junitError(r))
+	}
 	if c := r.Contract; c != nil {
 		suites = append(suites, junitContract(r, c))
 	}

@@ -65,9 +65,12 @@ type Record struct {
 	// step tried, the highest passing and first failing rates, and the
 	// ledger audited over all steps. Thresholds then hold the SLOs as
 	// measured at the highest passing step.
-	Capacity    *load.CapacityResult `json:"capacity,omitempty"`
-	Verdict     Verdict              `json:"verdict"`
-	Environment Environment          `json:"environment"`
+	Capacity *load.CapacityResult `json:"capacity,omitempty"`
+	// Error says why the run stopped before judging the target (an
+	// unreachable target, a refused key, fixtures it does not know).
+	Error       *RunError   `json:"error,omitempty"`
+	Verdict     Verdict     `json:"verdict"`
+	Environment Environment `json:"environment"`
 }
 
 // Tool names the program that made the record.

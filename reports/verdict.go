@@ -48,6 +48,9 @@ func (v Verdict) Word() string {
 // thresholds decide whether those fail the run.
 func (r *Record) Judge() {
 	var reasons, notes, incomplete []string
+	if r.Error != nil {
+		reasons = append(reasons, "run stopped ("+r.Error.Kind+"): "+r.Error.Message)
+	}
 	if c := r.Contract; c != nil {
 		rules, n := failedRules(c)
 		if len(c.Findings) == 0 {
@@ -107,7 +110,7 @@ func (r *Record) Judge() {
 			reasons = append(reasons, "threshold "+t.Expr+": "+measuredText(t))
 		}
 	}
-	if r.Contract == nil && r.Load == nil && r.Capacity == nil {
+	if r.Contract == nil && r.Load == nil && r.Capacity == nil && r.Error == nil {
 		reasons = append(reasons, "nothing was measured: the record holds no contract, load or capacity result")
 	}
 	r.Verdict = Verdict{Pass: len(reasons) == 0 && len(incomplete) == 0, Incomplete: len(reasons) == 0 && len(incomplete) > 0,

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,7 +9,6 @@ import (
 
 	"loyalcheck/api"
 	"loyalcheck/contract"
-	"loyalcheck/load"
 	"loyalcheck/reports"
 )
 
@@ -108,14 +106,16 @@ func runAccept(ctx context.Context, e *env, args []string) int {
 	rec.Fixtures = reports.SummarizeFixtures(tg.fixtures)
 	rec.Scenario = reports.ScenarioInfoOf(setup.scenario)
 
+	if _, st := checkTarget(ctx, e, cmd, tg); st != nil {
+		return stopRun(e, cmd, rec, dir, key, st)
+	}
 	fmt.Fprintf(e.stderr, "accept: contract suite (profile %s)...\n", prof)
 	res, err := contract.Run(ctx, tg.client, tg.fixtures,
 		contract.WithProfile(prof), contract.WithSlow(*slow), contract.WithAPIKey(key), contract.WithValidator(setup.validator),
 		contract.WithAcceptUnverified(*acceptUnverified...), contract.WithReadOnly(tf.readOnly))
 	switch {
-	case errors.Is(err, contract.ErrUnreachable):
-		fmt.Fprintf(e.stderr, "loyalcheck %s: %s: %v\n", cmd, tg.url, scrub(err, key))
-		return exitUnreachable
+	case stoppedBy(err) != nil:
+		return stopRun(e, cmd, rec, dir, key, stoppedBy(err))
 	case err != nil && ctx.Err() == nil:
 		fmt.Fprintf(e.stderr, "loyalcheck %s: %v\n", cmd, scrub(err, key))
 		return exitFail
@@ -131,9 +131,9 @@ func runAccept(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "accept: load scenario %s...\n", setup.scenario.Name)
 		lr, err := runLoadPhase(ctx, e, tg, setup, dir, false)
 		switch {
-		case errors.Is(err, load.ErrUnreachable):
-			fmt.Fprintf(e.stderr, "loyalcheck %s: %v\n", cmd, scrub(err, key))
-			return exitUnreachable
+		case stoppedBy(err) != nil:
+			// The contract suite ran: its findings go into the record too.
+			return stopRun(e, cmd, rec, dir, key, stoppedBy(err))
 		case err != nil:
 			fmt.Fprintf(e.stderr, "loyalcheck %s: load: %v\n", cmd, scrub(err, key))
 			return exitFail

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -166,12 +165,21 @@ func runCapacity(ctx context.Context, e *env, args []string) int {
 	}
 	defer tg.close()
 
-	r, err := load.NewRunner(ctx, tg.client, tg.fixtures, setup.scenario, setup.opts...)
+	rec := reports.NewRecord(reports.KindCapacity, toolVersion())
+	rec.Target = reports.TargetOf(tg.url, tg.embedded)
+	rec.Fixtures = reports.SummarizeFixtures(tg.fixtures)
+	rec.Scenario = reports.ScenarioInfoOf(setup.scenario)
+	pre, st := checkTarget(ctx, e, cmd, tg)
+	if st != nil {
+		return stopRun(e, cmd, rec, *out, tg.key(e), st)
+	}
+	// Nothing ran since the preflight: its searches are the setup's.
+	r, err := load.NewRunner(ctx, tg.client, tg.fixtures, setup.scenario, append(setup.opts, load.WithPreflight(pre))...)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "loyalcheck %s: %v\n", cmd, err)
-		if errors.Is(err, load.ErrUnreachable) {
-			return exitUnreachable
+		if st := stoppedBy(err); st != nil {
+			return stopRun(e, cmd, rec, *out, tg.key(e), st)
 		}
+		fmt.Fprintf(e.stderr, "loyalcheck %s: %v\n", cmd, scrub(err, tg.key(e)))
 		return exitFail
 	}
 	exprs := make([]string, len(thresholds))
@@ -188,11 +196,7 @@ func runCapacity(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "loyalcheck %s: %v\n", cmd, err)
 		return exitFail
 	}
-	rec := reports.NewRecord(reports.KindCapacity, toolVersion())
 	rec.Started = res.Started.UTC()
-	rec.Target = reports.TargetOf(tg.url, tg.embedded)
-	rec.Fixtures = reports.SummarizeFixtures(tg.fixtures)
-	rec.Scenario = reports.ScenarioInfoOf(setup.scenario)
 	rec.Capacity = res
 	rec.Thresholds = reports.CapacityThresholds(res)
 	return finishRun(e, cmd, rec, *out, tg.key(e), useColor, nil)

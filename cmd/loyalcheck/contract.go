@@ -11,6 +11,7 @@ import (
 
 	"loyalcheck/api"
 	"loyalcheck/contract"
+	"loyalcheck/reports"
 )
 
 const contractHelp = `
@@ -51,11 +52,17 @@ With no --target it starts the embedded sandbox on a loopback port with its
 own fixtures. With --target it needs --fixtures FILE and the apikey in the
 environment variable LOYALCHECK_APIKEY (never a flag).
 
+Before any check, a preflight searches every fixture client and checks
+every fixture point (searches and recalcs only). With --out DIR the run
+record and its reports (run.json, report.*, junit.xml) are written there,
+also when the run stops at the preflight or on an unreachable target.
+
 Exit codes: 0 no failures (warnings allowed); 1 at least one failure, or
 a doc rule unverified and not accepted (INCOMPLETE);
 2 usage or configuration error (bad flag, unreadable fixtures file, unset
-LOYALCHECK_APIKEY with --target); 3 the target is unreachable or refuses
-the apikey on every call.`
+LOYALCHECK_APIKEY with --target, fixture clients or points the target does
+not know); 3 the target is unreachable, refuses the apikey, or serves no
+loyalty API at that URL.`
 
 func runContract(ctx context.Context, e *env, args []string) int {
 	const cmd = "contract"
@@ -67,6 +74,7 @@ func runContract(ctx context.Context, e *env, args []string) int {
 	acceptUnverified := fs.StringSlice("accept-unverified", nil, acceptUnverifiedUsage)
 	slow := fs.Bool("slow", false, "also run the checks that wait for a hold to expire (about a minute)")
 	jsonOut := fs.String("json", "", "write the machine-readable record to FILE")
+	outDir := fs.String("out", "", "directory for the run record and its reports (run.json, report.html, junit.xml, ...)")
 	tolerance := fs.Duration("clock-tolerance", contract.DefaultClockTolerance, "how far held.until may be off (H2), and how long after until an expired hold may still show (H6)")
 	color := fs.Bool("color", false, "colour the report's statuses")
 	verbose := fs.BoolP("verbose", "v", false, "show evidence of passes and the trail of failures too")
@@ -101,6 +109,11 @@ func runContract(ctx context.Context, e *env, args []string) int {
 		}
 		defer out.Close()
 	}
+	if *outDir != "" {
+		if err := os.MkdirAll(*outDir, 0o755); err != nil {
+			return usageErr(e, cmd, "--out: %v", err)
+		}
+	}
 
 	tg, code := tf.open(ctx, e, cmd, api.WithMaxConns(64))
 	if code != exitOK {
@@ -108,9 +121,12 @@ func runContract(ctx context.Context, e *env, args []string) int {
 	}
 	defer tg.close()
 
-	key := e.getenv(api.APIKeyEnv)
-	if key == "" && tg.embedded {
-		key = api.SandboxAPIKey
+	key := tg.key(e)
+	rec := reports.NewRecord(reports.KindContract, toolVersion())
+	rec.Target = reports.TargetOf(tg.url, tg.embedded)
+	rec.Fixtures = reports.SummarizeFixtures(tg.fixtures)
+	if _, st := checkTarget(ctx, e, cmd, tg); st != nil {
+		return stopRun(e, cmd, rec, *outDir, key, st)
 	}
 	opts := []contract.Option{
 		contract.WithProfile(prof),
@@ -129,8 +145,7 @@ func runContract(ctx context.Context, e *env, args []string) int {
 	switch {
 	case err == nil:
 	case errors.Is(err, contract.ErrUnreachable):
-		fmt.Fprintf(e.stderr, "loyalcheck %s: %s: %v\n", cmd, tg.url, scrub(err, key))
-		code = exitUnreachable
+		code = stopRun(e, cmd, rec, *outDir, key, &stopped{reports.ErrorUnreachable, fmt.Errorf("%s: %w", tg.url, err), exitUnreachable})
 	case ctx.Err() != nil:
 		fmt.Fprintf(e.stderr, "loyalcheck %s: interrupted; the report below is partial\n", cmd)
 		code = exitFail
@@ -162,10 +177,40 @@ func runContract(ctx context.Context, e *env, args []string) int {
 			}
 		}
 	}
+	if *outDir != "" && code != exitUnreachable {
+		rec.Contract = res
+		rec.Ended = nowUTC()
+		rec.Judge()
+		if err := writeRun(e, rec, *outDir, key); err != nil {
+			fmt.Fprintf(e.stderr, "loyalcheck %s: --out: %v\n", cmd, err)
+			if code == exitOK {
+				code = exitUsage
+			}
+		}
+	}
 	if code == exitOK && (res.Failed() || res.Incomplete()) {
 		code = exitFail
 	}
 	return code
+}
+
+// writeRun writes a judged record and its reports into dir and lists
+// them on stdout.
+func writeRun(e *env, rec *reports.Record, dir, key string) error {
+	if _, err := rec.Scrub(key); err != nil {
+		return err
+	}
+	paths, err := reports.WriteAll(dir, rec)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout, "\nwritten:")
+	for _, f := range reports.Formats() {
+		if p, ok := paths[f]; ok {
+			fmt.Fprintf(e.stdout, "  %-7s %s\n", f, p)
+		}
+	}
+	return nil
 }
 
 // scrub removes the apikey from a message, should an error ever quote it.

@@ -209,12 +209,18 @@ func runLoad(ctx context.Context, e *env, args []string) int {
 	rec.Target = reports.TargetOf(tg.url, tg.embedded)
 	rec.Fixtures = reports.SummarizeFixtures(tg.fixtures)
 	rec.Scenario = reports.ScenarioInfoOf(setup.scenario)
+	pre, st := checkTarget(ctx, e, "load", tg)
+	if st != nil {
+		return stopRun(e, "load", rec, out, tg.key(e), st)
+	}
+	// Nothing ran since the preflight: its searches are the setup's.
+	setup.opts = append(setup.opts, load.WithPreflight(pre))
 	res, err := runLoadPhase(ctx, e, tg, setup, out, true)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "loyalcheck load: %v\n", err)
-		if errors.Is(err, load.ErrUnreachable) {
-			return exitUnreachable
+		if st := stoppedBy(err); st != nil {
+			return stopRun(e, "load", rec, out, tg.key(e), st)
 		}
+		fmt.Fprintf(e.stderr, "loyalcheck load: %v\n", scrub(err, tg.key(e)))
 		return exitFail
 	}
 	rec.Load = res.summary

@@ -1,0 +1,89 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"loyalcheck/contract"
+	"loyalcheck/load"
+	"loyalcheck/preflight"
+	"loyalcheck/reports"
+)
+
+// stopped is a run that could not judge the target: why, as a record's
+// error, and the exit code it ends with.
+type stopped struct {
+	kind string
+	err  error
+	code int
+}
+
+// stoppedBy classifies an error that stopped a run before or while it
+// reached the target; nil when err is none of those (a bug or an
+// interrupt, handled by the caller).
+func stoppedBy(err error) *stopped {
+	var ce *preflight.ConfigError
+	var na *preflight.NoAPIError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &ce):
+		return &stopped{reports.ErrorConfig, err, exitUsage}
+	case errors.As(err, &na):
+		return &stopped{reports.ErrorNoAPI, err, exitUnreachable}
+	case errors.Is(err, preflight.ErrUnreachable), errors.Is(err, contract.ErrUnreachable), errors.Is(err, load.ErrUnreachable):
+		return &stopped{reports.ErrorUnreachable, err, exitUnreachable}
+	}
+	return nil
+}
+
+// checkTarget runs the preflight: every fixture client searched, every
+// fixture point checked, with requests that change nothing. A target
+// that is not the API, does not answer, refuses the key or does not know
+// the fixtures stops the run here, before any verdict.
+func checkTarget(ctx context.Context, e *env, cmd string, tg *target) (*preflight.Result, *stopped) {
+	res, err := preflight.Run(ctx, tg.client, tg.fixtures)
+	if err == nil {
+		return res, nil
+	}
+	if st := stoppedBy(err); st != nil {
+		return res, st
+	}
+	if ctx.Err() != nil {
+		return res, &stopped{reports.ErrorUnreachable, fmt.Errorf("interrupted during the preflight: %w", err), exitFail}
+	}
+	return res, &stopped{reports.ErrorUnreachable, fmt.Errorf("preflight: %w", err), exitUnreachable}
+}
+
+// stopRun reports a run that could not judge the target on stderr and,
+// when dir is set, still writes its record and reports (run.json,
+// junit.xml, ...) holding the reason, so CI's JUnit publisher shows why
+// the gate failed. It returns the stop's exit code.
+func stopRun(e *env, cmd string, rec *reports.Record, dir, key string, st *stopped) int {
+	msg := scrub(st.err, key)
+	fmt.Fprintf(e.stderr, "loyalcheck %s: %s\n", cmd, msg)
+	if dir == "" || rec == nil {
+		return st.code
+	}
+	rec.Error = &reports.RunError{Kind: st.kind, Message: msg}
+	rec.Ended = nowUTC()
+	rec.Judge()
+	if _, err := rec.Scrub(key); err != nil {
+		fmt.Fprintf(e.stderr, "loyalcheck %s: %v\n", cmd, err)
+		return st.code
+	}
+	paths, err := reports.WriteAll(dir, rec)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "loyalcheck %s: writing reports: %v\n", cmd, err)
+		return st.code
+	}
+	fmt.Fprintln(e.stdout, "written:")
+	for _, f := range reports.Formats() {
+		if p, ok := paths[f]; ok {
+			fmt.Fprintf(e.stdout, "  %-7s %s\n", f, p)
+		}
+	}
+	fmt.Fprintln(e.stdout, "\nverdict: "+rec.Verdict.Word()+" — "+st.kind+": "+msg)
+	return st.code
+}
