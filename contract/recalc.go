@@ -43,7 +43,7 @@ func checkC1(t *T) {
 		}
 	}
 	if len(ms) == 0 {
-		t.noRole("no fixture client could be found by searching it")
+		t.noRole("", "no fixture client could be found by searching it")
 		return
 	}
 	var last *reply

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"time"
 
 	"loyalcheck/api"
 )
@@ -14,9 +15,10 @@ const (
 	// minRich is the least balance a "rich" cashback client needs: the
 	// stateful checks hold and spend fractions of it.
 	minRich = 20
-	// maxDiscover bounds how many fixture clients are searched to fill
-	// the roles.
-	maxDiscover = 40
+	// DefaultDiscoveryBudget bounds the time spent searching fixture
+	// clients to fill the roles: a large fixtures file is searched until
+	// every role is filled, the fixtures are exhausted or this runs out.
+	DefaultDiscoveryBudget = 30 * time.Second
 )
 
 // member is a fixture client as the target showed it when searched.
@@ -57,6 +59,10 @@ type roles struct {
 	multi    *member // listed with more than one identifier
 	sparse   *member // lacks photo, birthday or email
 	note     string  // why searching the fixture clients found none
+	searched int     // fixture clients searched
+	total    int     // fixture clients listed
+	stopped  string  // why discovery stopped before the fixtures ran out
+	hinted   map[string]int
 }
 
 func (r *roles) cashback() *member {
@@ -99,24 +105,60 @@ func (r *roles) full() bool {
 	return r.rich != nil && r.rich2 != nil && r.zero != nil && r.discount != nil && r.multi != nil && r.sparse != nil
 }
 
-// discover searches the fixture clients at the suite's point until every
-// role is filled, and opens their ledger accounts. It returns
-// ErrUnreachable (wrapped) when no search got an answer, or every answer
-// refused the apikey.
+// candidates orders the fixture clients for discovery: round-robin over
+// their type hints (discount, cashback, none or other), fixture order
+// within each, so a role is reached early whatever order the fixtures list
+// clients in (a vendor exporting every cashback client first).
+func candidates(fx []api.FixtureClient) []api.FixtureClient {
+	groups := map[string][]api.FixtureClient{}
+	for _, c := range fx {
+		h := c.Type
+		if h != api.TypeDiscount && h != api.TypeCashback {
+			h = ""
+		}
+		groups[h] = append(groups[h], c)
+	}
+	out := make([]api.FixtureClient, 0, len(fx))
+	for i := 0; len(out) < len(fx); i++ {
+		for _, h := range []string{api.TypeDiscount, api.TypeCashback, ""} {
+			if i < len(groups[h]) {
+				out = append(out, groups[h][i])
+			}
+		}
+	}
+	return out
+}
+
+// discover searches the fixture clients at the suite's point, in the
+// order of candidates, until every role is filled, the fixtures are
+// exhausted or the discovery budget runs out, and opens their ledger
+// accounts. It returns ErrUnreachable (wrapped) when no search got an
+// answer, or every answer refused the apikey.
 func (s *suite) discover(ctx context.Context) error {
 	t := &T{ctx: ctx, s: s, ch: check{name: "roles", rule: "S1"}}
 	var rich []*member
 	answered, refused := 0, 0
 	var lastErr string
-	for i, fc := range s.fx.Clients {
-		if i >= maxDiscover || (i >= 4 && s.roles.full()) {
+	s.roles.total = len(s.fx.Clients)
+	s.roles.hinted = map[string]int{}
+	for _, fc := range s.fx.Clients {
+		s.roles.hinted[fc.Type]++
+	}
+	deadline := time.Now().Add(s.cfg.discovery)
+	for i, fc := range candidates(s.fx.Clients) {
+		if i >= 4 && s.roles.full() {
 			break
 		}
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
+		if i > 0 && !time.Now().Before(deadline) {
+			s.roles.stopped = fmt.Sprintf("the discovery budget of %s ran out", s.cfg.discovery)
+			break
+		}
 		key := fc.SearchKey()
 		c, r := t.search(key)
+		s.roles.searched++
 		switch {
 		case r.Err != nil:
 			lastErr = r.Describe()
@@ -181,6 +223,20 @@ func (s *suite) discover(ctx context.Context) error {
 	return nil
 }
 
+// why says why a role of that type hint stayed empty: discovery stopped
+// early, or every fixture client was searched and none fits (and how many
+// the fixtures said were of that type).
+func (r *roles) why(hint string) string {
+	if r.stopped != "" {
+		return fmt.Sprintf("%s after %d of %d fixture clients were searched", r.stopped, r.searched, r.total)
+	}
+	msg := fmt.Sprintf("all %d fixture clients were searched", r.searched)
+	if n := r.hinted[hint]; hint != "" && n > 0 {
+		msg += fmt.Sprintf("; %d listed as %s in the fixtures, none fits as the target shows them", n, hint)
+	}
+	return msg
+}
+
 // absent reports a JSON value that is missing or null.
 func absent(raw []byte) bool { return len(raw) == 0 || string(raw) == "null" }
 
@@ -191,7 +247,7 @@ func (t *T) rich() *member {
 	if m := t.s.roles.rich; m != nil {
 		return m
 	}
-	t.noRole("fixtures have no cashback client with a balance of at least %d points and a positive maxSpendPercent", minRich)
+	t.noRole(api.TypeCashback, "fixtures have no cashback client with a balance of at least %d points and a positive maxSpendPercent", minRich)
 	return nil
 }
 
@@ -199,7 +255,7 @@ func (t *T) discount() *member {
 	if m := t.s.roles.discount; m != nil {
 		return m
 	}
-	t.noRole("fixtures have no discount client")
+	t.noRole(api.TypeDiscount, "fixtures have no discount client")
 	return nil
 }
 
@@ -207,7 +263,7 @@ func (t *T) cashback() *member {
 	if m := t.s.roles.cashback(); m != nil {
 		return m
 	}
-	t.noRole("fixtures have no cashback client")
+	t.noRole(api.TypeCashback, "fixtures have no cashback client")
 	return nil
 }
 
@@ -215,7 +271,7 @@ func (t *T) anyClient() *member {
 	if m := t.s.roles.any(); m != nil {
 		return m
 	}
-	t.noRole("no fixture client could be found by searching it")
+	t.noRole("", "no fixture client could be found by searching it")
 	return nil
 }
 
@@ -234,12 +290,15 @@ func (t *T) balance(m *member, holds ...string) (float64, *reply, bool) {
 	return c.Balance.V, r, true
 }
 
-// noRole skips a check for want of a client, saying why searching found
-// none when that is the reason.
-func (t *T) noRole(format string, a ...any) {
+// noRole skips a check for want of a client of the type hint, saying
+// why: searching found no client at all, discovery stopped early, or
+// every fixture client was searched and none fits.
+func (t *T) noRole(hint, format string, a ...any) {
 	msg := fmt.Sprintf(format, a...)
 	if len(t.s.roles.all) == 0 && t.s.roles.note != "" {
 		msg += " (searching the fixture clients found none: " + t.s.roles.note + ")"
+	} else {
+		msg += " (" + t.s.roles.why(hint) + ")"
 	}
 	t.Skip("%s", msg)
 }

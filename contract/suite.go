@@ -63,6 +63,7 @@ type config struct {
 	apiKey    string
 	burst     int
 	readOnly  bool
+	discovery time.Duration
 }
 
 // Option configures Run.
@@ -117,6 +118,10 @@ func WithAPIKey(key string) Option { return func(c *config) { c.apiKey = key } }
 // release or retail is skipped as not in scope (ReadOnlyReason) when it
 // comes to it.
 func WithReadOnly(on bool) Option { return func(c *config) { c.readOnly = on } }
+
+// WithDiscoveryBudget bounds the time spent searching fixture clients to
+// fill the roles (default DefaultDiscoveryBudget).
+func WithDiscoveryBudget(d time.Duration) Option { return func(c *config) { c.discovery = d } }
 
 // WithBurst sets how many concurrent spends and holds the L2 check sends
 // (default 20).
@@ -218,7 +223,7 @@ func (c *config) selected(name, rule string) bool {
 // the context's error. The Result is returned whenever a run started, with
 // the findings made so far.
 func Run(ctx context.Context, c *api.Client, fx *api.Fixtures, opts ...Option) (*Result, error) {
-	cfg := config{profile: Default, tolerance: DefaultClockTolerance, wait: sleepCtx, now: time.Now, burst: 20}
+	cfg := config{profile: Default, tolerance: DefaultClockTolerance, wait: sleepCtx, now: time.Now, burst: 20, discovery: DefaultDiscoveryBudget}
 	for _, o := range opts {
 		o(&cfg)
 	}
