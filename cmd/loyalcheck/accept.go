@@ -131,16 +131,20 @@ func runAccept(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "accept: load scenario %s...\n", setup.scenario.Name)
 		lr, err := runLoadPhase(ctx, e, tg, setup, dir, false)
 		switch {
+		case ctx.Err() != nil && err != nil:
+			// Interrupted during the load's setup: the contract's
+			// findings are still judged and written below.
 		case stoppedBy(err) != nil:
 			// The contract suite ran: its findings go into the record too.
 			return stopRun(e, cmd, rec, dir, key, stoppedBy(err))
 		case err != nil:
 			fmt.Fprintf(e.stderr, "loyalcheck %s: load: %v\n", cmd, scrub(err, key))
 			return exitFail
+		default:
+			rec.Load = lr.summary
+			rec.Thresholds = lr.thresholds
+			files = lr.files
 		}
-		rec.Load = lr.summary
-		rec.Thresholds = lr.thresholds
-		files = lr.files
 	}
 	if ctx.Err() != nil {
 		fmt.Fprintln(e.stderr, "accept: interrupted; judging and writing what was measured")
