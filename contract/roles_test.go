@@ -2,7 +2,6 @@ package contract
 
 import (
 	"context"
-	"net/http"
 	"slices"
 	"testing"
 	"time"
@@ -22,10 +21,9 @@ func runWithFixtures(t *testing.T, n int, edit func(*api.Fixtures), opts ...Opti
 	sb, err := sandbox.Start(ctx, sandbox.WithAPIKey(testKey), sandbox.WithClients(n))
 	require.NoError(t, err)
 	t.Cleanup(func() { sb.Close() })
-	tr := api.NewTransport(8)
-	t.Cleanup(tr.CloseIdleConnections)
-	c, err := api.NewClient(sb.URL(), api.WithAPIKey(testKey), api.WithTimeout(10*time.Second), api.WithHTTPClient(&http.Client{Transport: tr}))
+	c, err := api.NewClient(sb.URL(), api.WithAPIKey(testKey), api.WithTimeout(10*time.Second), api.WithMaxConns(8))
 	require.NoError(t, err)
+	t.Cleanup(c.CloseIdleConnections)
 	fx := sb.Fixtures()
 	edit(fx)
 	res, err := Run(ctx, c, fx, append([]Option{WithValidator(sharedValidator), WithAPIKey(testKey)}, opts...)...)
