@@ -53,7 +53,8 @@ FUZZ_TARGETS := \
 	./api:FuzzParseFixtures \
 	./api:FuzzParseErrorBody \
 	./scenarios:FuzzParse \
-	./load:FuzzParseThreshold
+	./load:FuzzParseThreshold \
+	./reports:FuzzDecodeRecord
 FUZZTIME ?= 30s
 # Minimizing each new interesting input (60 s by default) would eat a
 # short run; a crasher is still minimized, within this bound.
