@@ -54,7 +54,8 @@ FUZZ_TARGETS := \
 	./api:FuzzParseErrorBody \
 	./scenarios:FuzzParse \
 	./load:FuzzParseThreshold \
-	./reports:FuzzDecodeRecord
+	./reports:FuzzDecodeRecord \
+	./sandbox:FuzzRequest
 FUZZTIME ?= 30s
 # Minimizing each new interesting input (60 s by default) would eat a
 # short run; a crasher is still minimized, within this bound.
