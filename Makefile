@@ -55,7 +55,8 @@ FUZZ_TARGETS := \
 	./scenarios:FuzzParse \
 	./load:FuzzParseThreshold \
 	./reports:FuzzDecodeRecord \
-	./sandbox:FuzzRequest
+	./sandbox:FuzzRequest \
+	./schemas:FuzzResponse
 FUZZTIME ?= 30s
 # Minimizing each new interesting input (60 s by default) would eat a
 # short run; a crasher is still minimized, within this bound.

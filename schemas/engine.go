@@ -144,6 +144,11 @@ func translate(errs []gojsonschema.ResultError) []finding {
 		default:
 			f.message += " (got " + quote(re.Value()) + ")"
 		}
+		if f.path == "" {
+			// gojsonschema names a property "" at the root by an empty
+			// path; a violation must still point somewhere.
+			f.path = `""`
+		}
 		out = append(out, f)
 	}
 	return out
