@@ -26,8 +26,11 @@ type Customer struct {
 	Photo    *string `json:"photo,omitempty"`
 	Birthday *string `json:"birthday,omitempty"`
 	Level    Level   `json:"level"`
-	// Phone is a JSON number on the wire (7920XXXXXXX fits an int64).
-	Phone   int64   `json:"phone"`
+	// Phone is a JSON integer on the wire (7920XXXXXXX). It decodes
+	// into a float64 because JSON Schema counts 79201234567.0 and
+	// 7.9201234567e10 as integers too: an answer the schema accepts must
+	// decode.
+	Phone   float64 `json:"phone"`
 	Email   *string `json:"email,omitempty"`
 	Balance float64 `json:"balance"`
 }
@@ -86,10 +89,11 @@ type HoldResponse struct {
 	Held    Held `json:"held"`
 }
 
-// Held describes an accepted hold; Until is in UNIX seconds.
+// Held describes an accepted hold; Until is in UNIX seconds, a float64
+// for the reason Customer.Phone is.
 type Held struct {
 	ID     string  `json:"id"`
-	Until  int64   `json:"until"`
+	Until  float64 `json:"until"`
 	Amount float64 `json:"amount"`
 }
 

@@ -375,7 +375,7 @@ func (e *engine) stepHold(ctx context.Context, s *session, st *scenarios.Step) b
 			minutes = min(st.Duration, 30)
 		}
 		want := op.sent.Add(time.Duration(minutes) * time.Minute)
-		until := time.Unix(h.Until, 0)
+		until := time.Unix(int64(h.Until), 0)
 		if until.Before(want.Add(-e.cfg.tolerance)) || until.After(time.Now().Add(time.Duration(minutes)*time.Minute+e.cfg.tolerance)) {
 			extra = append(extra, violation{"H2", "held.until: not now + duration"})
 		}

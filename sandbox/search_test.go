@@ -30,7 +30,7 @@ func TestSearchShape(t *testing.T) {
 		c := resp.Client
 		assert.Regexp(t, hex24, c.ID)
 		assert.NotEmpty(t, c.Name)
-		assert.Equal(t, h.phone(i), strconv.FormatInt(c.Phone, 10))
+		assert.Equal(t, h.phone(i), strconv.FormatFloat(c.Phone, 'f', -1, 64))
 		assert.Regexp(t, `^7920[0-9]{7}$`, h.phone(i))
 		assert.Regexp(t, hex24, c.Level.ID)
 		assert.NotEmpty(t, c.Level.Title)
