@@ -1,7 +1,6 @@
 package load
 
 import (
-	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -149,7 +148,8 @@ func (f *figures) add(ts time.Time, lat time.Duration, out outcome, viol int) {
 
 func (f *figures) n() float64 { return float64(len(f.lat)) }
 
-// latency returns a latency metric: pNN by nearest rank, mean or max.
+// latency returns a latency metric: mean, max, or pNN at the rank an HDR
+// histogram takes, q×n rounded.
 func (f *figures) latency(metric string) float64 {
 	xs := append([]time.Duration{}, f.lat...)
 	sort.Slice(xs, func(i, j int) bool { return xs[i] < xs[j] })
@@ -164,7 +164,7 @@ func (f *figures) latency(metric string) float64 {
 		return float64(sum / time.Duration(len(xs)))
 	}
 	q, _ := strconv.ParseFloat(metric[1:], 64)
-	return float64(xs[int(math.Ceil(q/100*f.n()))-1])
+	return float64(xs[rank(q/100, len(xs))-1])
 }
 
 // As vegeta computes them: over the span of the results' start times, and
@@ -283,4 +283,10 @@ func TestThresholdEveryMetricAndStep(t *testing.T) {
 			})
 		}
 	}
+}
+
+// rank is the 1-based rank of quantile q among n samples as an HDR
+// histogram takes it: q×n rounded half up, within [1, n].
+func rank(q float64, n int) int {
+	return min(max(int(q*float64(n)+0.5), 1), n)
 }

@@ -16,7 +16,7 @@ import (
 func TestAcceptPassesOnTheSandbox(t *testing.T) {
 	const key = "accept-k3y-7f3e0b-never-printed"
 	dir := t.TempDir()
-	code, out, errs := cliRun(t, map[string]string{api.APIKeyEnv: key}, "accept", "--duration", "2s", "--out", dir)
+	code, out, errs := cliRun(t, map[string]string{api.APIKeyEnv: key}, "accept", "--scenario", relaxedCheckout(t), "--duration", "2s", "--out", dir)
 	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errs)
 	assert.Contains(t, out, "verdict: PASS — open "+filepath.Join(dir, "report.html"))
 	for _, f := range []string{"run.json", "report.txt", "report.md", "report.html", "junit.xml", "results.bin", "sessions.bin", "plot.html"} {

@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -12,12 +13,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"loyalcheck/api"
+	"loyalcheck/scenarios"
 )
 
 func TestLoadEmbeddedSandboxPasses(t *testing.T) {
 	const key = "k3y-that-must-never-show-9d1c"
 	dir := t.TempDir()
-	code, out, errs := cliRun(t, map[string]string{api.APIKeyEnv: key}, "load", "--scenario", "checkout", "--rate", "20/s", "--duration", "2s", "--out", dir)
+	code, out, errs := cliRun(t, map[string]string{api.APIKeyEnv: key}, "load", "--scenario", relaxedCheckout(t), "--rate", "20/s", "--duration", "2s", "--out", dir)
 	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errs)
 	assert.Contains(t, errs, "target: embedded sandbox at http://127.0.0.1:")
 	assert.Contains(t, out, "LEDGER (L1-L3)\n  OK  ")
@@ -65,11 +67,32 @@ func assertNoKey(t *testing.T, key, dir string, streams ...string) {
 }
 
 // load runs the checkout scenario when none is named, as accept and
-// capacity do.
+// capacity do. (Its latency thresholds may fail on a busy machine: the
+// verdict is not what this test is about.)
 func TestLoadDefaultScenario(t *testing.T) {
 	code, out, errs := cliRun(t, nil, "load", "--rate", "10/s", "--duration", "1s")
-	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errs)
+	require.Contains(t, []int{exitOK, exitFail}, code, "stdout:\n%s\nstderr:\n%s", out, errs)
 	assert.Contains(t, out, "scenario checkout")
+	assert.Contains(t, out, "LEDGER (L1-L3)\n  OK  ")
+}
+
+// latencyLimit is a latency threshold's limit in a scenario file.
+var latencyLimit = regexp.MustCompile(`(?m)^(\s*- p[0-9.]+(?:\([a-z]+\))?\s*<)\s*[0-9.]+(?:us|ms|s)$`)
+
+// relaxedCheckout writes the checkout scenario with its latency thresholds
+// set beyond any request's timeout, and returns the file's path. A test of
+// the pass path must not depend on how busy the machine is; errors<1% and
+// violations==0 still judge the target, and a stalled target still fails
+// them by its timeouts.
+func relaxedCheckout(t *testing.T) string {
+	t.Helper()
+	src, ok := scenarios.Source("checkout")
+	require.True(t, ok)
+	relaxed := latencyLimit.ReplaceAll(src, []byte("${1}1000s"))
+	require.NotEqual(t, string(src), string(relaxed), "the checkout scenario has latency thresholds")
+	p := filepath.Join(t.TempDir(), "checkout.yaml")
+	require.NoError(t, os.WriteFile(p, relaxed, 0o644))
+	return p
 }
 
 func TestLoadFailures(t *testing.T) {
