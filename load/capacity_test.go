@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -379,8 +380,13 @@ flows:
 // one service time after its worker's previous request, or after its
 // arrival if the worker was idle), so that sleep overshoot does not eat
 // into the capacity; the wrapped handler runs after the service, outside
-// the pool.
+// the pool. A worker idle for a moment starts the next request up to
+// slack (a fifth of the service) before its arrival, as if it had been
+// waiting for it: a load generator's jitter on a busy machine must not
+// cost capacity, which near the knee it would never win back (a pool at
+// 96% drains a backlog at 4% of its speed).
 func workerPool(n int, service time.Duration) func(http.Handler) http.Handler {
+	slack := service / 5
 	var mu sync.Mutex
 	free := make([]time.Time, n)
 	return func(next http.Handler) http.Handler {
@@ -394,8 +400,8 @@ func workerPool(n int, service time.Duration) func(http.Handler) http.Handler {
 				}
 			}
 			start := free[i]
-			if start.Before(now) {
-				start = now
+			if earliest := now.Add(-slack); start.Before(earliest) {
+				start = earliest
 			}
 			free[i] = start.Add(service)
 			done := free[i]
@@ -450,13 +456,10 @@ func capacityRun(t *testing.T, wrap func(http.Handler) http.Handler, slo []strin
 		t.Logf("step %d %-7s %6.1f/s achieved %6.1f/s %6.1f req/s p99(session) %-8s errors %.2f%% pass %v %v",
 			st.N, st.Phase, st.Asked, st.Achieved, st.RequestRate, st.Session.P99, st.ErrorFraction*100, st.Pass, st.Reasons)
 	}
-	began := time.Now()
 	res, err := SearchCapacity(context.Background(), r, ts, o)
 	require.NoError(t, err)
-	took := time.Since(began)
-	t.Logf("%s in %s: %s", res.Stopped, took.Round(time.Millisecond), res.Note)
-	// The budget bounds the steps; the audit of 40 clients comes on top.
-	assert.LessOrEqual(t, took, o.Budget+3*time.Second, "the search overran its budget")
+	t.Logf("%s in %s: %s", res.Stopped, res.Elapsed.Round(time.Millisecond), res.Note)
+	assertBudgetKept(t, res)
 	assert.True(t, res.Ledger.Passed(), "%+v", res.Ledger)
 	assert.False(t, res.Failed())
 	b, err := json.Marshal(res)
@@ -469,50 +472,95 @@ func capacityRun(t *testing.T, wrap func(http.Handler) http.Handler, slo []strin
 	return res
 }
 
-// assertCapacity checks the found capacity against the true one, in
-// requests/s: within 10%.
-func assertCapacity(t *testing.T, res *CapacityResult, trueReqs float64) {
+// assertBudgetKept checks the budget rule on the times the search itself
+// recorded, whatever the machine's speed: a step starts only if, ending
+// as late as the slowest step before it overran its duration, it ends
+// within the budget.
+func assertBudgetKept(t *testing.T, res *CapacityResult) {
 	t.Helper()
-	require.True(t, res.Found, res.Note)
-	assert.Equal(t, StopConverged, res.Stopped, res.Note)
-	assert.InEpsilon(t, trueReqs, res.MaxPassingRequests, 0.10, "requests/s found %.1f, true %.1f", res.MaxPassingRequests, trueReqs)
-	assert.InEpsilon(t, trueReqs/2, res.MaxPassing, 0.10, "sessions/s found %.1f, true %.1f", res.MaxPassing, trueReqs/2)
+	var overhead time.Duration
+	for _, st := range res.Steps {
+		end := st.Started.Sub(res.Started) + st.Duration + overhead
+		assert.LessOrEqual(t, end, res.Settings.Budget, "step %d started though it could not end within the budget", st.N)
+		overhead = max(overhead, st.Elapsed-st.Duration)
+	}
 }
 
-// A pool of 8 workers taking 40 ms each serves 200 requests/s, 100
-// lookup sessions/s. Below that a session takes 80 ms; above it a queue
-// grows for as long as the step lasts: at 4% over, by the end of a 2 s
-// step each request waits 80 ms more, and p99(session) crosses 250 ms. The
-// 170 ms of headroom below the SLO keep a stalled load generator on a busy
-// machine from failing a step under capacity. Steps measure 2 s: 120
-// sessions at 60/s, enough for a p99.
+// assertCapacity checks the found capacity against the true one, in
+// requests/s: within 10%. ideal is a session's latency from the target
+// alone, well below its capacity.
+//
+// A busy machine's load generator adds latency and bursts, never capacity:
+// the search must never find more than the target takes, however busy the
+// machine. It can find less: the first step, at 62% of the capacity, says
+// how much the machine adds. When that is more than half the SLO's
+// headroom, steps below the knee may fail for the machine's sake and the
+// lower bound is not judged (the log says so); everything else still is.
+func assertCapacity(t *testing.T, res *CapacityResult, trueReqs float64, ideal, headroom time.Duration) {
+	t.Helper()
+	require.NotEmpty(t, res.Steps)
+	for _, st := range res.Steps {
+		if 2*st.Asked > trueReqs*1.10 && !st.Interrupted {
+			assert.False(t, st.Pass, "step %d at %.1f/s is over the capacity, yet passed", st.N, st.Asked)
+		}
+	}
+	if res.Found {
+		assert.LessOrEqual(t, res.MaxPassingRequests, trueReqs*1.10, "requests/s found %.1f, true %.1f", res.MaxPassingRequests, trueReqs)
+		assert.LessOrEqual(t, res.MaxPassing, trueReqs/2*1.10, "sessions/s found %.1f, true %.1f", res.MaxPassing, trueReqs/2)
+	}
+	if noise := res.Steps[0].Session.P90 - ideal; noise > headroom/2 {
+		t.Logf("the machine adds %s to p90(session) far below the knee, more than half the headroom %s: the lower bound is not judged", noise, headroom)
+		return
+	}
+	require.True(t, res.Found, res.Note)
+	assert.Equal(t, StopConverged, res.Stopped, res.Note)
+	assert.GreaterOrEqual(t, res.MaxPassingRequests, trueReqs*0.90, "requests/s found %.1f, true %.1f", res.MaxPassingRequests, trueReqs)
+	assert.GreaterOrEqual(t, res.MaxPassing, trueReqs/2*0.90, "sessions/s found %.1f, true %.1f", res.MaxPassing, trueReqs/2)
+}
+
+// A pool of 4 workers taking 50 ms each serves 80 requests/s, 40 lookup
+// sessions/s: a modest rate, so that even a busy machine has the CPU to
+// offer it. Below that a session takes 100 ms; above it a queue grows for
+// as long as the step lasts: at 7% over, 2.3 s into a step each request
+// waits 160 ms more, and p90(session) crosses 250 ms. A p90 is the SLO,
+// not a p99: a stall of a busy machine's load generator delays a few
+// sessions, which a p99 would count and a p90 does not, while the queue of
+// an overload delays every session of the step's second half, which both
+// count. Steps measure 2 s: 50 sessions at 25/s, enough for a p90.
 func TestCapacityOfWorkerPool(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a capacity search takes about 15 s")
 	}
-	const workers, service = 8, 40 * time.Millisecond
+	const workers, service = 4, 50 * time.Millisecond
 	trueReqs := workers / service.Seconds()
-	res := capacityRun(t, workerPool(workers, service), []string{"p99(session)<250ms"}, CapacityOptions{
-		Start: 60, StepDuration: 2500 * time.Millisecond, Budget: 40 * time.Second,
+	res := capacityRun(t, workerPool(workers, service), []string{"p90(session)<250ms"}, CapacityOptions{
+		Start: 25, StepDuration: 2500 * time.Millisecond, Budget: 40 * time.Second,
 	})
-	assertCapacity(t, res, trueReqs)
-	assert.Contains(t, res.BrokenBy[0], "p99(session)<250ms")
+	// A session is two requests of 50 ms; the SLO leaves 150 ms on top.
+	assertCapacity(t, res, trueReqs, 2*service, 150*time.Millisecond)
+	require.NotEmpty(t, res.BrokenBy)
+	assert.Contains(t, res.BrokenBy[0], "p90(session)<250ms")
 }
 
-// A token bucket of 100 recalcs/s takes 100 lookup sessions/s, 200
+// A token bucket of 40 recalcs/s takes 40 lookup sessions/s, 80
 // requests/s; above it recalcs are refused with 429 and the implicit
-// errors bound (no errors SLO given) fails the step. Its burst of 8
-// absorbs an 80 ms stall of the load generator and lets a 2 s step run up
-// to 4% over the rate before the first refusal.
+// errors bound (no errors SLO given) fails the step. Its burst of 10
+// absorbs a stall of the load generator of 250 ms at 90% of the rate (the
+// sessions it delayed arrive at once, and the bucket has filled the while)
+// and lets a 2.5 s step run up to 10% over the rate before the bucket
+// runs dry.
 func TestCapacityOfRateLimiter(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a capacity search takes about 15 s")
 	}
-	const rate = 100.0
-	res := capacityRun(t, tokenBucket(rate, 8), []string{"p99(session)<1s"}, CapacityOptions{
-		Start: 60, StepDuration: 2500 * time.Millisecond, Budget: 40 * time.Second,
+	const rate = 40.0
+	res := capacityRun(t, tokenBucket(rate, 10), []string{"p90(session)<1s"}, CapacityOptions{
+		Start: 25, StepDuration: 2500 * time.Millisecond, Budget: 40 * time.Second,
 	})
-	assertCapacity(t, res, 2*rate)
+	// A session takes the target next to nothing; a stall of 250 ms is what
+	// the burst absorbs.
+	assertCapacity(t, res, 2*rate, 0, 250*time.Millisecond)
+	require.NotEmpty(t, res.BrokenBy)
 	assert.Contains(t, res.BrokenBy[0], "errors")
 	var top string
 	for _, st := range res.Steps {
@@ -560,9 +608,17 @@ func TestCapacityInterrupted(t *testing.T) {
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	// Ctrl-C once the second step has started sessions, however long the
+	// machine took to get there.
+	var stepped atomic.Bool
 	res, err := SearchCapacity(ctx, r, ts, CapacityOptions{
 		Start: 20, StepDuration: 2 * time.Second, Budget: time.Minute,
-		OnStep: func(st CapacityStep) { time.AfterFunc(time.Second, cancel) },
+		OnStep: func(CapacityStep) { stepped.Store(true) },
+		RunOptions: []Option{WithProgress(10*time.Millisecond, func(p Progress) {
+			if stepped.Load() && p.Started >= 5 {
+				cancel()
+			}
+		})},
 	})
 	require.NoError(t, err)
 	assert.Equal(t, StopCancelled, res.Stopped)
