@@ -9,10 +9,10 @@ import (
 	"strings"
 )
 
-// Format is a report format.
+// Format names a report format.
 type Format string
 
-// The report formats.
+// The report formats' names; FormatSpecs says what each is.
 const (
 	FormatText     Format = "text"  // the terminal report
 	FormatMarkdown Format = "md"    // a pull-request comment
@@ -21,44 +21,109 @@ const (
 	FormatJSON     Format = "json"  // the run record itself
 )
 
-// Formats lists every format, in the order WriteAll writes them.
-func Formats() []Format {
-	return []Format{FormatText, FormatMarkdown, FormatHTML, FormatJUnit, FormatJSON}
+// A Reporter writes a record in one format, like vegeta's Reporter.
+type Reporter func(io.Writer, *Record) error
+
+// FormatSpec is one report format: one row of the table every command
+// and help text reads, so that a format is added in one place.
+type FormatSpec struct {
+	Name    Format
+	Aliases []string
+	// File is the format's file in a run directory.
+	File string
+	// About says what the format is for, in help texts.
+	About string
+	Write Reporter
+	// Color writes the format with ANSI colour; nil when it has none.
+	Color Reporter
+	// IsRecord marks the run record itself: re-rendering a run's reports
+	// leaves it as it is.
+	IsRecord bool
 }
 
-// ParseFormat reads a format name; "markdown", "txt", "xml" are accepted
-// as aliases.
-func ParseFormat(s string) (Format, error) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "text", "txt":
-		return FormatText, nil
-	case "md", "markdown":
-		return FormatMarkdown, nil
-	case "html":
-		return FormatHTML, nil
-	case "junit", "xml":
-		return FormatJUnit, nil
-	case "json":
-		return FormatJSON, nil
+// FormatSpecs is the table of formats, in the order WriteAll writes them.
+func FormatSpecs() []FormatSpec {
+	return []FormatSpec{
+		{Name: FormatText, Aliases: []string{"txt"}, File: "report.txt", About: "the terminal report",
+			Write: func(w io.Writer, r *Record) error { return renderText(w, r, false) },
+			Color: func(w io.Writer, r *Record) error { return renderText(w, r, true) }},
+		{Name: FormatMarkdown, Aliases: []string{"markdown"}, File: "report.md", About: "Markdown for a pull-request comment", Write: renderMarkdown},
+		{Name: FormatHTML, File: "report.html", About: "the self-contained HTML report", Write: renderHTML},
+		{Name: FormatJUnit, Aliases: []string{"xml"}, File: "junit.xml", About: "JUnit XML for CI", Write: renderJUnit},
+		{Name: FormatJSON, File: RecordFile, About: "the run record itself", Write: writeJSON, IsRecord: true},
 	}
-	return "", fmt.Errorf("unknown format %q (want text, md, html, junit or json)", s)
+}
+
+// Formats lists every format's name, in the order WriteAll writes them.
+func Formats() []Format {
+	var out []Format
+	for _, s := range FormatSpecs() {
+		out = append(out, s.Name)
+	}
+	return out
+}
+
+// ReportFormats lists the formats of a run's reports: every format but
+// the run record itself.
+func ReportFormats() []Format {
+	var out []Format
+	for _, s := range FormatSpecs() {
+		if !s.IsRecord {
+			out = append(out, s.Name)
+		}
+	}
+	return out
+}
+
+// FormatNames is the formats' names for a help text or an error:
+// "text, md, html, junit or json".
+func FormatNames() string {
+	names := Formats()
+	var b strings.Builder
+	for i, n := range names {
+		switch {
+		case i == 0:
+		case i == len(names)-1:
+			b.WriteString(" or ")
+		default:
+			b.WriteString(", ")
+		}
+		b.WriteString(string(n))
+	}
+	return b.String()
+}
+
+// ParseFormat reads a format name or one of its aliases ("markdown",
+// "txt", "xml"), in any case.
+func ParseFormat(s string) (Format, error) {
+	want := strings.ToLower(strings.TrimSpace(s))
+	for _, f := range FormatSpecs() {
+		if want == string(f.Name) {
+			return f.Name, nil
+		}
+		for _, a := range f.Aliases {
+			if want == a {
+				return f.Name, nil
+			}
+		}
+	}
+	return "", fmt.Errorf("unknown format %q (want %s)", s, FormatNames())
+}
+
+// Spec returns the format's row of the table.
+func (f Format) Spec() (FormatSpec, bool) {
+	for _, s := range FormatSpecs() {
+		if s.Name == f {
+			return s, true
+		}
+	}
+	return FormatSpec{}, false
 }
 
 // FileName is the name WriteAll gives the format's file.
 func (f Format) FileName() string {
-	switch f {
-	case FormatText:
-		return "report.txt"
-	case FormatMarkdown:
-		return "report.md"
-	case FormatHTML:
-		return "report.html"
-	case FormatJUnit:
-		return "junit.xml"
-	case FormatJSON:
-		return RecordFile
-	}
-	return ""
+	s, _ := f.Spec()
+	return s.File
 }
 
 // Option changes how a report is rendered.
@@ -68,9 +133,9 @@ type options struct {
 	color bool
 }
 
-// WithColor turns ANSI colour on or off in the text report (default off;
-// the caller decides: a terminal, and NO_COLOR unset). Other formats
-// ignore it.
+// WithColor turns ANSI colour on or off in a format that has colour (the
+// text report; default off: the caller decides, for a terminal with
+// NO_COLOR unset). Other formats ignore it.
 func WithColor(on bool) Option { return func(o *options) { o.color = on } }
 
 // Render writes the record in format f. It renders the record as it is:
@@ -79,33 +144,31 @@ func Render(w io.Writer, r *Record, f Format, opts ...Option) error {
 	if r == nil {
 		return fmt.Errorf("reports: no record")
 	}
+	s, ok := f.Spec()
+	if !ok {
+		return fmt.Errorf("reports: unknown format %q", f)
+	}
 	var o options
 	for _, opt := range opts {
 		opt(&o)
 	}
-	switch f {
-	case FormatText:
-		return renderText(w, r, &o)
-	case FormatMarkdown:
-		return renderMarkdown(w, r)
-	case FormatHTML:
-		return renderHTML(w, r)
-	case FormatJUnit:
-		return renderJUnit(w, r)
-	case FormatJSON:
-		b, err := r.Encode()
-		if err != nil {
-			return err
-		}
-		_, err = w.Write(b)
-		return err
+	if o.color && s.Color != nil {
+		return s.Color(w, r)
 	}
-	return fmt.Errorf("reports: unknown format %q", f)
+	return s.Write(w, r)
 }
 
-// WriteAll writes every format into dir (created if needed): report.txt
-// (no colour), report.md, report.html, junit.xml and run.json. It returns
-// the path of each file written.
+func writeJSON(w io.Writer, r *Record) error {
+	b, err := r.Encode()
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(b)
+	return err
+}
+
+// WriteAll writes every format into dir (created if needed): the reports
+// (no colour) and run.json. It returns the path of each file written.
 func WriteAll(dir string, r *Record) (map[Format]string, error) {
 	return WriteFormats(dir, r, Formats()...)
 }

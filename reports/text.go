@@ -81,8 +81,8 @@ func (t *textWriter) verdictWord(v Verdict) string {
 	return t.paint(ansiBold+ansiRed, v.Word())
 }
 
-func renderText(w io.Writer, r *Record, o *options) error {
-	t := &textWriter{color: o.color}
+func renderText(w io.Writer, r *Record, color bool) error {
+	t := &textWriter{color: color}
 	t.verdict(r)
 	t.header(r)
 	if r.Contract != nil {

@@ -16,9 +16,8 @@ const acceptHelp = `
 The acceptance run: the contract suite (every rule 'loyalcheck rules'
 lists, with evidence), then a load scenario (default: checkout, at its own modest rate
 for 30 s) with the ledger audit, then the thresholds, then all reports into
---out: run.json (the record), report.txt, report.md, report.html (one
-self-contained file), junit.xml, plus vegeta's results.bin (requests),
-sessions.bin (sessions) and plot.html.
+--out: the run record and every format listed below, plus vegeta's
+results.bin (requests), sessions.bin (sessions) and plot.html.
 
 The verdict fails on any contract failure, ledger violation, contract
 violation under load or breached threshold. A doc rule the contract suite
@@ -45,7 +44,7 @@ is unreachable or refuses the apikey.`
 
 func runAccept(ctx context.Context, e *env, args []string) int {
 	const cmd = "accept"
-	fs := newFlags(e, cmd, "[--target URL --fixtures FILE] [flags]", acceptHelp)
+	fs := newFlags(e, cmd, "[--target URL --fixtures FILE] [flags]", acceptHelp+formatsHelp())
 	var tf targetFlags
 	var lf loadFlags
 	tf.register(fs)

@@ -43,10 +43,9 @@ time the target makes a whole checkout wait.
 
 With --out DIR it writes the run record and its reports: run.json (with
 the capacity section: every step, the highest passing and first failing
-rates, the ledger audit), report.txt, report.md, report.html (latency
-and errors plotted against the offered rate, the knee marked) and
-junit.xml (a test case per step); 'loyalcheck report DIR' renders them
-again. The record's thresholds are the SLOs as measured at the highest
+rates, the ledger audit) and every format listed below (the HTML plots
+latency and errors against the offered rate, the knee marked; JUnit has
+a test case per step); 'loyalcheck report DIR' renders them again. The record's thresholds are the SLOs as measured at the highest
 passing step.
 
 Without --read-only most scenarios WRITE to the target (points spent and
@@ -63,7 +62,7 @@ usage error; 3 target unreachable or refusing the apikey.`
 
 func runCapacity(ctx context.Context, e *env, args []string) int {
 	const cmd = "capacity"
-	fs := newFlags(e, cmd, "[--target URL --fixtures FILE] [--scenario NAME] --slo EXPR... [flags]", capacityHelp)
+	fs := newFlags(e, cmd, "[--target URL --fixtures FILE] [--scenario NAME] --slo EXPR... [flags]", capacityHelp+formatsHelp())
 	var tf targetFlags
 	var lf loadFlags
 	tf.register(fs)

@@ -34,9 +34,8 @@ checkout, as for accept and capacity) or a YAML file. --rate is session starts p
 With --out DIR it writes results.bin (every request, in vegeta's format:
 'vegeta report results.bin' counts the requests loyalcheck counts),
 sessions.bin (every session as one result, the same format), summary.json,
-vegeta's plot.html, and the run record with its reports (run.json,
-report.txt, report.md, report.html, junit.xml; 'loyalcheck report DIR'
-renders them again).
+vegeta's plot.html, and the run record with every format listed below
+('loyalcheck report DIR' renders them again).
 
 Without --read-only most scenarios WRITE to the target: holds, releases and
 retails spend and accrue points on the fixture clients. With --read-only
@@ -161,7 +160,7 @@ func scenarioValidator() (scenarios.Validate, error) {
 }
 
 func runLoad(ctx context.Context, e *env, args []string) int {
-	fs := newFlags(e, "load", "[--scenario NAME|FILE] [flags]", loadHelp)
+	fs := newFlags(e, "load", "[--scenario NAME|FILE] [flags]", loadHelp+formatsHelp())
 	var tf targetFlags
 	var lf loadFlags
 	var out string

@@ -13,12 +13,9 @@ import (
 
 const reportHelp = `
 Render a past run's report again from its run record, DIR/run.json,
-without touching the target: the terminal report (text, the default),
-Markdown for a pull-request comment (md), the self-contained HTML report
-(html), JUnit XML for CI (junit) or the record itself (json). DIR may also
-name the run.json file. --format all writes report.txt, report.md,
-report.html and junit.xml into DIR (or into --out DIR), leaving run.json
-as it is.
+without touching the target, in any format below (text by default). DIR
+may also name the run.json file. --format all writes every report file
+into DIR (or into --out DIR), leaving run.json as it is.
 
 Nothing is measured or judged again: the reports show the verdict
 recorded when the run ended.
@@ -27,17 +24,32 @@ The text report is coloured when stdout is a terminal and NO_COLOR is
 unset; --color always or never decides instead. Files are never coloured.
 
 Exit codes: 0 rendered, whatever the recorded verdict (with --exit-code:
-1 when the recorded verdict is FAIL, to fail a CI step on it); 2 usage
-error, or DIR holds no readable run.json of a version this loyalcheck
-reads.`
+1 when the recorded verdict is FAIL or INCOMPLETE, to fail a CI step on
+it); 2 usage error, or DIR holds no readable run.json of a version this
+loyalcheck reads.`
+
+// formatsHelp lists the formats of the table, with their files.
+func formatsHelp() string {
+	var b strings.Builder
+	b.WriteString("\n\nFormats (--format NAME, the file it has in a run directory):\n")
+	for _, f := range reports.FormatSpecs() {
+		name := string(f.Name)
+		if len(f.Aliases) > 0 {
+			name += " (" + strings.Join(f.Aliases, ", ") + ")"
+		}
+		fmt.Fprintf(&b, "  %-18s %-12s %s\n", name, f.File, f.About)
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
 
 func runReport(ctx context.Context, e *env, args []string) int {
 	const cmd = "report"
-	fs := newFlags(e, cmd, "DIR [--format text|md|html|junit|json|all] [--out FILE]", reportHelp)
-	format := fs.StringP("format", "f", "text", "text, md, html, junit, json, or all (every report file into DIR)")
+	names := strings.ReplaceAll(reports.FormatNames(), " or ", ", ")
+	fs := newFlags(e, cmd, "DIR [--format "+strings.ReplaceAll(names, ", ", "|")+"|all] [--out FILE]", reportHelp+formatsHelp())
+	format := fs.StringP("format", "f", string(reports.FormatText), names+", or all (every report file into DIR)")
 	out := fs.StringP("out", "o", "", "write to FILE instead of stdout (with --format all: into this directory)")
 	color := fs.String("color", "auto", "colour the text report: auto (a terminal and NO_COLOR unset), always or never")
-	exitCode := fs.Bool("exit-code", false, "exit 1 when the recorded verdict is FAIL")
+	exitCode := fs.Bool("exit-code", false, "exit 1 when the recorded verdict is FAIL or INCOMPLETE")
 	if code, done := parseFlags(e, fs, args); done {
 		return code
 	}
@@ -82,17 +94,17 @@ func runReport(ctx context.Context, e *env, args []string) int {
 				into = filepath.Dir(dir)
 			}
 		}
-		paths, err := reports.WriteFormats(into, rec, reports.FormatText, reports.FormatMarkdown, reports.FormatHTML, reports.FormatJUnit)
+		paths, err := reports.WriteFormats(into, rec, reports.ReportFormats()...)
 		if err != nil {
 			fmt.Fprintf(e.stderr, "loyalcheck %s: %v\n", cmd, err)
 			return exitUsage
 		}
-		for _, f := range []reports.Format{reports.FormatText, reports.FormatMarkdown, reports.FormatHTML, reports.FormatJUnit} {
+		for _, f := range reports.ReportFormats() {
 			fmt.Fprintf(e.stdout, "wrote %s\n", paths[f])
 		}
 	} else {
 		var buf bytes.Buffer
-		if err := reports.Render(&buf, rec, f, reports.WithColor(colorOn && f == reports.FormatText && *out == "")); err != nil {
+		if err := reports.Render(&buf, rec, f, reports.WithColor(colorOn && *out == "")); err != nil {
 			fmt.Fprintf(e.stderr, "loyalcheck %s: %v\n", cmd, err)
 			return exitUsage
 		}
