@@ -2,6 +2,7 @@ package contract
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 
 	"loyalcheck/api"
@@ -360,6 +361,10 @@ func (n CoverageNote) RuleList() string {
 // CoverageNotes groups the rules that are unverified, accepted, not in
 // scope, or verified with a part not in scope, by state and reason, in
 // that order and then in catalogue order.
+//
+// Rules group by reason without the names of the checks that gave it (a
+// --read-only run leaves thirty checks out for one reason); a note of a
+// single rule keeps them.
 func CoverageNotes(cov []RuleCoverage) []CoverageNote {
 	var out []CoverageNote
 	for _, st := range []CoverageState{Unverified, Accepted, NotInScope, Verified} {
@@ -368,16 +373,35 @@ func CoverageNotes(cov []RuleCoverage) []CoverageNote {
 			if c.State != st || c.Reason == "" {
 				continue
 			}
-			i, ok := idx[c.Reason]
+			key := withoutChecks(c.Reason)
+			i, ok := idx[key]
 			if !ok {
 				i = len(out)
-				idx[c.Reason] = i
+				idx[key] = i
 				out = append(out, CoverageNote{State: st, Reason: c.Reason})
 			}
 			out[i].Rules = append(out[i].Rules, c)
+			if len(out[i].Rules) > 1 {
+				out[i].Reason = key
+			}
 		}
 	}
 	return out
+}
+
+// checkPrefix is how CoverageOf names the check a part of a reason comes
+// from: "h6-expiry: " at the start of the reason or of a part of it.
+var checkPrefix = regexp.MustCompile(`(^|; |partly not in scope: )[a-z][a-z0-9]*(?:-[a-z0-9]+)*: `)
+
+// withoutChecks drops the check names from a reason CoverageOf wrote,
+// and the parts that are then the same: "h6-expiry: needs --slow"
+// becomes "needs --slow".
+func withoutChecks(reason string) string {
+	var out []string
+	for _, p := range strings.Split(checkPrefix.ReplaceAllString(reason, "${1}"), "; ") {
+		out = appendNew(out, p)
+	}
+	return strings.Join(out, "; ")
 }
 
 // Label is how a report names a note's state: a verified rule with a part

@@ -123,3 +123,27 @@ func TestCheckVerdictUnknownStatus(t *testing.T) {
 	require.Len(t, cv[0].ProblemCases(), 1)
 	assert.Equal(t, "?", cv[0].ProblemCases()[0].Message)
 }
+
+// Rules left out for one reason share a note, whichever checks gave it.
+func TestCoverageNotesGroupByReason(t *testing.T) {
+	ro := "read-only: the check needs a hold request, which --read-only does not send"
+	res := &Result{Findings: []Finding{
+		{Rule: "H1", Check: "h1-echo", Status: Skip, NotInScope: true, Message: ro},
+		{Rule: "H2", Check: "h2-until", Status: Skip, NotInScope: true, Message: ro},
+		{Rule: "S3", Check: "s3-discount-balance", Status: Skip, Message: "fixtures have no discount client"},
+		{Rule: "H6", Check: "h6-release", Status: Pass, Message: "ok"},
+		{Rule: "H6", Check: "h6-expiry", Status: Skip, NotInScope: true, Message: "needs --slow"},
+	}, Only: []string{"H1", "H2", "S3", "H6"}}
+	var got []string
+	for _, n := range CoverageNotes(CoverageOf(res)) {
+		got = append(got, n.Label()+" "+n.RuleList()+": "+n.Reason)
+	}
+	assert.Equal(t, []string{
+		"unverified S3 (doc): s3-discount-balance: fixtures have no discount client",
+		"not in scope 41 rules: not selected by --only",
+		"not in scope H1 (doc), H2 (doc): " + ro,
+		"verified H6 (doc): partly not in scope: h6-expiry: needs --slow",
+	}, got)
+	assert.Equal(t, "partly not in scope: needs --slow; x", withoutChecks("partly not in scope: h6-expiry: needs --slow; h6-other: x"))
+	assert.Equal(t, "a: b", withoutChecks("s3-x: a: b"), "only the check's name goes")
+}

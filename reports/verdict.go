@@ -124,23 +124,35 @@ func (r *Record) Judge() {
 func judgeCoverage(c *contract.Result, notes []string) (incomplete, _ []string) {
 	for _, n := range contract.CoverageNotes(contract.CoverageOf(c)) {
 		var doc, other []string
+		// A rule alone on its line keeps its full reason, which names the
+		// check that gave it.
+		docWhy, otherWhy := n.Reason, n.Reason
 		for _, rc := range n.Rules {
 			if n.State == contract.Unverified && rc.Doc() {
 				doc = append(doc, rc.Rule)
+				docWhy = rc.Reason
 			} else {
 				other = append(other, rc.Rule)
+				otherWhy = rc.Reason
 			}
+		}
+		if len(doc) > 1 {
+			docWhy = n.Reason
+		}
+		if len(other) > 1 {
+			otherWhy = n.Reason
 		}
 		switch len(doc) {
 		case 0:
 		case 1:
-			incomplete = append(incomplete, fmt.Sprintf("contract: %s (doc) unverified: %s", doc[0], oneLine(n.Reason)))
+			incomplete = append(incomplete, fmt.Sprintf("contract: %s (doc) unverified: %s", doc[0], oneLine(docWhy)))
 		default:
-			incomplete = append(incomplete, fmt.Sprintf("contract: %s (doc rules) unverified: %s", strings.Join(doc, ", "), oneLine(n.Reason)))
+			incomplete = append(incomplete, fmt.Sprintf("contract: %s (doc rules) unverified: %s", strings.Join(doc, ", "), oneLine(docWhy)))
 		}
 		if len(other) == 0 {
 			continue
 		}
+		n.Reason = otherWhy
 		list := strings.Join(other, ", ")
 		if n.Reason == contract.OnlyReason && len(other) > 1 {
 			list = plural(len(other), "rule")
