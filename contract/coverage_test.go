@@ -27,9 +27,8 @@ func runWithoutDiscount(t *testing.T, opts ...Option) *Result {
 	}
 	require.NotEqual(t, len(fx.Clients), len(kept), "the sandbox's fixtures must have a discount client to drop")
 	fx.Clients = kept
-	c, err := api.NewClient(sb.URL(), api.WithAPIKey(testKey), api.WithMaxConns(16))
+	c, err := sb.Client(api.WithMaxConns(16))
 	require.NoError(t, err)
-	t.Cleanup(c.CloseIdleConnections)
 	res, err := Run(context.Background(), c, fx, append([]Option{WithValidator(sharedValidator), WithAPIKey(testKey)}, opts...)...)
 	require.NoError(t, err)
 	return res

@@ -34,11 +34,8 @@ func runAgainst(t *testing.T, sbOpts []sandbox.Option, opts ...Option) *Result {
 	sb, err := sandbox.Start(ctx, append([]sandbox.Option{sandbox.WithAPIKey(testKey), sandbox.WithClients(20)}, sbOpts...)...)
 	require.NoError(t, err)
 	t.Cleanup(func() { sb.Close() })
-	c, err := api.NewClient(sb.URL(), api.WithAPIKey(testKey), api.WithTimeout(10*time.Second), api.WithMaxConns(64))
+	c, err := sb.Client(api.WithTimeout(10*time.Second), api.WithMaxConns(64))
 	require.NoError(t, err)
-	// Idle connections are closed before the sandbox shuts down, or its
-	// graceful shutdown waits for them.
-	t.Cleanup(c.CloseIdleConnections)
 	res, err := Run(ctx, c, sb.Fixtures(), append([]Option{WithValidator(sharedValidator), WithAPIKey(testKey)}, opts...)...)
 	require.NoError(t, err)
 	return res

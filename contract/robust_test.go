@@ -108,9 +108,8 @@ func TestRefusedKeyIsUnreachable(t *testing.T) {
 			require.NoError(t, err)
 			defer sb2.Close()
 		}
-		c, err := api.NewClient(sb2.URL(), api.WithAPIKey("wrong"), api.WithMaxConns(8))
+		c, err := sb2.Client(api.WithAPIKey("wrong"), api.WithMaxConns(8))
 		require.NoError(t, err)
-		defer c.CloseIdleConnections()
 		_, err = Run(context.Background(), c, sb2.Fixtures(), WithValidator(sharedValidator))
 		require.ErrorIs(t, err, ErrUnreachable, quirk)
 		assert.Contains(t, err.Error(), "apikey")
@@ -144,9 +143,8 @@ func TestMissingRolesSkipWithReason(t *testing.T) {
 	}
 	require.NotEmpty(t, only)
 	fx.Clients = only
-	c, err := api.NewClient(sb.URL(), api.WithAPIKey(testKey), api.WithMaxConns(8))
+	c, err := sb.Client(api.WithMaxConns(8))
 	require.NoError(t, err)
-	defer c.CloseIdleConnections()
 	res, err := Run(context.Background(), c, fx, WithValidator(sharedValidator))
 	require.NoError(t, err)
 	assert.Zero(t, res.Summary.Fail, describe(res))

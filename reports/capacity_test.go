@@ -14,7 +14,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"loyalcheck/api"
 	"loyalcheck/load"
 	"loyalcheck/sandbox"
 	"loyalcheck/scenarios"
@@ -187,7 +186,7 @@ func realCapacityRecord(t testing.TB, scenario string, faults []string) *Record 
 	sb, err := sandbox.Start(ctx, sandbox.WithAPIKey(testAPIKey), sandbox.WithFaults(faults...))
 	require.NoError(t, err)
 	defer sb.Close()
-	c, err := api.NewClient(sb.URL(), api.WithAPIKey(testAPIKey))
+	c, err := sb.Client()
 	require.NoError(t, err)
 	sc, err := scenarios.Load(scenario, nil)
 	require.NoError(t, err)

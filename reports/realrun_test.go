@@ -10,7 +10,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"loyalcheck/api"
 	"loyalcheck/contract"
 	"loyalcheck/load"
 	"loyalcheck/sandbox"
@@ -40,7 +39,7 @@ func realRecord(t testing.TB, r run) *Record {
 	sb, err := sandbox.Start(ctx, sandbox.WithAPIKey(testAPIKey), sandbox.WithFaults(r.faults...))
 	require.NoError(t, err)
 	defer sb.Close()
-	c, err := api.NewClient(sb.URL(), api.WithAPIKey(testAPIKey))
+	c, err := sb.Client()
 	require.NoError(t, err)
 
 	rec := NewRecord(r.kind, "v0.0.0-test")

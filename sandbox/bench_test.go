@@ -21,7 +21,7 @@ func BenchmarkSandboxMix(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer sb.Close()
-	c, err := api.NewClient(sb.URL(), api.WithAPIKey(api.SandboxAPIKey))
+	c, err := sb.Client()
 	if err != nil {
 		b.Fatal(err)
 	}

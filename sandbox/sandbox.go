@@ -41,6 +41,8 @@ type Sandbox struct {
 	// client's transport often dials one it never uses.
 	mu    sync.Mutex
 	fresh map[net.Conn]struct{}
+	// clients were made by Client; Close closes their idle connections.
+	clients []*api.Client
 }
 
 // Start opens the store, listens on the configured address and serves in
@@ -109,6 +111,32 @@ func (sb *Sandbox) closeFresh() {
 // URL returns the base URL, http://127.0.0.1:PORT.
 func (sb *Sandbox) URL() string { return sb.url }
 
+// Client returns a client of the sandbox, as httptest.Server.Client does
+// for a test server: built by api.NewClient (so it refuses redirects and
+// bounds bodies like every client the product builds), sending the
+// sandbox's apikey unless opts set another. Close closes the client's idle
+// connections before shutting down, so no caller has to remember that a
+// keep-alive connection would otherwise outlive the sandbox.
+func (sb *Sandbox) Client(opts ...api.Option) (*api.Client, error) {
+	c, err := api.NewClient(sb.url, append([]api.Option{api.WithAPIKey(sb.srv.cfg.apiKey)}, opts...)...)
+	if err != nil {
+		return nil, fmt.Errorf("sandbox client: %w", err)
+	}
+	sb.mu.Lock()
+	defer sb.mu.Unlock()
+	sb.clients = append(sb.clients, c)
+	return c, nil
+}
+
+// closeClients closes the idle connections of the clients Client made.
+func (sb *Sandbox) closeClients() {
+	sb.mu.Lock()
+	defer sb.mu.Unlock()
+	for _, c := range sb.clients {
+		c.CloseIdleConnections()
+	}
+}
+
 // Fixtures returns the points and clients the sandbox holds.
 func (sb *Sandbox) Fixtures() *api.Fixtures { return sb.srv.Fixtures() }
 
@@ -130,11 +158,13 @@ func (sb *Sandbox) Err() error {
 	}
 }
 
-// Close stops accepting connections, waits (a few seconds at most) for
-// requests in flight, then closes the store and removes a temporary
-// database. Calling it again returns the first result.
+// Close closes the idle connections of its clients, stops accepting
+// connections, waits (a few seconds at most) for requests in flight, then
+// closes the store and removes a temporary database. Calling it again
+// returns the first result.
 func (sb *Sandbox) Close() error {
 	sb.closeOnce.Do(func() {
+		sb.closeClients()
 		ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 		defer cancel()
 		res := make(chan error, 1)

@@ -129,7 +129,7 @@ func TestStartAndClose(t *testing.T) {
 	sb, err := Start(context.Background(), WithDB(MemoryDB), WithClients(10))
 	require.NoError(t, err)
 	assert.Regexp(t, `^http://127\.0\.0\.1:[0-9]+$`, sb.URL())
-	c, err := api.NewClient(sb.URL(), api.WithAPIKey(api.SandboxAPIKey))
+	c, err := sb.Client()
 	require.NoError(t, err)
 	fx := sb.Fixtures()
 	require.NoError(t, fx.Validate())

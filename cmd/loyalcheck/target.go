@@ -84,7 +84,7 @@ func (t *targetFlags) open(ctx context.Context, e *env, cmd string, opts ...api.
 		if err != nil {
 			return nil, usageErr(e, cmd, "starting the embedded sandbox: %v", err)
 		}
-		c, err := api.NewClient(sb.URL(), append(opts, api.WithAPIKey(key))...)
+		c, err := sb.Client(opts...)
 		if err != nil {
 			sb.Close()
 			return nil, usageErr(e, cmd, "%v", err)
@@ -94,10 +94,8 @@ func (t *targetFlags) open(ctx context.Context, e *env, cmd string, opts ...api.
 			note = fmt.Sprintf(" with faults %v", t.faults)
 		}
 		fmt.Fprintf(e.stderr, "target: embedded sandbox at %s%s (no --target given)\n", sb.URL(), note)
-		// Idle connections are closed first, or the sandbox's graceful
-		// shutdown waits for them.
 		return &target{client: c, fixtures: sb.Fixtures(), url: sb.URL(), embedded: true,
-			close: func() { c.CloseIdleConnections(); sb.Close() }}, exitOK
+			close: func() { sb.Close() }}, exitOK
 	}
 	if len(t.faults) > 0 {
 		return nil, usageErr(e, cmd, "--sandbox-fault applies to the embedded sandbox only, not to --target")
