@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -138,4 +141,32 @@ func hangingServer(t *testing.T) (*httptest.Server, func() int64) {
 	}))
 	t.Cleanup(func() { close(release); srv.Close() })
 	return srv, n.Load
+}
+
+// The preflight changes nothing on the target: it sends only searches and
+// recalcs (safe under --read-only and on production), including when it
+// finds unknown clients and points.
+func TestRunSendsOnlySearchAndRecalc(t *testing.T) {
+	sb := startSandbox(t)
+	var mu sync.Mutex
+	paths := map[string]int{}
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		paths[r.URL.Path]++
+		mu.Unlock()
+		u, _ := url.Parse(sb.URL())
+		httputil.NewSingleHostReverseProxy(u).ServeHTTP(w, r)
+	}))
+	defer proxy.Close()
+	fx := *sb.Fixtures()
+	fx.Clients = append(fx.Clients, api.FixtureClient{Phone: "79990000000"})
+	fx.Points = append(fx.Points, "no-such-point")
+	_, err := Run(context.Background(), client(t, proxy.URL, "k"), &fx)
+	var ce *ConfigError
+	require.ErrorAs(t, err, &ce)
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Equal(t, len(fx.Clients), paths[api.EpSearch.Path()])
+	assert.Equal(t, len(fx.Points)-1, paths[api.EpRecalc.Path()])
+	assert.Len(t, paths, 2, "only search and recalc: %v", paths)
 }
