@@ -39,8 +39,11 @@ Ctrl-C stops the run: every hold the run made is released on a fresh
 context (any it could not release is listed by id), and what was measured
 is still judged and written.
 
-Exit codes: 0 pass; 1 fail; 2 usage or configuration error; 3 the target
-is unreachable or refuses the apikey.`
+Exit codes: 0 pass; 1 fail; 2 usage or configuration error (fixture
+clients or points the target does not know); 3 the target is unreachable,
+refuses the apikey or serves no loyalty API at that URL. A run stopped by 2
+or 3 after the flags were read still writes run.json and junit.xml with the
+reason.`
 
 func runAccept(ctx context.Context, e *env, args []string) int {
 	const cmd = "accept"

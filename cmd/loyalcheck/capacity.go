@@ -58,7 +58,10 @@ ledger is still audited.
 
 Exit codes: 0 a capacity was found and nothing broke a rule; 1 no rate
 passed, the target is broken, or the ledger or the contract failed; 2
-usage error; 3 target unreachable or refusing the apikey.`
+usage or configuration error (fixture clients or points the target does
+not know); 3 target unreachable, refusing the apikey or serving no loyalty
+API at that URL. With --out, a run stopped by 2 or 3 still writes run.json
+and junit.xml with the reason.`
 
 func runCapacity(ctx context.Context, e *env, args []string) int {
 	const cmd = "capacity"

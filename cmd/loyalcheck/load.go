@@ -49,8 +49,10 @@ too short --drain cut off), lists by id any it could not release, still
 audits the ledger and writes everything measured.
 
 Exit codes: 0 pass; 1 ledger violation, contract violation under load or a
-breached threshold; 2 usage error; 3 target unreachable or refusing the
-apikey (LOYALCHECK_APIKEY).`
+breached threshold; 2 usage or configuration error (fixture clients or
+points the target does not know); 3 target unreachable, refusing the apikey
+(LOYALCHECK_APIKEY) or serving no loyalty API at that URL. With --out, a
+run stopped by 2 or 3 still writes run.json and junit.xml with the reason.`
 
 // loadFlags are the load options shared by load, accept and capacity.
 type loadFlags struct {
