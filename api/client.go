@@ -39,6 +39,8 @@ type Client struct {
 	hc       *http.Client
 	// readOnly refuses hold, release and retail before anything is sent.
 	readOnly bool
+	// red redacts the key from what the target sends, where it comes in.
+	red *Redactor
 }
 
 // Option configures a Client.
@@ -109,6 +111,7 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 	if c.tls != nil && c.tls.InsecureSkipVerify {
 		return nil, errors.New("api: certificate verification cannot be turned off")
 	}
+	c.red = NewRedactor(c.key)
 	c.tr = newTransport(c.maxConns, c.tls)
 	c.hc = &http.Client{Transport: c.tr, CheckRedirect: refuseRedirect}
 	return c, nil
@@ -143,8 +146,13 @@ func (c *Client) CloseIdleConnections() { c.tr.CloseIdleConnections() }
 // BaseURL returns the target's base URL.
 func (c *Client) BaseURL() string { return c.base }
 
-// Exchange is one request and its answer, verbatim. It never holds the
-// apikey, so it can go into evidence and reports as it is.
+// Redactor returns the redactor of the client's apikey, for callers that
+// read answers of the target by other means.
+func (c *Client) Redactor() *Redactor { return c.red }
+
+// Exchange is one request and its answer, verbatim but for the apikey: a
+// target that echoes the key gets it redacted from Body (see Redactor),
+// so the exchange can go into evidence and reports as it is.
 type Exchange struct {
 	Endpoint Endpoint      `json:"endpoint"`
 	URL      string        `json:"url"`
@@ -245,20 +253,23 @@ func (c *Client) Do(ctx context.Context, ep Endpoint, body []byte, opts ...CallO
 	resp, err := c.hc.Do(req)
 	if err != nil {
 		ex.Latency = time.Since(ex.Start)
-		return ex, &TransportError{Endpoint: ep, Err: scrubURLError(err)}
+		return ex, &TransportError{Endpoint: ep, Err: c.red.Err(scrubURLError(err))}
 	}
 	defer resp.Body.Close()
 	ex.Status = resp.StatusCode
 	if ex.IsRedirect() {
 		ex.Redirect = "(no Location)"
 		if loc, err := resp.Location(); err == nil {
-			ex.Redirect = loc.Host
+			ex.Redirect = c.red.Text(loc.Host) // a hostile target may put the key in it
 		}
 	}
 	ex.Body, ex.Truncated, err = readCapped(resp.Body, c.maxBody)
 	ex.Latency = time.Since(ex.Start)
+	// Redacted here, where the answer enters the product, so judging,
+	// evidence and every message built from it see the same text.
+	ex.Body = c.red.Body(ex.Body)
 	if err != nil {
-		return ex, &TransportError{Endpoint: ep, Err: err}
+		return ex, &TransportError{Endpoint: ep, Err: c.red.Err(err)}
 	}
 	return ex, nil
 }
