@@ -416,34 +416,26 @@ func DecodeRecord(b []byte) (*Record, error) {
 	return &r, nil
 }
 
-// Scrub replaces every occurrence of each non-empty secret anywhere in the
-// record by "[redacted]" and reports how many it replaced. Nothing puts
-// the apikey into a record; callers that hold it may still scrub it as a
-// last line of defence before writing.
-func (r *Record) Scrub(secrets ...string) (int, error) {
+// Scrub is the record's last line of defence: it redacts the apikey
+// (in any spelling, see api.Redactor.Output) from every string of the
+// record and reports whether it found any. Field names and figures are
+// never touched, and a key too short to tell from the record's own words
+// is left to the redaction of outside data where it entered the product.
+func (r *Record) Scrub(red *api.Redactor) (bool, error) {
 	b, err := json.Marshal(r)
 	if err != nil {
-		return 0, err
+		return false, fmt.Errorf("run record: scrubbing: %w", err)
 	}
-	n := 0
-	for _, s := range secrets {
-		if s == "" {
-			continue
-		}
-		q, _ := json.Marshal(s) // the secret as it appears inside a JSON string
-		inner := q[1 : len(q)-1]
-		n += bytes.Count(b, inner)
-		b = bytes.ReplaceAll(b, inner, []byte("[redacted]"))
+	out := red.Output(b)
+	if bytes.Equal(out, b) {
+		return false, nil
 	}
-	if n == 0 {
-		return 0, nil
+	var clean Record
+	if err := json.Unmarshal(out, &clean); err != nil {
+		return true, fmt.Errorf("run record: scrubbing: %w", err)
 	}
-	var out Record
-	if err := json.Unmarshal(b, &out); err != nil {
-		return n, fmt.Errorf("run record: scrubbing: %w", err)
-	}
-	*r = out
-	return n, nil
+	*r = clean
+	return true, nil
 }
 
 // sortedKeys returns a map's keys in order.

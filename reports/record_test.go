@@ -294,18 +294,35 @@ func TestSafeURL(t *testing.T) {
 }
 
 func TestScrub(t *testing.T) {
+	const key = "s3cr<t>-key/+="
 	r := goldenRecord()
-	r.Contract.Findings[0].Message = `sent "s3cr<t>" as the key`
-	r.Load.Ledger.Findings[0].Ops = append(r.Load.Ledger.Findings[0].Ops, "note s3cr<t>")
-	n, err := r.Scrub("", "s3cr<t>")
+	r.Contract.Findings[0].Message = `sent "s3cr<t>-key/+=" as the key`
+	r.Load.Ledger.Findings[0].Ops = append(r.Load.Ledger.Findings[0].Ops, `note s3cr\u003ct>-key/+=`)
+	found, err := r.Scrub(api.NewRedactor(key))
 	require.NoError(t, err)
-	assert.Equal(t, 2, n)
+	assert.True(t, found)
 	b, _ := r.Encode()
 	assert.NotContains(t, string(b), "s3cr")
-	assert.Contains(t, string(b), "[redacted]")
-	n, err = r.Scrub("absent")
+	assert.Equal(t, 2, strings.Count(string(b), "[redacted]"))
+	found, err = r.Scrub(api.NewRedactor("absent-key-long"))
 	require.NoError(t, err)
-	assert.Zero(t, n)
+	assert.False(t, found)
+}
+
+// A one-letter key must not touch the record: it is in "cashback",
+// "asked_rate" and "peak_in_flight".
+func TestScrubShortKeyLeavesTheRecordIntact(t *testing.T) {
+	r := goldenRecord()
+	want, err := r.Encode()
+	require.NoError(t, err)
+	for _, key := range []string{"k", "a", "1", "e"} {
+		found, err := r.Scrub(api.NewRedactor(key))
+		require.NoError(t, err)
+		assert.False(t, found, key)
+		got, err := r.Encode()
+		require.NoError(t, err)
+		assert.Equal(t, string(want), string(got), key)
+	}
 }
 
 func TestScenarioInfo(t *testing.T) {

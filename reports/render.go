@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"loyalcheck/api"
 )
 
 // Format names a report format.
@@ -131,12 +133,17 @@ type Option func(*options)
 
 type options struct {
 	color bool
+	red   *api.Redactor
 }
 
 // WithColor turns ANSI colour on or off in a format that has colour (the
 // text report; default off: the caller decides, for a terminal with
 // NO_COLOR unset). Other formats ignore it.
 func WithColor(on bool) Option { return func(o *options) { o.color = on } }
+
+// WithRedactor passes every rendered byte through red's output safety net
+// (api.Redactor.Output), whatever the format.
+func WithRedactor(red *api.Redactor) Option { return func(o *options) { o.red = red } }
 
 // Render writes the record in format f. It renders the record as it is:
 // the verdict is the recorded one (call Judge to compute it).
@@ -152,10 +159,19 @@ func Render(w io.Writer, r *Record, f Format, opts ...Option) error {
 	for _, opt := range opts {
 		opt(&o)
 	}
+	write := s.Write
 	if o.color && s.Color != nil {
-		return s.Color(w, r)
+		write = s.Color
 	}
-	return s.Write(w, r)
+	if o.red == nil {
+		return write(w, r)
+	}
+	var buf bytes.Buffer
+	if err := write(&buf, r); err != nil {
+		return err
+	}
+	_, err := w.Write(o.red.Output(buf.Bytes()))
+	return err
 }
 
 func writeJSON(w io.Writer, r *Record) error {
@@ -169,21 +185,22 @@ func writeJSON(w io.Writer, r *Record) error {
 
 // WriteAll writes every format into dir (created if needed): the reports
 // (no colour) and run.json. It returns the path of each file written.
-func WriteAll(dir string, r *Record) (map[Format]string, error) {
-	return WriteFormats(dir, r, Formats()...)
+// Options apply to every file (colour is for the terminal: leave it off).
+func WriteAll(dir string, r *Record, opts ...Option) (map[Format]string, error) {
+	return WriteFormats(dir, r, Formats(), opts...)
 }
 
 // WriteFormats writes the given formats into dir, each under its
 // FileName; `loyalcheck report` uses it to re-render reports without
 // rewriting run.json.
-func WriteFormats(dir string, r *Record, formats ...Format) (map[Format]string, error) {
+func WriteFormats(dir string, r *Record, formats []Format, opts ...Option) (map[Format]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("reports: %w", err)
 	}
 	paths := map[Format]string{}
 	for _, f := range formats {
 		var buf bytes.Buffer
-		if err := Render(&buf, r, f); err != nil {
+		if err := Render(&buf, r, f, opts...); err != nil {
 			return paths, fmt.Errorf("reports: %s: %w", f, err)
 		}
 		p := filepath.Join(dir, f.FileName())
