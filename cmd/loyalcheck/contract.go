@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 	"text/tabwriter"
 
 	"loyalcheck/api"
@@ -165,7 +164,7 @@ func runContract(ctx context.Context, e *env, args []string) int {
 		b, err := json.MarshalIndent(res, "", "  ")
 		if err == nil {
 			b = append(b, '\n')
-			_, err = out.Write(b)
+			_, err = out.Write(e.red.Output(b))
 		}
 		if err == nil {
 			err = out.Close()
@@ -197,10 +196,7 @@ func runContract(ctx context.Context, e *env, args []string) int {
 // writeRun writes a judged record and its reports into dir and lists
 // them on stdout.
 func writeRun(e *env, rec *reports.Record, dir, key string) error {
-	if _, err := rec.Scrub(key); err != nil {
-		return err
-	}
-	paths, err := reports.WriteAll(dir, rec)
+	paths, err := saveRun(rec, dir, key)
 	if err != nil {
 		return err
 	}
@@ -213,13 +209,11 @@ func writeRun(e *env, rec *reports.Record, dir, key string) error {
 	return nil
 }
 
-// scrub removes the apikey from a message, should an error ever quote it.
+// scrub removes the apikey from an error message, should it ever quote
+// it; the client redacts what the target sent before any error is built
+// from it, and stderr is behind the output safety net too.
 func scrub(err error, key string) string {
-	s := err.Error()
-	if key != "" {
-		s = strings.ReplaceAll(s, key, "[apikey]")
-	}
-	return s
+	return api.NewRedactor(key).OutputString(err.Error())
 }
 
 func listChecks(e *env) {

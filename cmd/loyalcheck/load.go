@@ -266,6 +266,7 @@ func runLoadPhase(ctx context.Context, e *env, tg *target, setup *loadSetup, out
 	sum, err := load.Run(ctx, tg.client, tg.fixtures, setup.scenario, opts...)
 	if e.stderrIsTTY {
 		fmt.Fprint(e.stderr, "\r\033[K")
+		flushOut(e.stderr)
 	}
 	if rf != nil {
 		err = errors.Join(err, rf.Close(), sf.Close())
@@ -281,6 +282,9 @@ func runLoadPhase(ctx context.Context, e *env, tg *target, setup *loadSetup, out
 		if err := load.WritePlot(pp, "loyalcheck "+sum.Scenario, results, sessions); err != nil {
 			return nil, err
 		}
+		if err := e.redactFile(pp); err != nil {
+			return nil, err
+		}
 		files = append(files, pp)
 	}
 	if out != "" && writeSummary {
@@ -292,7 +296,7 @@ func runLoadPhase(ctx context.Context, e *env, tg *target, setup *loadSetup, out
 			return nil, err
 		}
 		sp := filepath.Join(out, "summary.json")
-		if err := os.WriteFile(sp, append(b, '\n'), 0o644); err != nil {
+		if err := e.writeFile(sp, append(b, '\n')); err != nil {
 			return nil, err
 		}
 		files = append(files, sp)
@@ -304,6 +308,7 @@ func runLoadPhase(ctx context.Context, e *env, tg *target, setup *loadSetup, out
 func printProgress(e *env, p load.Progress) {
 	fmt.Fprintf(e.stderr, "\r\033[K%s/%s  sessions %.1f/s of %.1f/s  in flight %d  dropped %d  requests %d  errors %d  violations %d  p99(session) %s",
 		p.Elapsed.Truncate(100*time.Millisecond), p.Duration, p.AchievedRate, p.AskedRate, p.InFlight, p.Dropped, p.Requests, p.Errors, p.Violations, p.SessionP99.Truncate(10*time.Microsecond))
+	flushOut(e.stderr)
 }
 
 func runScenarios(ctx context.Context, e *env, args []string) int {

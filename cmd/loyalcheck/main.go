@@ -4,6 +4,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -11,6 +12,8 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+
+	"loyalcheck/api"
 )
 
 // Exit codes shared by every subcommand (documented in README and --help).
@@ -30,6 +33,50 @@ type env struct {
 	// stdinIsTTY/stderrIsTTY decide live progress and colour.
 	stderrIsTTY bool
 	stdoutIsTTY bool
+	// red is the output safety net for the apikey: run puts stdout and
+	// stderr behind it, and every file a command writes goes through it.
+	red *api.Redactor
+}
+
+// withRedaction returns e with stdout and stderr behind the apikey's
+// output safety net, and a function that flushes them. The key is the
+// one every request of this run carries: LOYALCHECK_APIKEY, or the
+// sandbox's when it is unset (a --target then needs the variable set).
+func withRedaction(e *env) (*env, func()) {
+	key := e.getenv(api.APIKeyEnv)
+	if key == "" {
+		key = api.SandboxAPIKey
+	}
+	r := *e
+	r.red = api.NewRedactor(key)
+	r.stdout, r.stderr = r.red.Writer(e.stdout), r.red.Writer(e.stderr)
+	return &r, func() { flushOut(r.stdout); flushOut(r.stderr) }
+}
+
+// flushOut writes out what a redacting writer holds back until a line
+// ends (live progress lines end in none).
+func flushOut(w io.Writer) {
+	if f, ok := w.(interface{ Flush() error }); ok {
+		_ = f.Flush()
+	}
+}
+
+// writeFile writes a file of a run through the output safety net.
+func (e *env) writeFile(path string, b []byte) error {
+	return os.WriteFile(path, e.red.Output(b), 0o644)
+}
+
+// redactFile passes a file another package wrote through the output
+// safety net.
+func (e *env) redactFile(path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if out := e.red.Output(b); !bytes.Equal(out, b) {
+		return os.WriteFile(path, out, 0o644)
+	}
+	return nil
 }
 
 type command struct {
@@ -68,6 +115,11 @@ func main() {
 }
 
 func run(ctx context.Context, e *env, args []string) int {
+	if e.red == nil {
+		var flush func()
+		e, flush = withRedaction(e)
+		defer flush()
+	}
 	if len(args) == 0 {
 		usage(e.stderr)
 		return exitUsage

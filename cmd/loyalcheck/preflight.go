@@ -73,13 +73,9 @@ func stopRun(e *env, cmd string, rec *reports.Record, dir, key string, st *stopp
 	rec.Error = &reports.RunError{Kind: st.kind, Message: msg}
 	rec.Ended = nowUTC()
 	rec.Judge()
-	if _, err := rec.Scrub(key); err != nil {
-		fmt.Fprintf(e.stderr, "loyalcheck %s: %v\n", cmd, err)
-		return st.code
-	}
-	paths, err := reports.WriteAll(dir, rec)
+	paths, err := saveRun(rec, dir, key)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "loyalcheck %s: writing reports: %v\n", cmd, err)
+		fmt.Fprintf(e.stderr, "loyalcheck %s: %v\n", cmd, err)
 		return st.code
 	}
 	fmt.Fprintln(e.stdout, "written:")

@@ -4,27 +4,39 @@ import (
 	"fmt"
 	"time"
 
+	"loyalcheck/api"
 	"loyalcheck/reports"
 )
 
+// saveRun scrubs the apikey from a judged record and, when dir is set,
+// writes it and its reports there, every file through the output safety
+// net. What the target sent was already redacted where it came in
+// (api.Redactor): this is the last line of defence.
+func saveRun(rec *reports.Record, dir, key string) (map[reports.Format]string, error) {
+	red := api.NewRedactor(key)
+	if _, err := rec.Scrub(red); err != nil {
+		return nil, err
+	}
+	if dir == "" {
+		return nil, nil
+	}
+	paths, err := reports.WriteAll(dir, rec, reports.WithRedactor(red))
+	if err != nil {
+		return nil, fmt.Errorf("writing reports: %w", err)
+	}
+	return paths, nil
+}
+
 // finishRun judges a run record, writes it and its reports into dir (when
 // set), prints the terminal report and the paths, and returns the exit
-// code of the verdict. The apikey is scrubbed from the record before
-// anything is written, in case a target echoed it back.
+// code of the verdict.
 func finishRun(e *env, cmd string, rec *reports.Record, dir, key string, color bool, extra []string) int {
 	rec.Ended = nowUTC()
 	rec.Judge()
-	if _, err := rec.Scrub(key); err != nil {
+	paths, err := saveRun(rec, dir, key)
+	if err != nil {
 		fmt.Fprintf(e.stderr, "loyalcheck %s: %v\n", cmd, err)
 		return exitFail
-	}
-	var paths map[reports.Format]string
-	if dir != "" {
-		var err error
-		if paths, err = reports.WriteAll(dir, rec); err != nil {
-			fmt.Fprintf(e.stderr, "loyalcheck %s: writing reports: %v\n", cmd, err)
-			return exitFail
-		}
 	}
 	if err := reports.Render(e.stdout, rec, reports.FormatText, reports.WithColor(color)); err != nil {
 		fmt.Fprintf(e.stderr, "loyalcheck %s: %v\n", cmd, err)

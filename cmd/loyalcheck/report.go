@@ -94,7 +94,7 @@ func runReport(ctx context.Context, e *env, args []string) int {
 				into = filepath.Dir(dir)
 			}
 		}
-		paths, err := reports.WriteFormats(into, rec, reports.ReportFormats()...)
+		paths, err := reports.WriteFormats(into, rec, reports.ReportFormats(), reports.WithRedactor(e.red))
 		if err != nil {
 			fmt.Fprintf(e.stderr, "loyalcheck %s: %v\n", cmd, err)
 			return exitUsage
@@ -109,7 +109,7 @@ func runReport(ctx context.Context, e *env, args []string) int {
 			return exitUsage
 		}
 		if *out != "" {
-			if err := os.WriteFile(*out, buf.Bytes(), 0o644); err != nil {
+			if err := e.writeFile(*out, buf.Bytes()); err != nil {
 				return usageErr(e, cmd, "--out: %v", err)
 			}
 		} else if _, err := e.stdout.Write(buf.Bytes()); err != nil {
