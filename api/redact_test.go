@@ -2,9 +2,12 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -140,4 +143,35 @@ func TestRedactorNilAndEmpty(t *testing.T) {
 	empty := NewRedactor("")
 	assert.Equal(t, "x", empty.Text("x"))
 	assert.Equal(t, "x", empty.OutputString("x"))
+}
+
+// The client redacts an echoed key where the answer comes in: the body,
+// the error built from it, and a transport error quoting the answer.
+func TestClientRedactsEchoedKey(t *testing.T) {
+	const key = "client-echo-k3y-0a1b"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == EpRetail.Path() {
+			// A broken HTTP answer: Go's error quotes its first bytes.
+			hj, _ := w.(http.Hijacker)
+			conn, _, _ := hj.Hijack()
+			fmt.Fprintf(conn, "HTTP/1.1 %s\r\n\r\n", r.Header.Get("apikey"))
+			conn.Close()
+			return
+		}
+		w.WriteHeader(http.StatusUnprocessableEntity)
+		fmt.Fprintf(w, `{"client":"Client not found. (apikey %s)"}`, r.Header.Get("apikey"))
+	}))
+	defer srv.Close()
+	c, err := NewClient(srv.URL, WithAPIKey(key))
+	require.NoError(t, err)
+	_, ex, err := c.Search(context.Background(), SearchRequest{Search: "1"})
+	require.Error(t, err)
+	assert.JSONEq(t, `{"client":"Client not found. (apikey [redacted])"}`, string(ex.Body))
+	assert.Equal(t, "search: HTTP 422: client: Client not found. (apikey [redacted])", err.Error())
+
+	_, _, err = c.Retail(context.Background(), RetailRequest{})
+	require.Error(t, err)
+	assert.True(t, IsTransport(err))
+	assert.NotContains(t, err.Error(), key)
+	assert.Contains(t, err.Error(), Redacted)
 }
