@@ -6,10 +6,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -39,109 +40,241 @@ const MinSafeKeyLen = 8
 // keys of MinSafeKeyLen or more only (see there why). A nil or zero
 // Redactor redacts nothing.
 type Redactor struct {
-	long  *regexp.Regexp // keys >= MinSafeKeyLen: matched anywhere
-	short *regexp.Regexp // shorter keys: matched as whole tokens, outside data only
+	long  matcher // keys >= MinSafeKeyLen: matched anywhere
+	short matcher // shorter keys: matched as whole tokens, outside data only
 }
 
 // NewRedactor returns a redactor for the given keys; empty keys are
 // ignored.
 func NewRedactor(keys ...string) *Redactor {
-	var long, short []string
+	r := &Redactor{}
 	for _, k := range keys {
 		switch {
 		case k == "":
 		case len(k) >= MinSafeKeyLen:
-			long = append(long, keyForms(k)...)
+			r.long.add(k)
 		default:
-			short = append(short, keyForms(k)...)
+			r.short.add(k)
 		}
 	}
-	return &Redactor{long: compileForms(long), short: compileForms(short)}
+	return r
 }
 
-func compileForms(forms []string) *regexp.Regexp {
-	if len(forms) == 0 {
-		return nil
+// matcher finds keys in any of their spellings. It is a small hand-made
+// matcher rather than a regexp: Go's regexp took a millisecond for a
+// response body with an alternation per character, and every answer of a
+// load run passes here.
+type matcher struct {
+	forms [][]rune // each key and its base64 encodings
+	// start holds the bytes a match can begin with; the scan skips every
+	// other byte at once.
+	start [256]bool
+	// hints are substrings one of which every match holds: each form as
+	// it is, and the start of each escape. Most answers hold none and
+	// are passed over with a few fast searches.
+	hints []string
+}
+
+// maybe reports whether b could hold a match.
+func (m *matcher) maybe(b []byte) bool {
+	for _, h := range m.hints {
+		if bytes.Contains(b, []byte(h)) {
+			return true
+		}
 	}
-	return regexp.MustCompile("(?:" + strings.Join(forms, "|") + ")" + padding)
+	return false
 }
 
-// keyForms returns patterns for the key and its base64 encodings, each
-// character in any of its escaped spellings.
-func keyForms(k string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, s := range []string{
+func (m *matcher) add(k string) {
+	for _, f := range []string{
 		k,
 		base64.RawStdEncoding.EncodeToString([]byte(k)),
 		base64.RawURLEncoding.EncodeToString([]byte(k)),
 	} {
-		if !seen[s] {
-			seen[s] = true
-			out = append(out, spelled(s))
+		if slices.ContainsFunc(m.forms, func(g []rune) bool { return string(g) == f }) {
+			continue
+		}
+		m.forms = append(m.forms, []rune(f))
+		m.start[f[0]] = true
+		m.hints = append(m.hints, f)
+		for _, c := range f {
+			switch c {
+			case ' ':
+				m.start['+'] = true
+				m.hints = append(m.hints, "+")
+			case '/', '"', '\\':
+				m.hints = append(m.hints, `\`+string(c))
+			}
+		}
+	}
+	m.start['\\'], m.start['%'], m.start['&'] = true, true, true
+	m.hints = append(m.hints, `\u`, "%", "&#")
+	slices.Sort(m.hints)
+	m.hints = slices.Compact(m.hints)
+}
+
+func (m *matcher) empty() bool { return len(m.forms) == 0 }
+
+// replace replaces every match in s by Redacted; with tokens, only those
+// that no letter or digit touches on either side.
+func (m *matcher) replace(s string, tokens bool) string {
+	if m.empty() || !m.maybe([]byte(s)) {
+		return s
+	}
+	var b strings.Builder
+	last := 0
+	for i := 0; i < len(s); i++ {
+		if !m.start[s[i]] {
+			continue
+		}
+		end := m.at(s, i)
+		if end < 0 || tokens && (i > 0 && isAlnum(s[i-1]) || end < len(s) && isAlnum(s[end])) {
+			continue
+		}
+		b.WriteString(s[last:i])
+		b.WriteString(Redacted)
+		last, i = end, end-1
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+// at returns the end of a match starting at s[i] (base64 padding
+// included), or -1.
+func (m *matcher) at(s string, i int) int {
+	for _, f := range m.forms {
+		if end := matchRunes(s, i, f); end >= 0 {
+			for {
+				n := spellings(s, end, '=', nil)
+				if len(n) == 0 {
+					return end
+				}
+				end += n[0]
+			}
+		}
+	}
+	return -1
+}
+
+// matchRunes returns the end of rs spelled from s[i], or -1.
+func matchRunes(s string, i int, rs []rune) int {
+	if len(rs) == 0 {
+		return i
+	}
+	var buf [4]int
+	for _, n := range spellings(s, i, rs[0], buf[:0]) {
+		if end := matchRunes(s, i+n, rs[1:]); end >= 0 {
+			return end
+		}
+	}
+	return -1
+}
+
+// spellings appends to out the length of each spelling of c that s[i:]
+// begins with: c itself, a JSON escape (\u hex of either case, a
+// surrogate pair, \/ \" \\), percent-encoded UTF-8 bytes, an HTML
+// character reference, and + for a space.
+func spellings(s string, i int, c rune, out []int) []int {
+	t := s[i:]
+	if t == "" {
+		return out
+	}
+	if lit := string(c); strings.HasPrefix(t, lit) {
+		out = append(out, len(lit))
+	}
+	switch t[0] {
+	case '\\':
+		if n := jsonEscape(t, c); n > 0 {
+			out = append(out, n)
+		}
+	case '%':
+		if n := percentEscape(t, c); n > 0 {
+			out = append(out, n)
+		}
+	case '&':
+		if n := charRef(t, c); n > 0 {
+			out = append(out, n)
+		}
+	case '+':
+		if c == ' ' {
+			out = append(out, 1)
 		}
 	}
 	return out
 }
 
-// padding swallows base64 padding after a match, in any spelling.
-var padding = "(?:" + charForms('=') + ")*"
-
-func spelled(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		b.WriteString(charForms(r))
+func jsonEscape(t string, c rune) int {
+	if len(t) < 2 {
+		return 0
 	}
-	return b.String()
-}
-
-// charForms is a pattern for one character in every spelling a JSON,
-// URL or HTML encoder (or a hand-made echo) could give it.
-func charForms(r rune) string {
-	alts := []string{regexp.QuoteMeta(string(r))}
-	if r < 0x10000 {
-		alts = append(alts, `\\u`+hexCI(uint32(r), 4))
-	} else if r <= utf8.MaxRune {
-		r -= 0x10000
-		alts = append(alts, `\\u`+hexCI(uint32(0xD800+(r>>10)), 4)+`\\u`+hexCI(uint32(0xDC00+(r&0x3FF)), 4))
-		r += 0x10000
-	}
-	var pct strings.Builder
-	for _, c := range []byte(string(r)) {
-		pct.WriteString("%" + hexCI(uint32(c), 2))
-	}
-	alts = append(alts, pct.String(),
-		"&#0*"+strconv.Itoa(int(r))+";",
-		"&#[xX]0*"+hexCI(uint32(r), 0)+";")
-	switch r {
-	case ' ':
-		alts = append(alts, `\+`)
-	case '/':
-		alts = append(alts, `\\/`)
-	case '"':
-		alts = append(alts, `\\"`)
-	case '\\':
-		alts = append(alts, `\\\\`)
-	}
-	return "(?:" + strings.Join(alts, "|") + ")"
-}
-
-// hexCI writes v in hex (at least width digits) with each letter as a
-// class of both cases.
-func hexCI(v uint32, width int) string {
-	h := strconv.FormatUint(uint64(v), 16)
-	for len(h) < width {
-		h = "0" + h
-	}
-	var b strings.Builder
-	for _, c := range h {
-		if c >= 'a' && c <= 'f' {
-			b.WriteString("[" + string(c) + string(c-'a'+'A') + "]")
-		} else {
-			b.WriteRune(c)
+	switch t[1] {
+	case '/', '"', '\\':
+		if rune(t[1]) == c {
+			return 2
+		}
+	case 'u':
+		v, ok := hexValue(t[2:], 4)
+		switch {
+		case !ok:
+		case c < 0x10000 && rune(v) == c:
+			return 6
+		case c >= 0x10000:
+			hi, lo := utf16.EncodeRune(c)
+			if lo2, ok := hexValue(strings.TrimPrefix(t[6:], `\u`), 4); ok && rune(v) == hi && rune(lo2) == lo && strings.HasPrefix(t[6:], `\u`) {
+				return 12
+			}
 		}
 	}
-	return b.String()
+	return 0
+}
+
+func percentEscape(t string, c rune) int {
+	var enc [utf8.UTFMax]byte
+	n := utf8.EncodeRune(enc[:], c)
+	for k := 0; k < n; k++ {
+		if len(t) < 3*k+3 || t[3*k] != '%' {
+			return 0
+		}
+		if v, ok := hexValue(t[3*k+1:], 2); !ok || byte(v) != enc[k] {
+			return 0
+		}
+	}
+	return 3 * n
+}
+
+// charRef matches &#DDD; and &#xHHH; (any case, leading zeros).
+func charRef(t string, c rune) int {
+	if len(t) < 4 || t[1] != '#' {
+		return 0
+	}
+	base, j := 10, 2
+	if t[2] == 'x' || t[2] == 'X' {
+		base, j = 16, 3
+	}
+	k := j
+	for k < len(t) && k-j < 12 && t[k] != ';' {
+		k++
+	}
+	if k == j || k >= len(t) || t[k] != ';' {
+		return 0
+	}
+	v, err := strconv.ParseUint(t[j:k], base, 32)
+	if err != nil || rune(v) != c {
+		return 0
+	}
+	return k + 1
+}
+
+// hexValue reads exactly n hex digits at the start of t.
+func hexValue(t string, n int) (uint32, bool) {
+	if len(t) < n {
+		return 0, false
+	}
+	v, err := strconv.ParseUint(t[:n], 16, 32)
+	return uint32(v), err == nil
 }
 
 // Text redacts outside text: long keys anywhere, short keys where they
@@ -150,34 +283,7 @@ func (r *Redactor) Text(s string) string {
 	if r == nil {
 		return s
 	}
-	if r.long != nil {
-		s = r.long.ReplaceAllLiteralString(s, Redacted)
-	}
-	if r.short != nil {
-		s = replaceTokens(r.short, s)
-	}
-	return s
-}
-
-// replaceTokens replaces the matches of re that no letter or digit
-// touches on either side.
-func replaceTokens(re *regexp.Regexp, s string) string {
-	idx := re.FindAllStringIndex(s, -1)
-	if idx == nil {
-		return s
-	}
-	var b strings.Builder
-	last := 0
-	for _, m := range idx {
-		if (m[0] > 0 && isAlnum(s[m[0]-1])) || (m[1] < len(s) && isAlnum(s[m[1]])) {
-			continue
-		}
-		b.WriteString(s[last:m[0]])
-		b.WriteString(Redacted)
-		last = m[1]
-	}
-	b.WriteString(s[last:])
-	return b.String()
+	return r.short.replace(r.long.replace(s, false), true)
 }
 
 func isAlnum(c byte) bool {
@@ -189,16 +295,13 @@ func isAlnum(c byte) bool {
 // first, so any escaping is seen through), and a number holding a long
 // key becomes the string "[redacted]". Any other body is redacted as text.
 func (r *Redactor) Body(b []byte) []byte {
-	if r == nil || (r.long == nil && r.short == nil) || len(b) == 0 {
+	if r == nil || !r.long.maybe(b) && !r.short.maybe(b) {
 		return b
 	}
 	if !json.Valid(b) {
 		return []byte(r.Text(string(b)))
 	}
-	if !bytes.ContainsRune(b, '\\') && (r.long == nil || !r.long.Match(b)) && (r.short == nil || !r.short.Match(b)) {
-		return b // the common case: nothing to look at
-	}
-	return redactJSON(b, r.Text, r.long)
+	return redactJSON(b, r.Text, &r.long)
 }
 
 // Err returns err with a redacted message; errors.Is and errors.As still
@@ -227,13 +330,16 @@ func (e *redactedError) Unwrap() error { return e.err }
 // keys alone (they would match the product's own words and figures).
 // Valid JSON stays valid: the key is replaced inside its strings.
 func (r *Redactor) Output(b []byte) []byte {
-	if r == nil || r.long == nil || !r.long.Match(b) && !bytes.ContainsRune(b, '\\') {
+	if r == nil || !r.long.maybe(b) {
 		return b
 	}
 	if json.Valid(b) {
-		return redactJSON(b, func(s string) string { return r.long.ReplaceAllLiteralString(s, Redacted) }, nil)
+		return redactJSON(b, func(s string) string { return r.long.replace(s, false) }, nil)
 	}
-	return r.long.ReplaceAllLiteral(b, []byte(Redacted))
+	if s, red := string(b), r.long.replace(string(b), false); red != s {
+		return []byte(red)
+	}
+	return b
 }
 
 // OutputString is Output for a string.
@@ -241,7 +347,7 @@ func (r *Redactor) OutputString(s string) string { return string(r.Output([]byte
 
 // redactJSON applies f to every string of a valid JSON document and,
 // when num is set, turns a number that num matches into a redacted string.
-func redactJSON(b []byte, f func(string) string, num *regexp.Regexp) []byte {
+func redactJSON(b []byte, f func(string) string, num *matcher) []byte {
 	var out bytes.Buffer
 	last := 0
 	for i := 0; i < len(b); {
@@ -268,7 +374,7 @@ func redactJSON(b []byte, f func(string) string, num *regexp.Regexp) []byte {
 			for end < len(b) && bytes.IndexByte([]byte("+-.0123456789eE"), b[end]) >= 0 {
 				end++
 			}
-			if num.Match(b[i:end]) {
+			if tok := string(b[i:end]); num.replace(tok, false) != tok {
 				out.Write(b[last:i])
 				out.Write(quoteJSON(Redacted))
 				last = end
@@ -311,7 +417,7 @@ func quoteJSON(s string) []byte {
 // '\r'), Flush is called or MaxPending bytes wait. With no key long
 // enough to redact it returns w itself.
 func (r *Redactor) Writer(w io.Writer) io.Writer {
-	if r == nil || r.long == nil {
+	if r == nil || r.long.empty() {
 		return w
 	}
 	return &redactWriter{r: r, w: w}
@@ -345,10 +451,13 @@ func (rw *redactWriter) Write(p []byte) (int, error) {
 }
 
 func (rw *redactWriter) emit(n int) error {
-	chunk := rw.r.long.ReplaceAllLiteral(rw.buf[:n], []byte(Redacted))
-	rest := copy(rw.buf, rw.buf[n:])
-	rw.buf = rw.buf[:rest]
-	if _, err := rw.w.Write(chunk); err != nil {
+	chunk := rw.buf[:n]
+	if s, red := string(chunk), rw.r.long.replace(string(chunk), false); red != s {
+		chunk = []byte(red)
+	}
+	_, err := rw.w.Write(chunk) // before the shift below: chunk may alias buf
+	rw.buf = rw.buf[:copy(rw.buf, rw.buf[n:])]
+	if err != nil {
 		return fmt.Errorf("redacted output: %w", err)
 	}
 	return nil

@@ -26,7 +26,7 @@ func assertNoForm(t *testing.T, key, s string) {
 }
 
 func TestRedactorTextEveryForm(t *testing.T) {
-	for _, key := range []string{"sandbox-local-key", "K3y_with/slash+plus=eq ü", "0123456789"} {
+	for _, key := range []string{"sandbox-local-key", "K3y_with/slash+plus=eq ü", "0123456789", `50%&#key"\x`} {
 		r := NewRedactor(key)
 		for name, f := range keyforms.Of(key) {
 			t.Run(key+"/"+name, func(t *testing.T) {
