@@ -57,10 +57,10 @@ func echoText(key string, mode echoMode) string {
 	return strings.Join(parts, ", ")
 }
 
-// hostileTarget serves the sandbox (accepting key) behind a middleware
+// echoTarget serves the sandbox (accepting key) behind a middleware
 // that echoes the received apikey back as mode says. It returns the URL
 // and a fixtures file for it.
-func hostileTarget(t *testing.T, key string, mode echoMode) (url, fixtures string) {
+func echoTarget(t *testing.T, key string, mode echoMode) (url, fixtures string) {
 	t.Helper()
 	srv, err := sandbox.New(sandbox.WithAPIKey(key), sandbox.WithDB(":memory:"))
 	require.NoError(t, err)
@@ -169,7 +169,7 @@ func TestHostileEchoNeverShowsTheKey(t *testing.T) {
 	vars := map[string]string{api.APIKeyEnv: key}
 	for _, mode := range []echoMode{echo422, echo200, echoHTML, echoEscaped} {
 		t.Run(string(mode), func(t *testing.T) {
-			url, fx := hostileTarget(t, key, mode)
+			url, fx := echoTarget(t, key, mode)
 			target := []string{"--target", url, "--fixtures", fx, "--timeout", "5s"}
 			tiny := []string{"--scenario", "checkout", "--rate", "8/s", "--duration", "1s", "--drain", "2s"}
 			dir := t.TempDir()
@@ -284,7 +284,7 @@ func TestShortKeyLeavesReportsIntact(t *testing.T) {
 	}
 
 	// A short key echoed as a whole token still goes.
-	url, fx := hostileTarget(t, "k", echo422)
+	url, fx := echoTarget(t, "k", echo422)
 	js := filepath.Join(t.TempDir(), "c.json")
 	code, out, errs := cliRun(t, map[string]string{api.APIKeyEnv: "k"}, "contract", "-v", "--json", js, "--target", url, "--fixtures", fx)
 	assert.Equal(t, exitFail, code, errs)
