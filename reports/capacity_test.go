@@ -478,15 +478,6 @@ func TestCapacityCharts(t *testing.T) {
 	}
 }
 
-func TestLogTicks(t *testing.T) {
-	assert.Equal(t, []float64{10, 20, 50, 100, 200, 500, 1000}, logTicks(8, 1200, 12))
-	assert.Equal(t, []float64{1, 3, 10, 30, 100, 300, 1000}, logTicks(0.9, 1100, 8))
-	assert.Equal(t, []float64{0.01, 0.1, 1, 10, 100, 1000, 10000}, logTicks(0.01, 10000, 10))
-	assert.Equal(t, 0.5, niceLogFloor(0.7))
-	assert.Equal(t, 2000.0, niceLogCeil(1200))
-	assert.Equal(t, []string{"0.3", "20", "5000"}, []string{axisNum(0.30000000000000004), axisNum(20), axisNum(5000)})
-}
-
 func TestCapacityHTML(t *testing.T) {
 	page := render(t, goldenCapacityRecord(), FormatHTML)
 	assert.NotContains(t, page, `<pre class="raw">`, "no raw JSON in place of the section")

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"loyalcheck/api"
 	"loyalcheck/contract"
 	"loyalcheck/load"
+	"loyalcheck/reports/chart"
 )
 
 // Helpers shared by the renderers: how numbers, latencies, thresholds,
@@ -59,22 +59,9 @@ func fmtMs(d time.Duration) string {
 	return strconv.FormatFloat(v, 'f', 2, 64)
 }
 
-// fmtNum writes a number with up to three significant digits after the
-// point, without exponent: 0.123, 12.3, 1234.
-func fmtNum(v float64) string {
-	a := math.Abs(v)
-	switch {
-	case v == math.Trunc(v) && a < 1e15:
-		return strconv.FormatFloat(v, 'f', 0, 64)
-	case a >= 100:
-		return strconv.FormatFloat(v, 'f', 0, 64)
-	case a >= 10:
-		return strconv.FormatFloat(v, 'f', 1, 64)
-	case a >= 1:
-		return strconv.FormatFloat(v, 'f', 2, 64)
-	}
-	return strconv.FormatFloat(v, 'g', 3, 64)
-}
+// fmtNum writes a number as the charts do (see chart.Num), so that a
+// table and the chart beside it agree.
+func fmtNum(v float64) string { return chart.Num(v) }
 
 // fmtPct writes a share (0..1) as a percentage.
 func fmtPct(v float64) string {

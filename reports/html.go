@@ -13,6 +13,7 @@ import (
 	"loyalcheck/api"
 	"loyalcheck/contract"
 	"loyalcheck/load"
+	"loyalcheck/reports/chart"
 )
 
 // The HTML report is one self-contained file: the CSS, the script and
@@ -630,7 +631,7 @@ func buildLoadView(s *load.Summary) *loadView {
 	for i, m := range stepRows(s) {
 		l := m.Latency
 		lv.Steps = append(lv.Steps, stepRow{
-			Name: rowName(m), Color: stepColor(m.Name, i),
+			Name: rowName(m), Color: chart.StepColor(m.Name, i),
 			Requests: fmt.Sprint(m.Requests), Rate: fmt.Sprintf("%.1f", m.Rate), Success: fmtPct(m.Success),
 			Refused: fmt.Sprint(m.Refused), Errors: fmt.Sprint(m.Unexpected), Violations: fmt.Sprint(m.Violations),
 			P50: fmtMs(l.P50), P90: fmtMs(l.P90), P95: fmtMs(l.P95), P99: fmtMs(l.P99), P999: fmtMs(l.P999), Max: fmtMs(l.Max), Mean: fmtMs(l.Mean),
@@ -688,7 +689,7 @@ func buildLedgerView(l load.LedgerReport) ledgerView {
 // chart over time).
 func percentileChart(s *load.Summary) string {
 	var groups []string
-	ps := []series{
+	ps := []chart.Series{
 		{Name: "p50", Color: "#9ecae1"},
 		{Name: "p90", Color: "#6baed6"},
 		{Name: "p99", Color: "#2171b5"},
@@ -705,14 +706,14 @@ func percentileChart(s *load.Summary) string {
 			ps[i].Y = append(ps[i].Y, v)
 		}
 	}
-	c := barChart{ID: "chart-percentiles", Title: "Latency percentiles per step, in milliseconds", YLabel: "latency (ms)", Groups: groups, Series: ps, W: 960, H: 320, Value: fmtNum}
+	c := chart.Bar{ID: "chart-percentiles", Title: "Latency percentiles per step, in milliseconds", YLabel: "latency (ms)", Groups: groups, Series: ps, W: 960, H: 320, Value: fmtNum}
 	return c.SVG()
 }
 
 func contentionChart(c *load.Contention) string {
 	var groups []string
-	hot := series{Name: "p99 on hot clients", Color: "#D55E00"}
-	cold := series{Name: "p99 on the other clients", Color: "#0072B2"}
+	hot := chart.Series{Name: "p99 on hot clients", Color: "#D55E00"}
+	cold := chart.Series{Name: "p99 on the other clients", Color: "#0072B2"}
 	for i, h := range c.Hot {
 		groups = append(groups, h.Step)
 		hv, cv := math.NaN(), math.NaN()
@@ -724,7 +725,7 @@ func contentionChart(c *load.Contention) string {
 		}
 		hot.Y, cold.Y = append(hot.Y, hv), append(cold.Y, cv)
 	}
-	ch := barChart{ID: "chart-contention", Title: "p99 latency per step on hot clients and on the others, in milliseconds", YLabel: "p99 latency (ms)", Groups: groups, Series: []series{hot, cold}, W: 960, H: 280, Value: fmtNum}
+	ch := chart.Bar{ID: "chart-contention", Title: "p99 latency per step on hot clients and on the others, in milliseconds", YLabel: "p99 latency (ms)", Groups: groups, Series: []chart.Series{hot, cold}, W: 960, H: 280, Value: fmtNum}
 	return ch.SVG()
 }
 
@@ -834,21 +835,21 @@ func (t *timeline) xLabel() string {
 }
 
 func (t *timeline) latencyChart() string {
-	c := lineChart{ID: "chart-latency", Title: "p99 latency of each step over time, in milliseconds", XLabel: t.xLabel(), YLabel: "p99 latency (ms)", YUnit: " ms", X: t.x, W: 960, H: 300}
+	c := chart.Line{ID: "chart-latency", Title: "p99 latency of each step over time, in milliseconds", XLabel: t.xLabel(), YLabel: "p99 latency (ms)", YUnit: " ms", X: t.x, W: 960, H: 300}
 	for i, st := range t.steps {
-		c.Series = append(c.Series, series{Name: st, Color: stepColor(st, i), Y: t.p99[st]})
+		c.Series = append(c.Series, chart.Series{Name: st, Color: chart.StepColor(st, i), Y: t.p99[st]})
 	}
 	return c.SVG()
 }
 
 func (t *timeline) sessionChart() string {
-	c := lineChart{ID: "chart-session", Title: "p99 latency of whole sessions over time, in milliseconds", XLabel: t.xLabel(), YLabel: "session p99 (ms)", YUnit: " ms", X: t.x, W: 960, H: 240,
-		Series: []series{{Name: "whole session p99", Color: stepColor("session", 0), Y: t.sessP99}}}
+	c := chart.Line{ID: "chart-session", Title: "p99 latency of whole sessions over time, in milliseconds", XLabel: t.xLabel(), YLabel: "session p99 (ms)", YUnit: " ms", X: t.x, W: 960, H: 240,
+		Series: []chart.Series{{Name: "whole session p99", Color: chart.StepColor("session", 0), Y: t.sessP99}}}
 	return c.SVG()
 }
 
 func (t *timeline) throughputChart() string {
-	c := lineChart{ID: "chart-throughput", Title: "Requests per second of each step, and sessions per second, over time", XLabel: t.xLabel(), YLabel: "per second", YUnit: "/s", X: t.x, W: 960, H: 300,
+	c := chart.Line{ID: "chart-throughput", Title: "Requests per second of each step, and sessions per second, over time", XLabel: t.xLabel(), YLabel: "per second", YUnit: "/s", X: t.x, W: 960, H: 300,
 		Series: t.throughputSeries()}
 	return c.SVG()
 }
@@ -856,7 +857,7 @@ func (t *timeline) throughputChart() string {
 // throughputSeries are the rates per step and of sessions; the run's last,
 // partial second is left out: drawn as a whole one, it would show a drop
 // in throughput that never happened.
-func (t *timeline) throughputSeries() []series {
+func (t *timeline) throughputSeries() []chart.Series {
 	cut := func(y []float64) []float64 {
 		if !t.partial || len(y) == 0 {
 			return y
@@ -865,21 +866,21 @@ func (t *timeline) throughputSeries() []series {
 		out[len(out)-1] = math.NaN()
 		return out
 	}
-	var ss []series
+	var ss []chart.Series
 	for i, st := range t.steps {
-		ss = append(ss, series{Name: st + " requests", Color: stepColor(st, i), Y: cut(t.reqs[st])})
+		ss = append(ss, chart.Series{Name: st + " requests", Color: chart.StepColor(st, i), Y: cut(t.reqs[st])})
 	}
-	return append(ss, series{Name: "sessions ended", Color: stepColor("session", 0), Dashed: true, Y: cut(t.sessions)})
+	return append(ss, chart.Series{Name: "sessions ended", Color: chart.StepColor("session", 0), Dashed: true, Y: cut(t.sessions)})
 }
 
 func (t *timeline) errorChart() string {
-	c := lineChart{ID: "chart-errors", Title: "Unexpected outcomes per second of each step, over time", XLabel: t.xLabel(), YLabel: "errors per second", YUnit: "/s", X: t.x, W: 960, H: 220,
+	c := chart.Line{ID: "chart-errors", Title: "Unexpected outcomes per second of each step, over time", XLabel: t.xLabel(), YLabel: "errors per second", YUnit: "/s", X: t.x, W: 960, H: 220,
 		Stacked: true, Empty: "no unexpected outcome during the whole run"}
 	for i, st := range t.steps {
-		c.Series = append(c.Series, series{Name: st, Color: stepColor(st, i), Y: t.errs[st]})
+		c.Series = append(c.Series, chart.Series{Name: st, Color: chart.StepColor(st, i), Y: t.errs[st]})
 	}
 	// Keep the legend to the steps that had errors, when some had.
-	var bad []series
+	var bad []chart.Series
 	for _, s := range c.Series {
 		for _, v := range s.Y {
 			if v > 0 {
@@ -987,10 +988,10 @@ func buildCapacityView(c *load.CapacityResult) *capacityView {
 
 // capacityMarks are the knee's marks: the highest passing rate and the
 // first failing one with what broke there.
-func capacityMarks(c *load.CapacityResult) []vMark {
-	var out []vMark
+func capacityMarks(c *load.CapacityResult) []chart.Mark {
+	var out []chart.Mark
 	if pass := passingStep(c); pass != nil {
-		m := vMark{X: pass.Asked, Label: "capacity " + load.FormatRate(pass.Asked) + "/s", Color: colorCapacity}
+		m := chart.Mark{X: pass.Asked, Label: "capacity " + load.FormatRate(pass.Asked) + "/s", Color: colorCapacity}
 		if !c.Found {
 			m.Label, m.Color = "SLOs held to "+load.FormatRate(pass.Asked)+"/s (no figure: ledger)", colorNeutral
 		}
@@ -1000,7 +1001,7 @@ func capacityMarks(c *load.CapacityResult) []vMark {
 		out = append(out, m)
 	}
 	if fail := failingStep(c); fail != nil {
-		out = append(out, vMark{X: fail.Asked, Label: load.FormatRate(fail.Asked) + "/s fails: " + brokenLabel(c), Color: colorFailing, Dashed: true})
+		out = append(out, chart.Mark{X: fail.Asked, Label: load.FormatRate(fail.Asked) + "/s fails: " + brokenLabel(c), Color: colorFailing, Dashed: true})
 	}
 	return out
 }
@@ -1056,8 +1057,8 @@ func capacityLine(c *load.CapacityResult) map[int]bool {
 }
 
 // capacityPoints makes one chart series from a value of each step.
-func capacityPoints(c *load.CapacityResult, line map[int]bool, what string, value func(load.CapacityStep) float64, text func(float64) string) []ratePoint {
-	var out []ratePoint
+func capacityPoints(c *load.CapacityResult, line map[int]bool, what string, value func(load.CapacityStep) float64, text func(float64) string) []chart.RatePoint {
+	var out []chart.RatePoint
 	for _, st := range c.Steps {
 		status, word := stepStatus(st)
 		y := value(st)
@@ -1065,13 +1066,13 @@ func capacityPoints(c *load.CapacityResult, line map[int]bool, what string, valu
 		if len(st.Reasons) > 0 && status != "pass" {
 			title += ": " + strings.Join(st.Reasons, "; ")
 		}
-		out = append(out, ratePoint{X: st.Asked, Y: y, Status: status, Title: title, Line: line[st.N]})
+		out = append(out, chart.RatePoint{X: st.Asked, Y: y, Status: status, Title: title, Line: line[st.N]})
 	}
 	return out
 }
 
-func capacityShapes() []series {
-	return []series{
+func capacityShapes() []chart.Series {
+	return []chart.Series{
 		{Name: "passed", Color: colorNeutral, Shape: "pass"},
 		{Name: "failed", Color: colorNeutral, Shape: "fail"},
 		{Name: "not judged", Color: colorNeutral, Shape: "skip"},
@@ -1092,9 +1093,9 @@ func capacityLatencyChart(c *load.CapacityResult) string {
 		}
 	}
 	ms := func(v float64) string { return fmtLatency(time.Duration(v * 1e6)) }
-	ch := rateChart{ID: "chart-capacity-latency", Title: "Latency of whole sessions (p50, p99, p99.9) against the offered session rate, in milliseconds, with the knee marked",
+	ch := chart.Rate{ID: "chart-capacity-latency", Title: "Latency of whole sessions (p50, p99, p99.9) against the offered session rate, in milliseconds, with the knee marked",
 		XLabel: capacityXLabel, YLabel: "session latency (ms)", LogY: true, W: capacityChartW, H: 400,
-		Series: []rateSeries{
+		Series: []chart.RateSeries{
 			{Name: "p50", Color: colorP50, Points: capacityPoints(c, line, "p50", msOf(func(l load.Latency) time.Duration { return l.P50 }), ms)},
 			{Name: "p99", Color: colorP99, Points: capacityPoints(c, line, "p99", msOf(func(l load.Latency) time.Duration { return l.P99 }), ms)},
 			{Name: "p99.9", Color: colorP999, Points: capacityPoints(c, line, "p99.9", msOf(func(l load.Latency) time.Duration { return l.P999 }), ms)},
@@ -1103,7 +1104,7 @@ func capacityLatencyChart(c *load.CapacityResult) string {
 	colors := map[string]string{"p50": colorP50, "p99": colorP99, "p99.9": colorP999}
 	for _, t := range c.Thresholds {
 		if col, ok := colors[t.Metric]; ok && t.Step == "session" && t.Unit == "ns" && t.Limit > 0 {
-			ch.Refs = append(ch.Refs, hRef{Y: t.Limit / 1e6, Label: "SLO " + t.Expr, Color: col})
+			ch.Refs = append(ch.Refs, chart.Ref{Y: t.Limit / 1e6, Label: "SLO " + t.Expr, Color: col})
 		}
 	}
 	return ch.SVG()
@@ -1111,17 +1112,17 @@ func capacityLatencyChart(c *load.CapacityResult) string {
 
 func capacityErrorChart(c *load.CapacityResult) string {
 	pctText := func(v float64) string { return fmtPct(v / 100) }
-	ch := rateChart{ID: "chart-capacity-errors", Title: "Unexpected outcomes as a share of requests against the offered session rate, with the knee marked",
+	ch := chart.Rate{ID: "chart-capacity-errors", Title: "Unexpected outcomes as a share of requests against the offered session rate, with the knee marked",
 		XLabel: capacityXLabel, YLabel: "% of requests", W: capacityChartW, H: 280, Empty: "no unexpected outcome at any rate",
-		Series: []rateSeries{{Name: "unexpected outcomes (errors)", Color: colorErrors,
+		Series: []chart.RateSeries{{Name: "unexpected outcomes (errors)", Color: colorErrors,
 			Points: capacityPoints(c, capacityLine(c), "errors", func(st load.CapacityStep) float64 { return st.ErrorFraction * 100 }, pctText)}},
 		Shapes: capacityShapes(), Marks: capacityMarks(c)}
 	if c.ImplicitErrors > 0 {
-		ch.Refs = append(ch.Refs, hRef{Y: c.ImplicitErrors * 100, Label: "limit " + fmtShare(c.ImplicitErrors) + " (no errors SLO given)", Color: colorErrors})
+		ch.Refs = append(ch.Refs, chart.Ref{Y: c.ImplicitErrors * 100, Label: "limit " + fmtShare(c.ImplicitErrors) + " (no errors SLO given)", Color: colorErrors})
 	}
 	for _, t := range c.Thresholds {
 		if t.Metric == "errors" && t.Step == "" && t.Unit == "%" && t.Limit > 0 {
-			ch.Refs = append(ch.Refs, hRef{Y: t.Limit * 100, Label: "SLO " + t.Expr, Color: colorErrors})
+			ch.Refs = append(ch.Refs, chart.Ref{Y: t.Limit * 100, Label: "SLO " + t.Expr, Color: colorErrors})
 		}
 	}
 	return ch.SVG()
@@ -1130,9 +1131,9 @@ func capacityErrorChart(c *load.CapacityResult) string {
 func capacityRateChart(c *load.CapacityResult) string {
 	line := capacityLine(c)
 	perS := func(v float64) string { return fmtNum(v) + "/s" }
-	ch := rateChart{ID: "chart-capacity-throughput", Title: "Session starts achieved and requests per second measured against the offered session rate",
+	ch := chart.Rate{ID: "chart-capacity-throughput", Title: "Session starts achieved and requests per second measured against the offered session rate",
 		XLabel: capacityXLabel, YLabel: "per second", LogY: true, W: capacityChartW, H: 320, Diagonal: "achieved = asked",
-		Series: []rateSeries{
+		Series: []chart.RateSeries{
 			{Name: "sessions/s achieved", Color: colorP99, Points: capacityPoints(c, line, "sessions achieved", func(st load.CapacityStep) float64 { return st.Achieved }, perS)},
 			{Name: "requests/s measured", Color: colorRequests, Points: capacityPoints(c, line, "requests", func(st load.CapacityStep) float64 { return st.RequestRate }, perS)},
 		},

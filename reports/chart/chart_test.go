@@ -1,4 +1,4 @@
-package reports
+package chart
 
 import (
 	"encoding/xml"
@@ -10,8 +10,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"loyalcheck/load"
 )
 
 func TestNiceStep(t *testing.T) {
@@ -55,8 +53,8 @@ func wellFormed(t *testing.T, svg string) {
 
 func TestLineChart(t *testing.T) {
 	nan := math.NaN()
-	c := lineChart{ID: "c", Title: `a "title" <x>`, XLabel: "seconds", YLabel: "ms", X: []float64{0, 1, 2, 3, 4},
-		Series: []series{{Name: "search <&>", Color: "#000", Y: []float64{1, 2, nan, 4, 5}}, {Name: "empty", Color: "#111", Y: []float64{nan, nan, nan, nan, nan}}}, W: 600, H: 200}
+	c := Line{ID: "c", Title: `a "title" <x>`, XLabel: "seconds", YLabel: "ms", X: []float64{0, 1, 2, 3, 4},
+		Series: []Series{{Name: "search <&>", Color: "#000", Y: []float64{1, 2, nan, 4, 5}}, {Name: "empty", Color: "#111", Y: []float64{nan, nan, nan, nan, nan}}}, W: 600, H: 200}
 	svg := c.SVG()
 	wellFormed(t, svg)
 	assert.Equal(t, 1, strings.Count(svg, `class="line"`), "a series with no value draws no line")
@@ -69,15 +67,15 @@ func TestLineChart(t *testing.T) {
 	assert.Contains(t, svg, ">0s</text>")
 	assert.Contains(t, svg, ">4s</text>")
 
-	z := lineChart{ID: "z", X: []float64{0, 1, 2}, Stacked: true, Empty: "no errors", W: 600, H: 200,
-		Series: []series{{Name: "search", Color: "#000", Y: []float64{0, 0, 0}}}}
+	z := Line{ID: "z", X: []float64{0, 1, 2}, Stacked: true, Empty: "no errors", W: 600, H: 200,
+		Series: []Series{{Name: "search", Color: "#000", Y: []float64{0, 0, 0}}}}
 	zs := z.SVG()
 	wellFormed(t, zs)
 	assert.Contains(t, zs, `class="empty"`)
 	assert.NotContains(t, zs, `class="bar"`)
 
-	s := lineChart{ID: "s", X: []float64{0, 1}, Stacked: true, W: 600, H: 200,
-		Series: []series{{Name: "a", Color: "#000", Y: []float64{1, 2}}, {Name: "b", Color: "#111", Y: []float64{3, 0}}}}
+	s := Line{ID: "s", X: []float64{0, 1}, Stacked: true, W: 600, H: 200,
+		Series: []Series{{Name: "a", Color: "#000", Y: []float64{1, 2}}, {Name: "b", Color: "#111", Y: []float64{3, 0}}}}
 	ss := s.SVG()
 	wellFormed(t, ss)
 	assert.Equal(t, 3, strings.Count(ss, `class="bar"`), "zero values draw no bar")
@@ -85,8 +83,8 @@ func TestLineChart(t *testing.T) {
 }
 
 func TestBarChart(t *testing.T) {
-	c := barChart{ID: "b", Title: "t", YLabel: "ms", Groups: []string{"search", "retail"}, W: 960, H: 300, Value: fmtNum,
-		Series: []series{{Name: "p50", Color: "#000", Y: []float64{0.5, math.NaN()}}, {Name: "p99", Color: "#111", Y: []float64{1.25, 3}}}}
+	c := Bar{ID: "b", Title: "t", YLabel: "ms", Groups: []string{"search", "retail"}, W: 960, H: 300, Value: Num,
+		Series: []Series{{Name: "p50", Color: "#000", Y: []float64{0.5, math.NaN()}}, {Name: "p99", Color: "#111", Y: []float64{1.25, 3}}}}
 	svg := c.SVG()
 	wellFormed(t, svg)
 	assert.Equal(t, 3, strings.Count(svg, `class="bar"`))
@@ -95,35 +93,11 @@ func TestBarChart(t *testing.T) {
 	assert.Contains(t, svg, ">retail</text>")
 }
 
-// Every chart of the golden record is well-formed SVG.
-func TestChartsOfARecord(t *testing.T) {
-	s := goldenRecord().Load
-	tl := timelineOf(s)
-	for _, svg := range []string{percentileChart(s), contentionChart(s.Contention), tl.latencyChart(), tl.sessionChart(), tl.throughputChart(), tl.errorChart()} {
-		wellFormed(t, svg)
-	}
-	assert.Len(t, tl.x, 11)
-	assert.True(t, math.IsNaN(tl.p99["search"][10]), "a second without requests is a gap, not a zero")
-	assert.Equal(t, 22.0, tl.reqs["search"][0])
-	assert.Equal(t, 2.0, tl.errs["search"][4])
-}
-
-// A long run is coarsened so charts stay light; rates stay per second.
-func TestLongTimeline(t *testing.T) {
-	s := goldenRecord().Load
-	s.Timeline = s.Timeline[:0]
-	for sec := range 1000 {
-		s.Timeline = append(s.Timeline, bucketAt(sec))
-	}
-	tl := timelineOf(s)
-	assert.LessOrEqual(t, len(tl.x), maxChartPoints)
-	assert.Equal(t, 4.0, tl.width)
-	assert.InDelta(t, 22.0, tl.reqs["search"][3], 1e-9, "requests stay per second")
-	wellFormed(t, tl.throughputChart())
-	assert.Contains(t, tl.throughputChart(), "4 s per point")
-}
-
-func bucketAt(sec int) load.Bucket {
-	return load.Bucket{Second: sec, Requests: map[string]uint64{"search": 22, "retail": 18}, Errors: map[string]uint64{},
-		P99Ms: map[string]float64{"search": 1, "retail": 2}, Sessions: 20, SessionP99: 200}
+func TestLogTicks(t *testing.T) {
+	assert.Equal(t, []float64{10, 20, 50, 100, 200, 500, 1000}, logTicks(8, 1200, 12))
+	assert.Equal(t, []float64{1, 3, 10, 30, 100, 300, 1000}, logTicks(0.9, 1100, 8))
+	assert.Equal(t, []float64{0.01, 0.1, 1, 10, 100, 1000, 10000}, logTicks(0.01, 10000, 10))
+	assert.Equal(t, 0.5, niceLogFloor(0.7))
+	assert.Equal(t, 2000.0, niceLogCeil(1200))
+	assert.Equal(t, []string{"0.3", "20", "5000"}, []string{axisNum(0.30000000000000004), axisNum(20), axisNum(5000)})
 }
