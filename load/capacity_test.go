@@ -370,7 +370,7 @@ flows:
     steps:
       - op: search
       - op: recalc
-`), "lookup.yaml", nil)
+`), "lookup.yaml")
 	require.NoError(t, err)
 	return sc
 }

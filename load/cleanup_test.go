@@ -71,7 +71,7 @@ func slowAfter(t *testing.T, nth int64, cancel context.CancelFunc, refuse bool) 
 // short for the holds in flight: every hold the run made is released all
 // the same.
 func TestDrainTooShortStillReleases(t *testing.T) {
-	sc, err := scenarios.Parse([]byte(holdAndWait), "hold-and-wait.yaml", nil)
+	sc, err := scenarios.Parse([]byte(holdAndWait), "hold-and-wait.yaml")
 	require.NoError(t, err)
 	for _, nth := range []int64{1, 5, 20} {
 		ctx, cancel := context.WithCancel(context.Background())
@@ -92,7 +92,7 @@ func TestDrainTooShortStillReleases(t *testing.T) {
 // TestUnreleasedHoldsListed: a target refusing releases after the
 // interrupt keeps its holds; the ledger lists exactly those.
 func TestUnreleasedHoldsListed(t *testing.T) {
-	sc, err := scenarios.Parse([]byte(holdAndWait), "hold-and-wait.yaml", nil)
+	sc, err := scenarios.Parse([]byte(holdAndWait), "hold-and-wait.yaml")
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

@@ -46,7 +46,7 @@ func target(t *testing.T, wrap func(http.Handler) http.Handler, opts ...sandbox.
 
 func scenario(t *testing.T, name string) *scenarios.Scenario {
 	t.Helper()
-	s, err := scenarios.Load(name, nil)
+	s, err := scenarios.Load(name)
 	require.NoError(t, err)
 	return s
 }

@@ -188,7 +188,7 @@ func realCapacityRecord(t testing.TB, scenario string, faults []string) *Record 
 	defer sb.Close()
 	c, err := sb.Client()
 	require.NoError(t, err)
-	sc, err := scenarios.Load(scenario, nil)
+	sc, err := scenarios.Load(scenario)
 	require.NoError(t, err)
 	r, err := load.NewRunner(ctx, c, sb.Fixtures(), sc)
 	require.NoError(t, err)

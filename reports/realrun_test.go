@@ -51,7 +51,7 @@ func realRecord(t testing.TB, r run) *Record {
 		rec.Contract = res
 	}
 	if r.scenario != "" {
-		sc, err := scenarios.Load(r.scenario, nil)
+		sc, err := scenarios.Load(r.scenario)
 		require.NoError(t, err)
 		rec.Scenario = ScenarioInfoOf(sc)
 		sum, err := load.Run(ctx, c, sb.Fixtures(), sc, load.WithDuration(r.duration))

@@ -13,6 +13,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"loyalcheck/schemas"
 )
 
 //go:embed *.yaml
@@ -33,7 +35,7 @@ func BuiltIn() ([]Info, error) {
 	var out []Info
 	for _, e := range entries {
 		name := strings.TrimSuffix(e.Name(), ".yaml")
-		s, err := Load(name, nil)
+		s, err := Load(name)
 		if err != nil {
 			return nil, err
 		}
@@ -61,19 +63,11 @@ func Source(name string) ([]byte, bool) {
 	return b, err == nil
 }
 
-// SchemaFile is the name of the scenario file's JSON Schema in schemas/.
-const SchemaFile = "scenario.schema.json"
-
-// Validate checks a scenario document (JSON) against the scenario schema
-// and returns one message per violation, each naming the field's path.
-type Validate func(doc []byte) []string
-
 // Load returns the built-in scenario called nameOrPath, or else reads the
-// scenario file at that path. validate may be nil for built-in scenarios,
-// which are checked against the schema by the package's tests.
-func Load(nameOrPath string, validate Validate) (*Scenario, error) {
+// scenario file at that path. Either is validated by Parse.
+func Load(nameOrPath string) (*Scenario, error) {
 	if b, ok := Source(nameOrPath); ok {
-		return Parse(b, nameOrPath+".yaml", validate)
+		return Parse(b, nameOrPath+".yaml")
 	}
 	if !strings.ContainsAny(nameOrPath, "/.") {
 		return nil, fmt.Errorf("scenario %q: no such built-in scenario (want %s) and no such file", nameOrPath, strings.Join(Names(), ", "))
@@ -82,12 +76,14 @@ func Load(nameOrPath string, validate Validate) (*Scenario, error) {
 	if err != nil {
 		return nil, fmt.Errorf("scenario: %w", err)
 	}
-	return Parse(b, nameOrPath, validate)
+	return Parse(b, nameOrPath)
 }
 
-// Parse reads a YAML scenario. Errors name the file, the line and the
+// Parse reads a YAML scenario and validates it against the scenario
+// schema (schemas.ScenarioFile), built-in or not: the schema is the one
+// definition of the format. Errors name the file, the line and the
 // field's path, so a typo points at itself.
-func Parse(src []byte, file string, validate Validate) (*Scenario, error) {
+func Parse(src []byte, file string) (*Scenario, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(src, &root); err != nil {
 		return nil, fmt.Errorf("scenario %s: %w", file, err)
@@ -104,19 +100,21 @@ func Parse(src []byte, file string, validate Validate) (*Scenario, error) {
 	if err != nil {
 		return nil, fmt.Errorf("scenario %s: %w", file, err)
 	}
-	if validate != nil {
-		if msgs := validate(raw); len(msgs) > 0 {
-			const most = 5
-			parts := make([]string, 0, most+1)
-			for i, m := range msgs {
-				if i == most {
-					parts = append(parts, fmt.Sprintf("and %d more", len(msgs)-most))
-					break
-				}
-				parts = append(parts, withLine(m, conv.lines))
+	schema, err := schemas.Compile(schemas.ScenarioFile)
+	if err != nil {
+		return nil, fmt.Errorf("scenario %s: %w", file, err)
+	}
+	if vs := schema.Validate(raw); len(vs) > 0 {
+		const most = 5
+		parts := make([]string, 0, most+1)
+		for i, v := range vs {
+			if i == most {
+				parts = append(parts, fmt.Sprintf("and %d more", len(vs)-most))
+				break
 			}
-			return nil, fmt.Errorf("scenario %s: %s", file, strings.Join(parts, "; "))
+			parts = append(parts, withLine(v.Path+": "+v.Message, conv.lines))
 		}
+		return nil, fmt.Errorf("scenario %s: %s", file, strings.Join(parts, "; "))
 	}
 	var s Scenario
 	dec := json.NewDecoder(bytes.NewReader(raw))

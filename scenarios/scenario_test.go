@@ -9,22 +9,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"loyalcheck/schemas"
 )
-
-func validator(t testing.TB) Validate {
-	t.Helper()
-	s, err := schemas.Compile(SchemaFile)
-	require.NoError(t, err)
-	return func(doc []byte) []string {
-		var out []string
-		for _, v := range s.Validate(doc) {
-			out = append(out, v.Path+": "+v.Message)
-		}
-		return out
-	}
-}
 
 func TestBuiltInScenariosValidate(t *testing.T) {
 	list, err := BuiltIn()
@@ -33,7 +18,7 @@ func TestBuiltInScenariosValidate(t *testing.T) {
 	for _, info := range list {
 		names[info.Name] = true
 		assert.NotEmpty(t, info.Description, info.Name)
-		s, err := Load(info.Name, validator(t))
+		s, err := Load(info.Name)
 		require.NoError(t, err, info.Name)
 		assert.Equal(t, info.Name, s.Name)
 		assert.NotEmpty(t, s.SLO, "%s: built-ins carry thresholds", info.Name)
@@ -44,7 +29,7 @@ func TestBuiltInScenariosValidate(t *testing.T) {
 }
 
 func TestReadOnlyOnlyReads(t *testing.T) {
-	s, err := Load("read-only", validator(t))
+	s, err := Load("read-only")
 	require.NoError(t, err)
 	for _, f := range s.Flows {
 		for _, st := range f.Steps {
@@ -85,7 +70,7 @@ flows:
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Parse([]byte(tt.src), "x.yaml", validator(t))
+			_, err := Parse([]byte(tt.src), "x.yaml")
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tt.want)
 		})
@@ -112,7 +97,7 @@ flows:
     weight: 1
     steps: [{op: search}, {op: recalc}, {op: retail}]
 `), 0o644))
-	s, err := Load(path, validator(t))
+	s, err := Load(path)
 	require.NoError(t, err)
 	assert.Equal(t, "mine", s.Name)
 	assert.Equal(t, "constant", s.Load.Pacer)
@@ -121,9 +106,9 @@ flows:
 	assert.Equal(t, "lognormal", s.Receipt.Dist)
 	assert.Equal(t, Duration(2*time.Second), s.Load.Duration)
 
-	_, err = Load("no-such-scenario", nil)
+	_, err = Load("no-such-scenario")
 	assert.ErrorContains(t, err, "no such built-in scenario (want checkout, hold-contention, ramp, read-only)")
-	_, err = Load(filepath.Join(t.TempDir(), "missing.yaml"), nil)
+	_, err = Load(filepath.Join(t.TempDir(), "missing.yaml"))
 	assert.Error(t, err)
 }
 

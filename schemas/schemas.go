@@ -126,6 +126,10 @@ func (m *memo) key(body []byte) (uint64, *atomic.Uint64) {
 	return h, &m.slots[h%memoSlots]
 }
 
+// ScenarioFile is the schema of a load scenario file (scenarios.Parse
+// validates every scenario against it, built-in ones too).
+const ScenarioFile = "scenario.schema.json"
+
 // Compile compiles the embedded schema file of that name (e.g.
 // "search.response.schema.json"); any file Files lists can be compiled,
 // including ones added later for other documents.

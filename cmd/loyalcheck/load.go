@@ -83,12 +83,7 @@ func (l *loadFlags) resolve(e *env, cmd string, fs *pflag.FlagSet) (*loadSetup, 
 		fmt.Fprintf(e.stderr, "loyalcheck %s: %v\n", cmd, err)
 		return nil, exitUsage
 	}
-	validate, err := scenarioValidator()
-	if err != nil {
-		fmt.Fprintf(e.stderr, "loyalcheck %s: %v\n", cmd, err)
-		return nil, exitUsage
-	}
-	sc, err := scenarios.Load(l.scenario, validate)
+	sc, err := scenarios.Load(l.scenario)
 	if err != nil {
 		return nil, usageErr(e, cmd, "%v", err)
 	}
@@ -143,22 +138,6 @@ func parseValidate(s string) (float64, error) {
 		return 0, fmt.Errorf("%q: want all, none, or a fraction between 0 and 1", s)
 	}
 	return f, nil
-}
-
-// scenarioValidator checks scenario documents against the embedded
-// scenario schema.
-func scenarioValidator() (scenarios.Validate, error) {
-	s, err := schemas.Compile(scenarios.SchemaFile)
-	if err != nil {
-		return nil, err
-	}
-	return func(doc []byte) []string {
-		var out []string
-		for _, viol := range s.Validate(doc) {
-			out = append(out, viol.Path+": "+viol.Message)
-		}
-		return out
-	}, nil
 }
 
 func runLoad(ctx context.Context, e *env, args []string) int {
