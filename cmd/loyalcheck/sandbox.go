@@ -7,7 +7,6 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"loyalcheck/api"
 	"loyalcheck/sandbox"
 )
 
@@ -61,17 +60,13 @@ checker catches it; quirks are differences the rules tolerate (the rules:
 		return usageErr(e, "sandbox", "%v (see --list-faults)", err)
 	}
 
-	key := e.getenv(api.APIKeyEnv)
-	if key == "" {
-		key = api.SandboxAPIKey
-	}
 	sb, err := sandbox.Start(ctx,
 		sandbox.WithAddr(*addr),
 		sandbox.WithDB(*db),
 		sandbox.WithSeed(*seed),
 		sandbox.WithClients(*clients),
 		sandbox.WithPoints(*points),
-		sandbox.WithAPIKey(key),
+		sandbox.WithAPIKey(apiKey(e, true)),
 		sandbox.WithFaults(*faults...),
 	)
 	if err != nil {

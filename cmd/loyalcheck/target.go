@@ -51,11 +51,17 @@ type target struct {
 }
 
 // key returns the apikey the target is called with, for scrubbing.
-func (t *target) key(e *env) string {
+func (t *target) key(e *env) string { return apiKey(e, t.embedded) }
+
+// apiKey is the one place a command takes the apikey from:
+// LOYALCHECK_APIKEY, never a flag. A sandbox (embedded, or 'loyalcheck
+// sandbox') falls back to its built-in key when the variable is unset;
+// any other target then has none ("").
+func apiKey(e *env, sandbox bool) string {
 	if k := e.getenv(api.APIKeyEnv); k != "" {
 		return k
 	}
-	if t.embedded {
+	if sandbox {
 		return api.SandboxAPIKey
 	}
 	return ""
@@ -76,11 +82,7 @@ func (t *targetFlags) open(ctx context.Context, e *env, cmd string, opts ...api.
 		if t.caCert != "" || t.clientCert != "" || t.clientKey != "" {
 			return nil, usageErr(e, cmd, "--ca-cert, --client-cert and --client-key need an https --target (the embedded sandbox is plain http)")
 		}
-		key := e.getenv(api.APIKeyEnv)
-		if key == "" {
-			key = api.SandboxAPIKey
-		}
-		sb, err := sandbox.Start(ctx, sandbox.WithAPIKey(key), sandbox.WithFaults(t.faults...))
+		sb, err := sandbox.Start(ctx, sandbox.WithAPIKey(apiKey(e, true)), sandbox.WithFaults(t.faults...))
 		if err != nil {
 			return nil, usageErr(e, cmd, "starting the embedded sandbox: %v", err)
 		}
@@ -103,7 +105,7 @@ func (t *targetFlags) open(ctx context.Context, e *env, cmd string, opts ...api.
 	if t.fixtures == "" {
 		return nil, usageErr(e, cmd, "--target needs --fixtures FILE (the points and clients to use)")
 	}
-	key := e.getenv(api.APIKeyEnv)
+	key := apiKey(e, false)
 	if key == "" {
 		return nil, usageErr(e, cmd, "set the apikey in the environment variable %s (it is never taken from a flag)", api.APIKeyEnv)
 	}
