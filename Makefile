@@ -54,6 +54,7 @@ FUZZ_TARGETS := \
 	./api:FuzzParseErrorBody \
 	./scenarios:FuzzParse \
 	./load:FuzzParseThreshold \
+	./load:FuzzJudgeStep \
 	./reports:FuzzDecodeRecord \
 	./sandbox:FuzzRequest \
 	./schemas:FuzzResponse
