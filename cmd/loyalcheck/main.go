@@ -43,12 +43,8 @@ type env struct {
 // one every request of this run carries: LOYALCHECK_APIKEY, or the
 // sandbox's when it is unset (a --target then needs the variable set).
 func withRedaction(e *env) (*env, func()) {
-	key := e.getenv(api.APIKeyEnv)
-	if key == "" {
-		key = api.SandboxAPIKey
-	}
 	r := *e
-	r.red = api.NewRedactor(key)
+	r.red = api.NewRedactor(apiKey(e, true))
 	r.stdout, r.stderr = r.red.Writer(e.stdout), r.red.Writer(e.stderr)
 	return &r, func() { flushOut(r.stdout); flushOut(r.stderr) }
 }
