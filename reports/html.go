@@ -14,8 +14,8 @@ import (
 
 // The HTML report is one self-contained file: the CSS, the script and
 // every chart (inline SVG, drawn by reports/chart) are inside it, so it
-// opens from disk or an attachment with no network. It works for a record holding a
-// contract result, a load result, both, and a capacity result.
+// opens from disk or an attachment with no network. It works for a record
+// holding a contract result, a load result, both, and a capacity result.
 //
 // The page's script only adds to what is drawn: hover read-outs on the
 // charts and a filter on the findings. It marks <html data-ready="1"> once
