@@ -185,12 +185,15 @@ func stepOrder(name string) int {
 // fill writes the aggregates into the summary.
 func (c *collector) fill(s *Summary) {
 	for _, a := range c.steps {
-		s.Steps = append(s.Steps, a.metrics())
+		m := a.metrics()
+		m.Histogram = a.hist.encode()
+		s.Steps = append(s.Steps, m)
 	}
 	sort.Slice(s.Steps, func(i, j int) bool { return stepOrder(s.Steps[i].Name) < stepOrder(s.Steps[j].Name) })
 	total := c.total.metrics()
 	s.Total = &total
 	s.Session = c.session.metrics()
+	s.Session.Histogram = c.session.hist.encode()
 	s.Sessions.Completed = c.completed
 	s.Sessions.Failed = c.failed
 	s.Sessions.Aborted = c.aborted

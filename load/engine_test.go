@@ -3,6 +3,7 @@ package load
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net"
@@ -415,5 +416,37 @@ func assertVegetaTotals(t *testing.T, vm *vegeta.Metrics, tot StepMetrics) {
 	if tot.Refused == 0 {
 		assert.Equal(t, vm.Success, tot.Success)
 		assert.InEpsilon(t, vm.Throughput, tot.Throughput, 1e-6)
+	}
+}
+
+// TestSummaryCarriesHistograms: after a real run and a JSON round trip,
+// every step's and the sessions' stored histogram decodes to the counts and
+// quantiles the summary printed.
+func TestSummaryCarriesHistograms(t *testing.T) {
+	c, fx, _ := target(t, nil)
+	sum, err := Run(context.Background(), c, fx, scenario(t, "read-only"),
+		WithRate(scenarios.Rate{Freq: 20, Per: time.Second}), WithDuration(time.Second))
+	require.NoError(t, err)
+	b, err := json.Marshal(sum)
+	require.NoError(t, err)
+	var back Summary
+	require.NoError(t, json.Unmarshal(b, &back))
+
+	require.NotEmpty(t, back.Steps)
+	assert.Empty(t, back.Totals().Histogram, "the total is the steps' merge: not stored twice")
+	for _, m := range append(back.Steps, back.Session) {
+		require.NotZero(t, m.Requests, m.Name)
+		h, err := DecodeHistogram(m.Histogram)
+		require.NoError(t, err, m.Name)
+		assert.EqualValues(t, m.Requests, h.TotalCount(), m.Name)
+		for _, q := range []struct {
+			pct  float64
+			name string
+		}{{50, "50"}, {90, "90"}, {95, "95"}, {99, "99"}, {99.9, "99.9"}} {
+			want, _ := m.Latency.Quantile(q.name)
+			got := min(time.Duration(h.ValueAtPercentile(q.pct)), m.Latency.Max)
+			// The summary's JSON holds milliseconds to the microsecond.
+			assert.Equal(t, ms(want), ms(got), "%s p%s", m.Name, q.name)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package load
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"time"
 
@@ -53,6 +54,38 @@ func (h *histogram) quantile(q float64) time.Duration {
 		return 0
 	}
 	return time.Duration(h.h.ValueAtPercentile(q * 100))
+}
+
+// encode exports the whole distribution in HdrHistogram's standard
+// compressed, base64 encoding (readable by every HdrHistogram library), so a
+// run can be re-analysed, merged or compared later without its raw results.
+// It runs once at the end of a run, never on the hot path. An empty
+// histogram, or one that failed to encode, exports as "": a reader then
+// knows the distribution was not recorded rather than reading a wrong one.
+func (h *histogram) encode() string {
+	if h.count == 0 {
+		return ""
+	}
+	b, err := h.h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
+	if err != nil {
+		return ""
+	}
+	return string(b)
+}
+
+// DecodeHistogram reads a histogram exported in a summary (StepMetrics.
+// Histogram). Its values are latencies in nanoseconds, clamped to the
+// trackable range 1µs..10min; quantiles read from it match the summary's
+// once capped at the step's Latency.Max, as the summary caps them.
+func DecodeHistogram(s string) (*hdrhistogram.Histogram, error) {
+	if s == "" {
+		return nil, fmt.Errorf("decode histogram: none recorded")
+	}
+	h, err := hdrhistogram.Decode([]byte(s))
+	if err != nil {
+		return nil, fmt.Errorf("decode histogram: %w", err)
+	}
+	return h, nil
 }
 
 // Latency summarises a latency distribution.

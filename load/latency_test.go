@@ -4,10 +4,12 @@ import (
 	"math"
 	"math/rand/v2"
 	"sort"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
 
@@ -60,4 +62,35 @@ func TestHistogramSummary(t *testing.T) {
 	assert.InEpsilon(t, 500e6, float64(s.P50), 0.01)
 	assert.InEpsilon(t, 990e6, float64(s.P99), 0.01)
 	assert.LessOrEqual(t, s.P999, s.Max)
+}
+
+// TestHistogramExportRoundTrip: the exported histogram decodes to the same
+// counts and quantiles the summary reports, values outside the trackable
+// range included (clamped, then capped at the true max as the summary is).
+func TestHistogramExportRoundTrip(t *testing.T) {
+	h := newHistogram()
+	assert.Empty(t, h.encode(), "nothing measured: no histogram, not an empty one")
+	r := rand.New(rand.NewPCG(3, 4))
+	for range 20_000 {
+		h.record(time.Duration(r.ExpFloat64()*5e6 + 2e5))
+	}
+	h.record(0)
+	h.record(20 * time.Minute)
+	s := h.summary()
+	enc := h.encode()
+	require.NotEmpty(t, enc)
+	d, err := DecodeHistogram(enc)
+	require.NoError(t, err)
+	assert.Equal(t, s.Count, d.TotalCount())
+	for _, name := range []string{"50", "90", "95", "99", "99.9"} {
+		want, _ := s.Quantile(name)
+		p, err := strconv.ParseFloat(name, 64)
+		require.NoError(t, err)
+		assert.Equal(t, want, min(time.Duration(d.ValueAtPercentile(p)), s.Max), "p%s", name)
+	}
+
+	for _, bad := range []string{"", "not base64!", "aGVsbG8gd29ybGQ=", enc[:len(enc)/2]} {
+		_, err := DecodeHistogram(bad)
+		assert.Error(t, err, "%.20q", bad)
+	}
 }

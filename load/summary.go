@@ -84,6 +84,12 @@ type StepMetrics struct {
 	Latency     Latency        `json:"latency"`
 	BytesIn     uint64         `json:"bytes_in"`
 	BytesOut    uint64         `json:"bytes_out"`
+	// Histogram is the whole latency distribution of a step or of
+	// sessions (not of Total, which the steps' merge gives), in
+	// HdrHistogram's compressed base64 encoding; read it with
+	// DecodeHistogram. Empty when nothing was measured or the summary was
+	// recorded before it existed.
+	Histogram string `json:"histogram,omitempty"`
 }
 
 // ErrorFraction is the share of unexpected outcomes.
