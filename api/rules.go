@@ -25,16 +25,23 @@ type Rule struct {
 	Summary string   `json:"summary"`
 }
 
-// Rule areas, in report order.
+// Rule areas: one per endpoint with rules of its own, named after it,
+// and the rules about all of them.
 const (
 	AreaGeneral  = "general"
-	AreaSearch   = "search"
-	AreaRecalc   = "recalc"
-	AreaHold     = "hold"
-	AreaRetail   = "retail"
+	AreaSearch   = string(EpSearch)
+	AreaRecalc   = string(EpRecalc)
+	AreaHold     = string(EpHold)
+	AreaRetail   = string(EpRetail)
 	AreaLedger   = "ledger"
 	AreaBadInput = "bad input"
 )
+
+// Areas returns the rule areas in report order: general, the endpoints' in
+// call order, then ledger and bad input.
+func Areas() []string {
+	return []string{AreaGeneral, AreaSearch, AreaRecalc, AreaHold, AreaRetail, AreaLedger, AreaBadInput}
+}
 
 // Rules returns every rule in specification order.
 func Rules() []Rule {

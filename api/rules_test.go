@@ -26,3 +26,20 @@ func TestRulesCatalogue(t *testing.T) {
 	_, ok = RuleByID("X9")
 	assert.False(t, ok)
 }
+
+// Every rule is in an area the reports list, and every area has rules.
+func TestAreas(t *testing.T) {
+	areas := map[string]int{}
+	for _, a := range Areas() {
+		areas[a] = 0
+	}
+	assert.Len(t, areas, len(Areas()), "no area twice")
+	for _, r := range Rules() {
+		_, ok := areas[r.Area]
+		assert.True(t, ok, "%s: area %q is not in Areas()", r.ID, r.Area)
+		areas[r.Area]++
+	}
+	for a, n := range areas {
+		assert.NotZero(t, n, "area %q has no rule", a)
+	}
+}

@@ -196,7 +196,7 @@ func checkThresholdSteps(sc *scenarios.Scenario, ts []Threshold) error {
 	ops := map[string]bool{sessionAttack: true, "": true}
 	for _, f := range sc.Flows {
 		for _, st := range f.Steps {
-			ops[st.Op] = true
+			ops[string(st.Op)] = true
 		}
 	}
 	for _, t := range ts {

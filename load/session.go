@@ -123,15 +123,15 @@ type stepResult struct {
 // nothing to work with).
 func (e *engine) step(ctx context.Context, s *session, st *scenarios.Step) bool {
 	switch st.Op {
-	case scenarios.OpSearch:
+	case api.EpSearch:
 		return e.stepSearch(ctx, s, st)
-	case scenarios.OpRecalc:
+	case api.EpRecalc:
 		return e.stepRecalc(ctx, s, st)
-	case scenarios.OpHold:
+	case api.EpHold:
 		return e.stepHold(ctx, s, st)
-	case scenarios.OpRelease:
+	case api.EpRelease:
 		return e.stepRelease(ctx, s)
-	case scenarios.OpRetail:
+	case api.EpRetail:
 		return e.stepRetail(ctx, s, st)
 	}
 	return false

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"loyalcheck/api"
 )
 
 // Threshold is one SLO expression, e.g. p99(retail)<300ms, errors<0.1%,
@@ -168,17 +170,8 @@ func ParseThresholds(exprs []string) ([]Threshold, error) {
 	return out, nil
 }
 
-func knownStep(s string) bool {
-	if s == sessionAttack {
-		return true
-	}
-	for _, e := range []string{"search", "recalc", "hold", "release", "retail"} {
-		if s == e {
-			return true
-		}
-	}
-	return false
-}
+// knownStep: a threshold may name the whole session or any endpoint.
+func knownStep(s string) bool { return s == sessionAttack || api.Endpoint(s).Valid() }
 
 func unitDuration(u string) (time.Duration, bool) {
 	switch u {

@@ -122,12 +122,6 @@ func rowName(m load.StepMetrics) string {
 	return m.Name
 }
 
-// areaOrder lists the rule areas in report order.
-func areaOrder() []string {
-	return []string{api.AreaGeneral, api.AreaSearch, api.AreaRecalc, api.AreaHold, api.AreaRetail,
-		api.AreaLedger, api.AreaBadInput}
-}
-
 // areaGroup is the findings of one area, in run order, and its checks
 // (a check on a rule, with its cases), which the counts count.
 type areaGroup struct {
@@ -142,7 +136,7 @@ type areaGroup struct {
 func byArea(fs []contract.Finding) []areaGroup {
 	idx := map[string]int{}
 	var out []areaGroup
-	for _, a := range areaOrder() {
+	for _, a := range api.Areas() {
 		idx[a] = len(out)
 		out = append(out, areaGroup{Area: a})
 	}

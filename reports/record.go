@@ -204,7 +204,7 @@ func clientsText(c scenarios.Clients) string {
 func stepText(st scenarios.Step) string {
 	var parts []string
 	switch st.Op {
-	case scenarios.OpRetail:
+	case api.EpRetail:
 		switch st.Spend {
 		case "", scenarios.SpendNone:
 			parts = append(parts, "accrue")
@@ -213,7 +213,7 @@ func stepText(st scenarios.Step) string {
 		default:
 			parts = append(parts, "spend "+st.Spend)
 		}
-	case scenarios.OpHold:
+	case api.EpHold:
 		switch st.Hold {
 		case scenarios.HoldPart:
 			parts = append(parts, fmt.Sprintf("%g of max", st.Fraction))
@@ -238,9 +238,9 @@ func stepText(st scenarios.Step) string {
 		}
 	}
 	if len(parts) == 0 {
-		return st.Op
+		return string(st.Op)
 	}
-	return st.Op + "(" + strings.Join(parts, ", ") + ")"
+	return string(st.Op) + "(" + strings.Join(parts, ", ") + ")"
 }
 
 // Environment is where the harness ran.

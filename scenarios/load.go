@@ -14,6 +14,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"loyalcheck/api"
 	"loyalcheck/schemas"
 )
 
@@ -234,7 +235,7 @@ func (s *Scenario) applyDefaults() {
 	}
 	for i := range s.Flows {
 		for j := range s.Flows[i].Steps {
-			if st := &s.Flows[i].Steps[j]; st.Op == OpRetail && st.Spend == "" {
+			if st := &s.Flows[i].Steps[j]; st.Op == api.EpRetail && st.Spend == "" {
 				st.Spend = SpendNone
 			}
 		}
@@ -293,16 +294,16 @@ func (f Flow) check() error {
 	if len(f.Steps) == 0 {
 		return errors.New("no steps")
 	}
-	if f.Steps[0].Op != OpSearch {
+	if f.Steps[0].Op != api.EpSearch {
 		// Every later call needs the client id that search returns.
 		return errors.New("the first step must be search")
 	}
 	held, recalced := false, false
 	for i, st := range f.Steps {
 		switch st.Op {
-		case OpRecalc:
+		case api.EpRecalc:
 			recalced = true
-		case OpHold:
+		case api.EpHold:
 			if (st.Hold == HoldMax || st.Hold == HoldPart) && !recalced {
 				return fmt.Errorf("steps.%d: hold: %s needs a recalc step before it", i, st.Hold)
 			}
@@ -310,16 +311,16 @@ func (f Flow) check() error {
 				return fmt.Errorf("steps.%d: negative duration", i)
 			}
 			held = true
-		case OpRelease:
+		case api.EpRelease:
 			if !held {
 				return fmt.Errorf("steps.%d: release needs a hold step before it", i)
 			}
-		case OpRetail:
+		case api.EpRetail:
 			if st.Spend != SpendNone && !recalced {
 				return fmt.Errorf("steps.%d: spend: %s needs a recalc step before it", i, st.Spend)
 			}
 		}
-		if st.WithHold && !held && st.Op != OpHold {
+		if st.WithHold && !held && st.Op != api.EpHold {
 			return fmt.Errorf("steps.%d: with_hold needs a hold step before it", i)
 		}
 		if (st.Spend == SpendPart || st.Hold == HoldPart) && (st.Fraction <= 0 || st.Fraction > 1) {

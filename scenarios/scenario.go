@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"loyalcheck/api"
 )
 
 // Scenario describes sessions to replay: which flows, on which clients and
@@ -82,15 +84,6 @@ type Flow struct {
 	Steps   []Step  `json:"steps"`
 }
 
-// Step operations.
-const (
-	OpSearch  = "search"
-	OpRecalc  = "recalc"
-	OpHold    = "hold"
-	OpRelease = "release"
-	OpRetail  = "retail"
-)
-
 // Writes lists, in first-use order, the operations of the scenario that may
 // change the target (hold, release, retail); none for a read-only one.
 func (s *Scenario) Writes() []string {
@@ -98,12 +91,9 @@ func (s *Scenario) Writes() []string {
 	seen := map[string]bool{}
 	for _, f := range s.Flows {
 		for _, st := range f.Steps {
-			switch st.Op {
-			case OpHold, OpRelease, OpRetail:
-				if !seen[st.Op] {
-					seen[st.Op] = true
-					out = append(out, st.Op)
-				}
+			if op := string(st.Op); st.Op.Writes() && !seen[op] {
+				seen[op] = true
+				out = append(out, op)
 			}
 		}
 	}
@@ -127,7 +117,8 @@ const (
 
 // Step is one call of a session.
 type Step struct {
-	Op string `json:"op"`
+	// Op is the endpoint the step calls.
+	Op api.Endpoint `json:"op"`
 	// Think is a pause before the step.
 	Think *Think `json:"think,omitempty"`
 	// WithHold lists the session's active holds in search, recalc and

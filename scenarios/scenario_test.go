@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"encoding/json"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -9,7 +10,35 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"loyalcheck/api"
+	"loyalcheck/schemas"
 )
+
+// The scenario schema lists the steps a flow may take: they are the API's
+// endpoints, in call order, and a step's Op is one of them.
+func TestStepOpsAreTheEndpoints(t *testing.T) {
+	var doc struct {
+		Definitions struct {
+			Step struct {
+				Properties struct {
+					Op struct {
+						Enum []api.Endpoint `json:"enum"`
+					} `json:"op"`
+				} `json:"properties"`
+			} `json:"step"`
+		} `json:"definitions"`
+	}
+	found := false
+	for _, f := range schemas.Files() {
+		if f.Name == schemas.ScenarioFile {
+			require.NoError(t, json.Unmarshal(f.Data, &doc))
+			found = true
+		}
+	}
+	require.True(t, found, schemas.ScenarioFile)
+	assert.Equal(t, api.Endpoints(), doc.Definitions.Step.Properties.Op.Enum)
+}
 
 func TestBuiltInScenariosValidate(t *testing.T) {
 	list, err := BuiltIn()
@@ -33,7 +62,7 @@ func TestReadOnlyOnlyReads(t *testing.T) {
 	require.NoError(t, err)
 	for _, f := range s.Flows {
 		for _, st := range f.Steps {
-			assert.Contains(t, []string{OpSearch, OpRecalc}, st.Op)
+			assert.False(t, st.Op.Writes(), "%s writes", st.Op)
 		}
 	}
 }
