@@ -48,12 +48,12 @@ func FuzzJudgeStep(f *testing.F) {
 	cfg := &config{validator: v, validate: 1, tolerance: 60 * time.Second}
 
 	steps := []scenarios.Step{
-		{Op: scenarios.OpSearch, WithHold: true},
-		{Op: scenarios.OpRecalc},
-		{Op: scenarios.OpHold, Hold: scenarios.HoldMax, Duration: 5},
-		{Op: scenarios.OpRelease},
-		{Op: scenarios.OpRetail, Spend: scenarios.SpendMax, WithHold: true},
-		{Op: scenarios.OpRetail, Spend: scenarios.SpendOver},
+		{Op: api.EpSearch, WithHold: true},
+		{Op: api.EpRecalc},
+		{Op: api.EpHold, Hold: scenarios.HoldMax, Duration: 5},
+		{Op: api.EpRelease},
+		{Op: api.EpRetail, Spend: scenarios.SpendMax, WithHold: true},
+		{Op: api.EpRetail, Spend: scenarios.SpendOver},
 	}
 	until := time.Now().Add(5 * time.Minute).Unix()
 	for _, s := range []struct {
