@@ -287,7 +287,20 @@ func (s *Scenario) Check() error {
 	if total <= 0 {
 		errs = append(errs, errors.New("flows: weights must add up to more than 0"))
 	}
-	return errors.Join(errs...)
+	return joinErrors(errs)
+}
+
+// joinErrors joins errors on one line (errors.Join would put each on its
+// own line, and a bad-input error is one line).
+func joinErrors(errs []error) error {
+	if len(errs) == 0 {
+		return nil
+	}
+	msgs := make([]string, len(errs))
+	for i, err := range errs {
+		msgs[i] = err.Error()
+	}
+	return errors.New(strings.Join(msgs, "; "))
 }
 
 func (f Flow) check() error {
