@@ -575,7 +575,7 @@ func TestCapacityOfRateLimiter(t *testing.T) {
 
 // A ledger broken at any rate is reported as such, never as a capacity.
 func TestCapacityLedgerViolation(t *testing.T) {
-	c, fx, _ := target(t, nil, sandbox.WithFaults("racy-debit"))
+	c, fx, _ := target(t, pairWrites, sandbox.WithFaults("racy-debit"))
 	r, err := NewRunner(context.Background(), c, fx, scenario(t, "hold-contention"))
 	require.NoError(t, err)
 	ts, err := ParseThresholds([]string{"p50(session)<5s"})

@@ -2,6 +2,7 @@ package load
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -272,12 +273,51 @@ func TestResultsFileRoundTrip(t *testing.T) {
 	assert.True(t, sum.Ledger.Passed(), "%+v", sum.Ledger.Findings)
 }
 
+// pairWrites holds each hold and retail until a second one for the same
+// client arrives (or 300 ms pass), then lets both go at once: the two
+// overlap however the machine schedules the load, as they would on a
+// target under real contention.
+func pairWrites(next http.Handler) http.Handler {
+	var mu sync.Mutex
+	waiting := map[string]chan struct{}{}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == api.EpHold.Path() || r.URL.Path == api.EpRetail.Path() {
+			body, _ := io.ReadAll(r.Body)
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			var req struct {
+				Client string `json:"client"`
+			}
+			_ = json.Unmarshal(body, &req)
+			mu.Lock()
+			if ch, ok := waiting[req.Client]; ok {
+				delete(waiting, req.Client)
+				close(ch)
+				mu.Unlock()
+			} else {
+				ch := make(chan struct{})
+				waiting[req.Client] = ch
+				mu.Unlock()
+				select {
+				case <-ch:
+				case <-time.After(300 * time.Millisecond):
+					mu.Lock()
+					if waiting[req.Client] == ch {
+						delete(waiting, req.Client)
+					}
+					mu.Unlock()
+				}
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
 func TestRacyServerCaughtByLedger(t *testing.T) {
 	sc := scenario(t, "hold-contention")
 	opts := []Option{WithRate(scenarios.Rate{Freq: 60, Per: time.Second}), WithDuration(2 * time.Second)}
 
 	t.Run("racy", func(t *testing.T) {
-		c, fx, _ := target(t, nil, sandbox.WithFaults("racy-debit"))
+		c, fx, _ := target(t, pairWrites, sandbox.WithFaults("racy-debit"))
 		sum, err := Run(context.Background(), c, fx, sc, opts...)
 		require.NoError(t, err)
 		require.NotEmpty(t, sum.Ledger.Findings, "a check-then-debit race must show in the ledger")
