@@ -49,22 +49,16 @@ func runAccept(ctx context.Context, e *env, args []string) int {
 	const cmd = "accept"
 	fs := newFlags(e, cmd, "[--target URL --fixtures FILE] [flags]", acceptHelp+formatsHelp())
 	var tf targetFlags
-	var lf loadFlags
+	lf := loadFlags{readOnlyDefault: true}
+	var color colorFlag
 	tf.register(fs)
-	fs.StringVar(&lf.scenario, "scenario", "checkout", "built-in scenario name or scenario file (with --read-only: read-only)")
-	fs.StringVar(&lf.rate, "rate", "", "session start rate, e.g. 20/1s (default: the scenario's)")
-	fs.DurationVar(&lf.duration, "duration", 0, "how long to start sessions (default: the scenario's)")
-	fs.StringArrayVar(&lf.slo, "slo", nil, "threshold, e.g. 'p99(retail)<300ms' (repeatable; added to the scenario's)")
-	fs.StringVar(&lf.validate, "validate", "all", "share of load responses to schema-validate: all, none or a fraction")
-	fs.Uint64Var(&lf.seed, "seed", 1, "seed for flows, clients, points and amounts")
-	fs.IntVar(&lf.maxInFlight, "max-in-flight", 0, "cap on concurrent sessions (default: the scenario's)")
-	fs.DurationVar(&lf.drain, "drain", 10*time.Second, "after Ctrl-C, how long sessions in flight may take to finish (0: stop them at once)")
+	lf.register(fs)
 	profile := fs.String("profile", string(contract.Default), "contract profile: default (interp rules warn) or strict (warnings fail)")
 	slow := fs.Bool("slow", false, "also run the contract checks that wait for a hold to expire (about a minute)")
 	acceptUnverified := fs.StringSlice("accept-unverified", nil, acceptUnverifiedUsage)
 	out := fs.String("out", "", "directory for the record and reports (default runs/<UTC timestamp>)")
-	color := fs.String("color", "auto", "colour the terminal report: auto, always or never")
-	if code, done := parseFlags(e, fs, args); done {
+	color.register(fs)
+	if code, done := parseFlags(e, fs, args, &tf, &lf, &color); done {
 		return code
 	}
 	if fs.NArg() > 0 {
@@ -77,16 +71,8 @@ func runAccept(ctx context.Context, e *env, args []string) int {
 	if err := contract.ValidateRuleIDs(*acceptUnverified...); err != nil {
 		return usageErr(e, cmd, "--accept-unverified: %v", err)
 	}
-	useColor, err := colorMode(e, *color)
-	if err != nil {
-		return usageErr(e, cmd, "--color: %v", err)
-	}
-	tf.readOnlyDefault(fs, &lf.scenario)
-	setup, code := lf.resolve(e, cmd, fs)
+	setup, code := lf.resolve(e, cmd, &tf)
 	if code != exitOK {
-		return code
-	}
-	if code := tf.readOnlyScenario(e, cmd, setup.scenario); code != exitOK {
 		return code
 	}
 	dir := *out
@@ -151,19 +137,5 @@ func runAccept(ctx context.Context, e *env, args []string) int {
 	if ctx.Err() != nil {
 		fmt.Fprintln(e.stderr, "accept: interrupted; judging and writing what was measured")
 	}
-	return finishRun(e, cmd, rec, dir, key, useColor, files)
-}
-
-// colorMode decides whether the terminal report is coloured: auto means a
-// terminal and NO_COLOR unset.
-func colorMode(e *env, mode string) (bool, error) {
-	switch mode {
-	case "always":
-		return true, nil
-	case "never":
-		return false, nil
-	case "auto":
-		return e.stdoutIsTTY && e.getenv("NO_COLOR") == "", nil
-	}
-	return false, fmt.Errorf("%q: want auto, always or never", mode)
+	return finishRun(e, cmd, rec, dir, key, color.on(e), files)
 }

@@ -5,9 +5,10 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"loyalcheck/load"
 	"loyalcheck/reports"
@@ -67,94 +68,31 @@ func runCapacity(ctx context.Context, e *env, args []string) int {
 	const cmd = "capacity"
 	fs := newFlags(e, cmd, "[--target URL --fixtures FILE] [--scenario NAME] --slo EXPR... [flags]", capacityHelp+formatsHelp())
 	var tf targetFlags
-	var lf loadFlags
+	lf := loadFlags{search: true, readOnlyDefault: true}
+	var cf capacityFlags
+	var color colorFlag
 	tf.register(fs)
-	fs.StringVar(&lf.scenario, "scenario", "checkout", "built-in scenario name or scenario file (with --read-only: read-only)")
-	fs.StringArrayVar(&lf.slo, "slo", nil, "SLO every step must keep, e.g. 'p99(session)<200ms' (repeatable; replaces the scenario's)")
-	start := fs.String("start", "10/s", "first rate tried (sessions per second)")
-	maxRate := fs.String("max", "10000/s", "highest rate tried")
-	growth := fs.Float64("growth", load.DefaultCapacityGrowth, "factor the rate grows by until a step fails")
-	tolerance := fs.String("tolerance", "5%", "stop when the passing and failing rates are this close")
-	stepDur := fs.Duration("step-duration", load.DefaultCapacityStep, "how long each step starts sessions")
-	probe := fs.Duration("probe-duration", 0, "length of the steps that grow the rate (default a quarter of --step-duration, at least 5s)")
-	warmup := fs.String("warmup", "", "part of each step left out of its figures (default a fifth of the step; 0 for none)")
-	budget := fs.Duration("budget", load.DefaultCapacityBudget, "time for all the steps; a step that would end later is not started")
+	lf.register(fs)
+	cf.register(fs)
 	out := fs.String("out", "", "directory for the run record and its reports (run.json, report.html, ...)")
-	color := fs.String("color", "auto", "colour the terminal report: auto, always or never")
-	fs.StringVar(&lf.validate, "validate", "all", "share of responses to schema-validate: all, none or a fraction like 0.1")
-	fs.Uint64Var(&lf.seed, "seed", 1, "seed for flows, clients, points and amounts")
-	fs.IntVar(&lf.maxInFlight, "max-in-flight", 0, "cap on concurrent sessions; a dropped start fails the step (default: the scenario's)")
-	fs.DurationVar(&lf.drain, "drain", 10*time.Second, "after Ctrl-C, how long sessions in flight may take to finish (0: stop them at once)")
-	if code, done := parseFlags(e, fs, args); done {
+	color.register(fs)
+	if code, done := parseFlags(e, fs, args, &tf, &lf, &cf, &color); done {
 		return code
 	}
 	if fs.NArg() > 0 {
 		return usageErr(e, cmd, "unexpected argument %q", fs.Arg(0))
 	}
-	opts := load.CapacityOptions{Growth: *growth, StepDuration: *stepDur, ProbeDuration: *probe, Budget: *budget}
-	for _, f := range []struct {
-		name string
-		val  string
-		dst  *float64
-	}{{"--start", *start, &opts.Start}, {"--max", *maxRate, &opts.Max}} {
-		r, err := scenarios.ParseRate(f.val)
-		if err != nil {
-			return usageErr(e, cmd, "%s: %v", f.name, err)
-		}
-		*f.dst = r.PerSecond()
-	}
-	tol, err := parseShare(*tolerance)
-	if err != nil || !(tol > 0 && tol < 1) { // NaN is neither
-		return usageErr(e, cmd, "--tolerance %q: want a share between 0 and 1, like 5%% or 0.05", *tolerance)
-	}
-	opts.Tolerance = tol
-	if !(*growth > 1) || math.IsInf(*growth, 1) { // NaN is not above 1
-		return usageErr(e, cmd, "--growth %g: want a factor above 1, like 2", *growth)
-	}
-	if *stepDur <= 0 || *budget <= 0 || *probe < 0 || (fs.Changed("probe-duration") && *probe == 0) {
-		return usageErr(e, cmd, "--step-duration, --probe-duration and --budget must be positive (leave --probe-duration out for its default)")
-	}
-	switch *warmup {
-	case "":
-	case "0", "none":
-		opts.Warmup = -1
-	default:
-		d, err := time.ParseDuration(*warmup)
-		if err != nil || d < 0 {
-			return usageErr(e, cmd, "--warmup %q: want a duration like 4s, or 0", *warmup)
-		}
-		opts.Warmup = d
-		if d == 0 {
-			opts.Warmup = -1
-		}
-	}
-
-	// The SLOs asked for replace the scenario's: they are the question.
-	slo := lf.slo
-	lf.slo = nil
-	tf.readOnlyDefault(fs, &lf.scenario)
-	setup, code := lf.resolve(e, cmd, fs)
+	opts := cf.opts
+	setup, code := lf.resolve(e, cmd, &tf)
 	if code != exitOK {
 		return code
 	}
-	if code := tf.readOnlyScenario(e, cmd, setup.scenario); code != exitOK {
-		return code
-	}
 	thresholds := setup.thresholds
-	if len(slo) > 0 {
-		if thresholds, err = load.ParseThresholds(slo); err != nil {
-			return usageErr(e, cmd, "%v", err)
-		}
-	}
 	if len(thresholds) == 0 {
 		return usageErr(e, cmd, "scenario %s has no SLO: give at least one --slo, e.g. 'p99(session)<200ms'", setup.scenario.Name)
 	}
 	if err := load.CheckCapacity(setup.scenario, thresholds, opts); err != nil {
 		return usageErr(e, cmd, "%v", err)
-	}
-	useColor, err := colorMode(e, *color)
-	if err != nil {
-		return usageErr(e, cmd, "--color: %v", err)
 	}
 	if *out != "" {
 		if err := os.MkdirAll(*out, 0o755); err != nil {
@@ -188,7 +126,7 @@ func runCapacity(ctx context.Context, e *env, args []string) int {
 	for i, t := range thresholds {
 		exprs[i] = t.Expr
 	}
-	fmt.Fprintf(e.stderr, "capacity search: scenario %s, SLO %s; steps of %s, budget %s\n", setup.scenario.Name, strings.Join(exprs, ", "), *stepDur, *budget)
+	fmt.Fprintf(e.stderr, "capacity search: scenario %s, SLO %s; steps of %s, budget %s\n", setup.scenario.Name, strings.Join(exprs, ", "), opts.StepDuration, opts.Budget)
 	if e.stderrIsTTY {
 		opts.RunOptions = append(opts.RunOptions, load.WithProgress(500*time.Millisecond, func(p load.Progress) { printProgress(e, p) }))
 	}
@@ -201,7 +139,7 @@ func runCapacity(ctx context.Context, e *env, args []string) int {
 	rec.Started = res.Started.UTC()
 	rec.Capacity = res
 	rec.Thresholds = reports.CapacityThresholds(res)
-	return finishRun(e, cmd, rec, *out, tg.key(e), useColor, nil)
+	return finishRun(e, cmd, rec, *out, tg.key(e), color.on(e), nil)
 }
 
 // printCapacityStep prints one line per finished step on stderr.
@@ -222,11 +160,64 @@ func printCapacityStep(e *env, st load.CapacityStep) {
 		st.N, st.Phase, st.Asked, st.Achieved, st.RequestRate, st.Session.P99.Round(10*time.Microsecond), st.ErrorFraction*100, verdict)
 }
 
-// parseShare reads "5%" or "0.05".
-func parseShare(s string) (float64, error) {
-	f, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(s), "%"), 64)
-	if err == nil && strings.HasSuffix(strings.TrimSpace(s), "%") {
-		f /= 100
+// capacityFlags are the search's own flags.
+type capacityFlags struct {
+	start, max, tolerance, warmup string
+	growth                        float64
+	step, probe, budget           time.Duration
+
+	opts load.CapacityOptions // set by check
+}
+
+func (c *capacityFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&c.start, "start", "10/s", "first rate tried (sessions per second)")
+	fs.StringVar(&c.max, "max", "10000/s", "highest rate tried")
+	fs.Float64Var(&c.growth, "growth", load.DefaultCapacityGrowth, "factor the rate grows by until a step fails")
+	fs.StringVar(&c.tolerance, "tolerance", "5%", "stop when the passing and failing rates are this close")
+	fs.DurationVar(&c.step, "step-duration", load.DefaultCapacityStep, "how long each step starts sessions")
+	fs.DurationVar(&c.probe, "probe-duration", 0, "length of the steps that grow the rate (default a quarter of --step-duration, at least 5s)")
+	fs.StringVar(&c.warmup, "warmup", "", "part of each step left out of its figures (default a fifth of the step; 0 for none)")
+	fs.DurationVar(&c.budget, "budget", load.DefaultCapacityBudget, "time for all the steps; a step that would end later is not started")
+}
+
+func (c *capacityFlags) check(fs *pflag.FlagSet) error {
+	opts := load.CapacityOptions{Growth: c.growth, StepDuration: c.step, ProbeDuration: c.probe, Budget: c.budget}
+	for _, f := range []struct {
+		name string
+		val  string
+		dst  *float64
+	}{{"--start", c.start, &opts.Start}, {"--max", c.max, &opts.Max}} {
+		r, err := scenarios.ParseRate(f.val)
+		if err != nil {
+			return fmt.Errorf("%s: %w", f.name, err)
+		}
+		*f.dst = r.PerSecond()
 	}
-	return f, err
+	tol, err := parseShare(c.tolerance)
+	if err != nil || !(tol > 0 && tol < 1) {
+		return fmt.Errorf("--tolerance %q: want a share between 0 and 1, like 5%% or 0.05", c.tolerance)
+	}
+	opts.Tolerance = tol
+	if !(c.growth > 1) || math.IsInf(c.growth, 1) { // NaN is not above 1
+		return fmt.Errorf("--growth %g: want a factor above 1, like 2", c.growth)
+	}
+	if c.step <= 0 || c.budget <= 0 || c.probe < 0 || (fs.Changed("probe-duration") && c.probe == 0) {
+		return fmt.Errorf("--step-duration, --probe-duration and --budget must be positive (leave --probe-duration out for its default)")
+	}
+	switch c.warmup {
+	case "":
+	case "0", "none":
+		opts.Warmup = -1
+	default:
+		d, err := time.ParseDuration(c.warmup)
+		if err != nil || d < 0 {
+			return fmt.Errorf("--warmup %q: want a duration like 4s, or 0", c.warmup)
+		}
+		opts.Warmup = d
+		if d == 0 {
+			opts.Warmup = -1
+		}
+	}
+	c.opts = opts
+	return nil
 }

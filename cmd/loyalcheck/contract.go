@@ -78,7 +78,7 @@ func runContract(ctx context.Context, e *env, args []string) int {
 	color := fs.Bool("color", false, "colour the report's statuses")
 	verbose := fs.BoolP("verbose", "v", false, "show evidence of passes and the trail of failures too")
 	list := fs.Bool("list", false, "list the checks (name, rule, summary) and exit")
-	if code, done := parseFlags(e, fs, args); done {
+	if code, done := parseFlags(e, fs, args, &tf); done {
 		return code
 	}
 	if fs.NArg() > 0 {

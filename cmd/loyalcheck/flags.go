@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -21,9 +22,18 @@ func newFlags(e *env, name, synopsis, description string) *pflag.FlagSet {
 	return fs
 }
 
-// parseFlags parses args; done is true when the command should return code
-// at once (after --help, or on a usage error already reported).
-func parseFlags(e *env, fs *pflag.FlagSet, args []string) (code int, done bool) {
+// flagGroup is a group of flags several commands share (targetFlags,
+// loadFlags, colorFlag): each command registers it on its own flag set,
+// and parseFlags checks it, so every command refuses a bad value with
+// the same one-line message before anything runs.
+type flagGroup interface {
+	check(fs *pflag.FlagSet) error
+}
+
+// parseFlags parses args and checks the command's flag groups; done is
+// true when the command should return code at once (after --help, or on a
+// usage error already reported).
+func parseFlags(e *env, fs *pflag.FlagSet, args []string, groups ...flagGroup) (code int, done bool) {
 	err := fs.Parse(args)
 	switch {
 	case errors.Is(err, pflag.ErrHelp):
@@ -31,6 +41,11 @@ func parseFlags(e *env, fs *pflag.FlagSet, args []string) (code int, done bool) 
 	case err != nil:
 		fmt.Fprintf(e.stderr, "loyalcheck %s: %v (see 'loyalcheck %s --help')\n", fs.Name(), err, fs.Name())
 		return exitUsage, true
+	}
+	for _, g := range groups {
+		if err := g.check(fs); err != nil {
+			return usageErr(e, fs.Name(), "%v", err), true
+		}
 	}
 	return exitOK, false
 }
@@ -44,3 +59,38 @@ func usageErr(e *env, cmd string, format string, a ...any) int {
 // acceptUnverifiedUsage is the help of --accept-unverified, on every
 // command that makes a contract verdict.
 const acceptUnverifiedUsage = "rule ids, comma-separated, whose being left unverified is accepted (e.g. S3,C5): they no longer make the verdict INCOMPLETE"
+
+// colorFlag is --color of the commands that print a report.
+type colorFlag string
+
+func (c *colorFlag) register(fs *pflag.FlagSet) {
+	*c = "auto"
+	fs.StringVar((*string)(c), "color", "auto", "colour the terminal report: auto (a terminal and NO_COLOR unset), always or never")
+}
+
+func (c *colorFlag) check(*pflag.FlagSet) error {
+	switch *c {
+	case "auto", "always", "never":
+		return nil
+	}
+	return fmt.Errorf("--color: want auto, always or never, not %q", string(*c))
+}
+
+// on tells whether stdout gets colour.
+func (c colorFlag) on(e *env) bool {
+	return c == "always" || c == "auto" && e.stdoutIsTTY && e.getenv("NO_COLOR") == ""
+}
+
+// parseShare reads a share written as a percentage ("5%") or a fraction
+// ("0.05"), and refuses one outside 0..1 (NaN included).
+func parseShare(s string) (float64, error) {
+	t := strings.TrimSpace(s)
+	f, err := strconv.ParseFloat(strings.TrimSuffix(t, "%"), 64)
+	if err == nil && strings.HasSuffix(t, "%") {
+		f /= 100
+	}
+	if err != nil || !(f >= 0 && f <= 1) { // NaN is neither
+		return 0, fmt.Errorf("%q: want a share between 0 and 1, like 5%% or 0.05", s)
+	}
+	return f, nil
+}

@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+
+	"loyalcheck/api"
 )
 
 // A number given on the command line is used as given or refused with a
@@ -72,4 +74,38 @@ func TestNumericFlagsRefused(t *testing.T) {
 func TestDrainZeroAccepted(t *testing.T) {
 	code, out, errs := cliRun(t, nil, "load", "--scenario", "read-only", "--rate", "5/s", "--duration", "1s", "--drain", "0")
 	assert.NotEqual(t, exitUsage, code, out+errs)
+}
+
+// The flags commands share are checked in one place: every command
+// refuses a bad value of them with the same one-line message, before it
+// starts a sandbox or reaches a target.
+func TestSharedFlagsRefusedAlike(t *testing.T) {
+	const url = "http://127.0.0.1:1" // nothing listens: no check may get that far
+	for _, tt := range []struct {
+		cmds []string
+		args []string
+		want string
+	}{
+		{[]string{"contract", "load", "accept", "capacity"}, []string{"--timeout", "0"}, "--timeout must be positive"},
+		{[]string{"contract", "load", "accept", "capacity"}, []string{"--fixtures", "f.json"}, "--fixtures needs --target"},
+		{[]string{"contract", "load", "accept", "capacity"}, []string{"--ca-cert", "ca.pem"}, "need an https --target"},
+		{[]string{"contract", "load", "accept", "capacity"}, []string{"--target", url}, "--target needs --fixtures FILE"},
+		{[]string{"contract", "load", "accept", "capacity"}, []string{"--target", url, "--fixtures", "f.json", "--sandbox-fault", "x"}, "--sandbox-fault applies to the embedded sandbox only"},
+		{[]string{"contract", "load", "accept", "capacity"}, []string{"--target", url, "--fixtures", "f.json", "--client-cert", "c.pem"}, "--client-cert and --client-key go together"},
+		{[]string{"load", "accept", "capacity", "report"}, []string{"--color", "sometimes"}, `--color: want auto, always or never, not "sometimes"`},
+		{[]string{"load", "accept", "capacity"}, []string{"--validate", "1.5"}, `--validate "1.5": want all, none, or a share between 0 and 1`},
+		{[]string{"load", "accept", "capacity"}, []string{"--seed", "-1"}, "--seed"},
+	} {
+		for _, cmd := range tt.cmds {
+			args := append([]string{cmd}, tt.args...)
+			t.Run(strings.Join(args, " "), func(t *testing.T) {
+				code, out, errs := cliRun(t, map[string]string{api.APIKeyEnv: "k"}, args...)
+				assert.Equal(t, exitUsage, code, out+errs)
+				assert.True(t, strings.HasPrefix(errs, "loyalcheck "+cmd+": "), errs)
+				assert.Contains(t, errs, tt.want)
+				assert.Equal(t, 1, strings.Count(errs, "\n"), "one line: %q", errs)
+				assert.NotContains(t, errs, "embedded sandbox at", "refused before the sandbox starts")
+			})
+		}
+	}
 }

@@ -7,16 +7,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"time"
-
-	"github.com/spf13/pflag"
 
 	"loyalcheck/load"
 	"loyalcheck/reports"
-	"loyalcheck/scenarios"
-	"loyalcheck/schemas"
 )
 
 const loadHelp = `
@@ -54,120 +48,24 @@ points the target does not know); 3 target unreachable, refusing the apikey
 (LOYALCHECK_APIKEY) or serving no loyalty API at that URL. With --out, a
 run stopped by 2 or 3 still writes run.json and junit.xml with the reason.`
 
-// loadFlags are the load options shared by load, accept and capacity.
-type loadFlags struct {
-	scenario    string
-	rate        string
-	duration    time.Duration
-	validate    string
-	seed        uint64
-	slo         []string
-	maxInFlight int
-	drain       time.Duration
-}
-
-// loadSetup is what the load flags resolve to.
-type loadSetup struct {
-	scenario   *scenarios.Scenario
-	thresholds []load.Threshold
-	opts       []load.Option
-	validator  *schemas.Validator
-}
-
-// resolve loads the scenario and parses rate, validation and thresholds.
-// fs tells a flag given as 0 from one left out: a number given is used
-// as given or refused, never replaced by the scenario's.
-func (l *loadFlags) resolve(e *env, cmd string, fs *pflag.FlagSet) (*loadSetup, int) {
-	v, err := schemas.New()
-	if err != nil {
-		fmt.Fprintf(e.stderr, "loyalcheck %s: %v\n", cmd, err)
-		return nil, exitUsage
-	}
-	sc, err := scenarios.Load(l.scenario)
-	if err != nil {
-		return nil, usageErr(e, cmd, "%v", err)
-	}
-	ts, err := load.ParseThresholds(append(append([]string{}, sc.SLO...), l.slo...))
-	if err != nil {
-		return nil, usageErr(e, cmd, "%v", err)
-	}
-	opts := []load.Option{load.WithSeed(l.seed), load.WithValidator(v)}
-	if l.rate != "" {
-		r, err := scenarios.ParseRate(l.rate)
-		if err != nil {
-			return nil, usageErr(e, cmd, "--rate: %v", err)
-		}
-		opts = append(opts, load.WithRate(r))
-	}
-	if fs.Changed("duration") {
-		if l.duration <= 0 {
-			return nil, usageErr(e, cmd, "--duration %s: want a positive duration (leave it out for the scenario's)", l.duration)
-		}
-		opts = append(opts, load.WithDuration(l.duration))
-	}
-	frac, err := parseValidate(l.validate)
-	if err != nil {
-		return nil, usageErr(e, cmd, "--validate: %v", err)
-	}
-	opts = append(opts, load.WithValidateFraction(frac))
-	if fs.Changed("max-in-flight") {
-		if l.maxInFlight <= 0 {
-			return nil, usageErr(e, cmd, "--max-in-flight %d: want at least 1 session (leave it out for the scenario's)", l.maxInFlight)
-		}
-		opts = append(opts, load.WithMaxInFlight(l.maxInFlight))
-	}
-	if l.drain < 0 {
-		return nil, usageErr(e, cmd, "--drain %s: want 0 (stop sessions in flight at once) or a positive duration", l.drain)
-	}
-	opts = append(opts, load.WithDrain(l.drain))
-	return &loadSetup{scenario: sc, thresholds: ts, opts: opts, validator: v}, exitOK
-}
-
-func parseValidate(s string) (float64, error) {
-	switch s {
-	case "", "all":
-		return 1, nil
-	case "none":
-		return 0, nil
-	}
-	f, err := strconv.ParseFloat(strings.TrimSuffix(s, "%"), 64)
-	if err == nil && strings.HasSuffix(s, "%") {
-		f /= 100
-	}
-	if err != nil || !(f >= 0 && f <= 1) { // NaN is neither
-		return 0, fmt.Errorf("%q: want all, none, or a fraction between 0 and 1", s)
-	}
-	return f, nil
-}
-
 func runLoad(ctx context.Context, e *env, args []string) int {
 	fs := newFlags(e, "load", "[--scenario NAME|FILE] [flags]", loadHelp+formatsHelp())
 	var tf targetFlags
 	var lf loadFlags
+	var color colorFlag
 	var out string
-	fs.StringVar(&lf.scenario, "scenario", "checkout", "built-in scenario name or scenario file")
-	fs.StringVar(&lf.rate, "rate", "", "session start rate, e.g. 50/1s (default: the scenario's)")
-	fs.DurationVar(&lf.duration, "duration", 0, "how long to start sessions (default: the scenario's)")
+	lf.register(fs)
 	tf.register(fs)
 	fs.StringVar(&out, "out", "", "directory for results.bin, sessions.bin, summary.json, plot.html and the reports")
-	fs.StringVar(&lf.validate, "validate", "all", "share of responses to schema-validate: all, none or a fraction like 0.1")
-	fs.Uint64Var(&lf.seed, "seed", 1, "seed for flows, clients, points and amounts")
-	fs.StringArrayVar(&lf.slo, "slo", nil, "threshold, e.g. 'p99(retail)<300ms' (repeatable; added to the scenario's)")
-	fs.IntVar(&lf.maxInFlight, "max-in-flight", 0, "cap on concurrent sessions; starts beyond it are dropped and counted (default: the scenario's)")
-	fs.DurationVar(&lf.drain, "drain", 10*time.Second, "after Ctrl-C, how long sessions in flight may take to finish (0: stop them at once)")
-	color := "auto"
-	fs.StringVar(&color, "color", color, "colour the terminal report: auto, always or never")
-	if code, done := parseFlags(e, fs, args); done {
+	color.register(fs)
+	if code, done := parseFlags(e, fs, args, &lf, &tf, &color); done {
 		return code
 	}
 	if fs.NArg() > 0 {
 		return usageErr(e, "load", "unexpected argument %q", fs.Arg(0))
 	}
-	setup, code := lf.resolve(e, "load", fs)
+	setup, code := lf.resolve(e, "load", &tf)
 	if code != exitOK {
-		return code
-	}
-	if code := tf.readOnlyScenario(e, "load", setup.scenario); code != exitOK {
 		return code
 	}
 	if out != "" {
@@ -175,10 +73,7 @@ func runLoad(ctx context.Context, e *env, args []string) int {
 			return usageErr(e, "load", "--out: %v", err)
 		}
 	}
-	useColor, err := colorMode(e, color)
-	if err != nil {
-		return usageErr(e, "load", "--color: %v", err)
-	}
+	useColor := color.on(e)
 	tg, code := tf.open(ctx, e, "load")
 	if code != exitOK {
 		return code
@@ -288,28 +183,4 @@ func printProgress(e *env, p load.Progress) {
 	fmt.Fprintf(e.stderr, "\r\033[K%s/%s  sessions %.1f/s of %.1f/s  in flight %d  dropped %d  requests %d  errors %d  violations %d  p99(session) %s",
 		p.Elapsed.Truncate(100*time.Millisecond), p.Duration, p.AchievedRate, p.AskedRate, p.InFlight, p.Dropped, p.Requests, p.Errors, p.Violations, p.SessionP99.Truncate(10*time.Microsecond))
 	flushOut(e.stderr)
-}
-
-func runScenarios(ctx context.Context, e *env, args []string) int {
-	fs := newFlags(e, "scenarios", "[NAME]", "List the built-in load scenarios, or print one's YAML to start a scenario file of your own.")
-	if code, done := parseFlags(e, fs, args); done {
-		return code
-	}
-	if fs.NArg() == 1 {
-		src, ok := scenarios.Source(fs.Arg(0))
-		if !ok {
-			return usageErr(e, "scenarios", "no built-in scenario %q (want %s)", fs.Arg(0), strings.Join(scenarios.Names(), ", "))
-		}
-		e.stdout.Write(src)
-		return exitOK
-	}
-	list, err := scenarios.BuiltIn()
-	if err != nil {
-		fmt.Fprintf(e.stderr, "loyalcheck scenarios: %v\n", err)
-		return exitFail
-	}
-	for _, s := range list {
-		fmt.Fprintf(e.stdout, "%-16s %s\n", s.Name, s.Description)
-	}
-	return exitOK
 }

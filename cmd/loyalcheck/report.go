@@ -48,9 +48,10 @@ func runReport(ctx context.Context, e *env, args []string) int {
 	fs := newFlags(e, cmd, "DIR [--format "+strings.ReplaceAll(names, ", ", "|")+"|all] [--out FILE]", reportHelp+formatsHelp())
 	format := fs.StringP("format", "f", string(reports.FormatText), names+", or all (every report file into DIR)")
 	out := fs.StringP("out", "o", "", "write to FILE instead of stdout (with --format all: into this directory)")
-	color := fs.String("color", "auto", "colour the text report: auto (a terminal and NO_COLOR unset), always or never")
+	var color colorFlag
+	color.register(fs)
 	exitCode := fs.Bool("exit-code", false, "exit 1 when the recorded verdict is FAIL or INCOMPLETE")
-	if code, done := parseFlags(e, fs, args); done {
+	if code, done := parseFlags(e, fs, args, &color); done {
 		return code
 	}
 	switch fs.NArg() {
@@ -69,17 +70,6 @@ func runReport(ctx context.Context, e *env, args []string) int {
 			return usageErr(e, cmd, "--format: %v", err)
 		}
 	}
-	var colorOn bool
-	switch *color {
-	case "auto":
-		colorOn = e.stdoutIsTTY && e.getenv("NO_COLOR") == "" && *out == ""
-	case "always":
-		colorOn = true
-	case "never":
-	default:
-		return usageErr(e, cmd, "--color: want auto, always or never, not %q", *color)
-	}
-
 	rec, err := reports.ReadRecord(dir)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "loyalcheck %s: %v\n", cmd, err)
@@ -104,7 +94,7 @@ func runReport(ctx context.Context, e *env, args []string) int {
 		}
 	} else {
 		var buf bytes.Buffer
-		if err := reports.Render(&buf, rec, f, reports.WithColor(colorOn && *out == "")); err != nil {
+		if err := reports.Render(&buf, rec, f, reports.WithColor(color.on(e) && *out == "")); err != nil {
 			fmt.Fprintf(e.stderr, "loyalcheck %s: %v\n", cmd, err)
 			return exitUsage
 		}

@@ -67,21 +67,39 @@ func apiKey(e *env, sandbox bool) string {
 	return ""
 }
 
-// open resolves the target flags. With no --target it starts the embedded
-// sandbox and says so in one line on stderr. The key comes from
-// LOYALCHECK_APIKEY only. It returns a non-zero exit code on a usage error.
-func (t *targetFlags) open(ctx context.Context, e *env, cmd string, opts ...api.Option) (*target, int) {
+// check refuses flags that do not go together, before anything runs.
+func (t *targetFlags) check(*pflag.FlagSet) error {
 	if t.timeout <= 0 {
-		return nil, usageErr(e, cmd, "--timeout must be positive")
+		return fmt.Errorf("--timeout must be positive")
 	}
+	tls := t.caCert != "" || t.clientCert != "" || t.clientKey != ""
+	if t.target == "" {
+		switch {
+		case t.fixtures != "":
+			return fmt.Errorf("--fixtures needs --target (the embedded sandbox brings its own)")
+		case tls:
+			return fmt.Errorf("--ca-cert, --client-cert and --client-key need an https --target (the embedded sandbox is plain http)")
+		}
+		return nil
+	}
+	switch {
+	case len(t.faults) > 0:
+		return fmt.Errorf("--sandbox-fault applies to the embedded sandbox only, not to --target")
+	case t.fixtures == "":
+		return fmt.Errorf("--target needs --fixtures FILE (the points and clients to use)")
+	case (t.clientCert == "") != (t.clientKey == ""):
+		return fmt.Errorf("--client-cert and --client-key go together")
+	}
+	return nil
+}
+
+// open connects to the target of checked flags. With no --target it
+// starts the embedded sandbox and says so in one line on stderr. The key
+// comes from LOYALCHECK_APIKEY only. It returns a non-zero exit code on a
+// usage error.
+func (t *targetFlags) open(ctx context.Context, e *env, cmd string, opts ...api.Option) (*target, int) {
 	opts = append([]api.Option{api.WithTimeout(t.timeout), api.WithReadOnly(t.readOnly)}, opts...)
 	if t.target == "" {
-		if t.fixtures != "" {
-			return nil, usageErr(e, cmd, "--fixtures needs --target (the embedded sandbox brings its own)")
-		}
-		if t.caCert != "" || t.clientCert != "" || t.clientKey != "" {
-			return nil, usageErr(e, cmd, "--ca-cert, --client-cert and --client-key need an https --target (the embedded sandbox is plain http)")
-		}
 		sb, err := sandbox.Start(ctx, sandbox.WithAPIKey(apiKey(e, true)), sandbox.WithFaults(t.faults...))
 		if err != nil {
 			return nil, usageErr(e, cmd, "starting the embedded sandbox: %v", err)
@@ -99,12 +117,6 @@ func (t *targetFlags) open(ctx context.Context, e *env, cmd string, opts ...api.
 		return &target{client: c, fixtures: sb.Fixtures(), url: sb.URL(), embedded: true,
 			close: func() { sb.Close() }}, exitOK
 	}
-	if len(t.faults) > 0 {
-		return nil, usageErr(e, cmd, "--sandbox-fault applies to the embedded sandbox only, not to --target")
-	}
-	if t.fixtures == "" {
-		return nil, usageErr(e, cmd, "--target needs --fixtures FILE (the points and clients to use)")
-	}
 	key := apiKey(e, false)
 	if key == "" {
 		return nil, usageErr(e, cmd, "set the apikey in the environment variable %s (it is never taken from a flag)", api.APIKeyEnv)
@@ -114,9 +126,6 @@ func (t *targetFlags) open(ctx context.Context, e *env, cmd string, opts ...api.
 		return nil, usageErr(e, cmd, "%v", err)
 	}
 	if t.caCert != "" || t.clientCert != "" || t.clientKey != "" {
-		if (t.clientCert == "") != (t.clientKey == "") {
-			return nil, usageErr(e, cmd, "--client-cert and --client-key go together")
-		}
 		tc, err := api.LoadTLSConfig(t.caCert, t.clientCert, t.clientKey)
 		if err != nil {
 			return nil, usageErr(e, cmd, "%v", err)
@@ -128,14 +137,6 @@ func (t *targetFlags) open(ctx context.Context, e *env, cmd string, opts ...api.
 		return nil, usageErr(e, cmd, "%v", err)
 	}
 	return &target{client: c, fixtures: fx, url: c.BaseURL(), close: c.CloseIdleConnections}, exitOK
-}
-
-// readOnlyDefault makes the built-in read-only scenario the default under
-// --read-only, for a command whose own default scenario writes.
-func (t *targetFlags) readOnlyDefault(fs *pflag.FlagSet, scenario *string) {
-	if t.readOnly && !fs.Changed("scenario") {
-		*scenario = "read-only"
-	}
 }
 
 // readOnlyScenario refuses, under --read-only, a scenario with steps that
