@@ -40,11 +40,69 @@ type ThresholdResult struct {
 	Note         string  `json:"note,omitempty"`
 }
 
+// metricPattern is METRIC[(STEP)], shared by thresholds and by
+// ParseMetric.
+const metricPattern = `([a-z]+(?:[0-9]+(?:\.[0-9]+)?)?)\s*(?:\(\s*([a-z-]*)\s*\))?`
+
 var (
-	sloRe      = regexp.MustCompile(`^\s*([a-z]+(?:[0-9]+(?:\.[0-9]+)?)?)\s*(?:\(\s*([a-z-]*)\s*\))?\s*(<=|>=|==|!=|<|>)\s*(.*?)\s*$`)
+	sloRe      = regexp.MustCompile(`^\s*` + metricPattern + `\s*(<=|>=|==|!=|<|>)\s*(.*?)\s*$`)
+	metricRe   = regexp.MustCompile(`^\s*` + metricPattern + `\s*$`)
 	valueRe    = regexp.MustCompile(`^([0-9]+(?:\.[0-9]+)?)\s*([a-zµ%/]*)$`)
 	quantileRe = regexp.MustCompile(`^p([0-9]+(?:\.[0-9]+)?)$`)
 )
+
+// SessionStep is the step name that stands for whole sessions, in
+// thresholds and in a summary's series.
+const SessionStep = sessionAttack
+
+// ParseMetric parses the METRIC[(STEP)] part of a threshold, e.g.
+// "p99(retail)" or "errors", with the same metrics, steps and rules as
+// ParseThreshold; other grammars over the same metrics (run comparison's
+// thresholds) call it so that both accept the same names.
+func ParseMetric(expr string) (metric, step string, err error) {
+	m := metricRe.FindStringSubmatch(expr)
+	if m == nil {
+		return "", "", fmt.Errorf("metric %q: want METRIC[(STEP)], e.g. p99(retail)", expr)
+	}
+	if _, err := checkMetric(m[1], m[2]); err != nil {
+		return "", "", err
+	}
+	return m[1], m[2], nil
+}
+
+// checkMetric says whether METRIC[(STEP)] is one a threshold can name, and
+// what kind of value it measures: latency, count or rate.
+func checkMetric(metric, step string) (kind string, err error) {
+	switch {
+	case quantileRe.MatchString(metric):
+		if _, ok := (Latency{}).Quantile(metric[1:]); !ok {
+			return "", fmt.Errorf("percentile %q is not measured (p50, p90, p95, p99, p99.9 are)", metric)
+		}
+		kind = "latency"
+	case metric == "mean" || metric == "max":
+		kind = "latency"
+	case metric == "errors" || metric == "success" || metric == "violations":
+		kind = "count"
+	case metric == "dropped":
+		kind = "count"
+		if step != "" {
+			return "", fmt.Errorf("dropped counts sessions and takes no step")
+		}
+	case metric == "rate" || metric == "throughput":
+		kind = "rate"
+	default:
+		return "", fmt.Errorf("unknown metric %q (want pNN, mean, max, errors, success, violations, dropped, rate or throughput)", metric)
+	}
+	if step != "" && !knownStep(step) {
+		return "", fmt.Errorf("unknown step %q (want search, recalc, hold, release, retail or session)", step)
+	}
+	if metric == "violations" && step == sessionAttack {
+		// Violations are counted per response: a session has none of its
+		// own, and a bound on them would pass whatever the target did.
+		return "", fmt.Errorf("violations are counted per request: use violations or violations(STEP)")
+	}
+	return kind, nil
+}
 
 // ParseThreshold parses an SLO expression; the error names the bad token.
 func ParseThreshold(expr string) (Threshold, error) {
@@ -53,34 +111,9 @@ func ParseThreshold(expr string) (Threshold, error) {
 		return Threshold{}, fmt.Errorf("slo %q: want METRIC[(STEP)] OP VALUE, e.g. p99(retail)<300ms", expr)
 	}
 	t := Threshold{Expr: strings.TrimSpace(expr), Metric: m[1], Step: m[2], Op: m[3]}
-	kind := ""
-	switch {
-	case quantileRe.MatchString(t.Metric):
-		if _, ok := (Latency{}).Quantile(t.Metric[1:]); !ok {
-			return Threshold{}, fmt.Errorf("slo %q: percentile %q is not measured (p50, p90, p95, p99, p99.9 are)", expr, t.Metric)
-		}
-		kind = "latency"
-	case t.Metric == "mean" || t.Metric == "max":
-		kind = "latency"
-	case t.Metric == "errors" || t.Metric == "success" || t.Metric == "violations":
-		kind = "count"
-	case t.Metric == "dropped":
-		kind = "count"
-		if t.Step != "" {
-			return Threshold{}, fmt.Errorf("slo %q: dropped counts sessions and takes no step", expr)
-		}
-	case t.Metric == "rate" || t.Metric == "throughput":
-		kind = "rate"
-	default:
-		return Threshold{}, fmt.Errorf("slo %q: unknown metric %q (want pNN, mean, max, errors, success, violations, dropped, rate or throughput)", expr, t.Metric)
-	}
-	if t.Step != "" && !knownStep(t.Step) {
-		return Threshold{}, fmt.Errorf("slo %q: unknown step %q (want search, recalc, hold, release, retail or session)", expr, t.Step)
-	}
-	if t.Metric == "violations" && t.Step == sessionAttack {
-		// Violations are counted per response: a session has none of its
-		// own, and a bound on them would pass whatever the target did.
-		return Threshold{}, fmt.Errorf("slo %q: violations are counted per request: use violations or violations(STEP)", expr)
+	kind, err := checkMetric(t.Metric, t.Step)
+	if err != nil {
+		return Threshold{}, fmt.Errorf("slo %q: %w", expr, err)
 	}
 	if strings.HasPrefix(strings.TrimSpace(m[4]), "-") {
 		return Threshold{}, fmt.Errorf("slo %q: %s cannot be negative", expr, t.Metric)
@@ -89,7 +122,6 @@ func ParseThreshold(expr string) (Threshold, error) {
 	if v == nil {
 		return Threshold{}, fmt.Errorf("slo %q: bad value %q", expr, m[4])
 	}
-	var err error
 	if t.Limit, err = strconv.ParseFloat(v[1], 64); err != nil {
 		// Only a value beyond float64's range gets here: the pattern
 		// admits nothing else.

@@ -290,3 +290,33 @@ func TestThresholdEveryMetricAndStep(t *testing.T) {
 func rank(q float64, n int) int {
 	return min(max(int(q*float64(n)+0.5), 1), n)
 }
+
+// TestParseMetric: the METRIC[(STEP)] part alone, with the rules of a
+// whole threshold.
+func TestParseMetric(t *testing.T) {
+	for _, tt := range []struct {
+		expr, metric, step, error string
+	}{
+		{expr: "p99(retail)", metric: "p99", step: "retail"},
+		{expr: " p99.9 ( session ) ", metric: "p99.9", step: "session"},
+		{expr: "errors", metric: "errors"},
+		{expr: "p75(retail)", error: `percentile "p75" is not measured`},
+		{expr: "p99(retal)", error: `unknown step "retal"`},
+		{expr: "latency", error: `unknown metric "latency"`},
+		{expr: "dropped(retail)", error: "takes no step"},
+		{expr: "violations(session)", error: "counted per request"},
+		{expr: "p99<3ms", error: "want METRIC[(STEP)]"},
+		{expr: "", error: "want METRIC[(STEP)]"},
+	} {
+		t.Run(tt.expr, func(t *testing.T) {
+			metric, step, err := ParseMetric(tt.expr)
+			if tt.error != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tt.error)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, [2]string{tt.metric, tt.step}, [2]string{metric, step})
+		})
+	}
+}
