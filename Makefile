@@ -55,6 +55,7 @@ FUZZ_TARGETS := \
 	./scenarios:FuzzParse \
 	./load:FuzzParseThreshold \
 	./load:FuzzJudgeStep \
+	./compare:FuzzParseThreshold \
 	./contract:FuzzObserveAnswer \
 	./reports:FuzzDecodeRecord \
 	./sandbox:FuzzRequest \
