@@ -71,15 +71,12 @@ func checkG1(t *T) {
 	_, r = t.retail(api.RetailRequest{Client: m.id, Point: t.s.point, Amount: 10, Spend: 0})
 	step("retail", r)
 
-	// The same requests sent with GET must not be served.
-	for _, p := range []struct {
-		ep   api.Endpoint
-		body any
-	}{
-		{api.EpSearch, api.SearchRequest{Search: m.key, Point: t.s.point}},
-		{api.EpRecalc, api.RecalcRequest{Client: m.id, Point: t.s.point, Amount: 100}},
-		{api.EpRelease, api.ReleaseRequest{ID: unknownID()}},
-	} {
+	// The same requests sent with GET must not be served; hold and retail
+	// are not sent, as a target serving them would change the balance.
+	for _, p := range t.validRequests(m) {
+		if p.ep == api.EpHold || p.ep == api.EpRetail {
+			continue
+		}
 		ev, err := t.rawCall(http.MethodGet, p.ep, p.body)
 		switch {
 		case err != nil:
@@ -118,16 +115,7 @@ func checkG2(t *T) {
 		return
 	}
 	var last *reply
-	for _, p := range []struct {
-		ep   api.Endpoint
-		body any
-	}{
-		{api.EpSearch, api.SearchRequest{Search: m.key, Point: t.s.point}},
-		{api.EpRecalc, api.RecalcRequest{Client: m.id, Point: t.s.point, Amount: 100}},
-		{api.EpHold, api.HoldRequest{Client: m.id, Point: t.s.point, Amount: 1}},
-		{api.EpRelease, api.ReleaseRequest{ID: unknownID()}},
-		{api.EpRetail, api.RetailRequest{Client: m.id, Point: t.s.point, Amount: 10, Spend: 0}},
-	} {
+	for _, p := range t.validRequests(m) {
 		r := t.doJSON(p.ep, p.body, api.WithoutKey())
 		last = r
 		switch {
@@ -141,12 +129,8 @@ func checkG2(t *T) {
 }
 
 func checkG3(t *T) {
-	m := t.rich()
+	m, b0 := t.richBalance()
 	if m == nil {
-		return
-	}
-	b0, _, ok := t.balance(m)
-	if !ok {
 		return
 	}
 	keys := []struct {
@@ -156,17 +140,10 @@ func checkG3(t *T) {
 		{"no apikey", api.WithoutKey()},
 		{"a wrong apikey", api.WithKey("loyalcheck-wrong-key-" + randomHex(8))},
 	}
-	probes := []struct {
-		ep   api.Endpoint
-		body any
-	}{
-		{api.EpSearch, api.SearchRequest{Search: m.key, Point: t.s.point}},
-		{api.EpRecalc, api.RecalcRequest{Client: m.id, Point: t.s.point, Amount: 100}},
-		{api.EpHold, api.HoldRequest{Client: m.id, Point: t.s.point, Amount: 1}},
-		{api.EpRelease, api.ReleaseRequest{ID: unknownID()}},
-		{api.EpRetail, api.RetailRequest{Client: m.id, Point: t.s.point, Amount: 100, Spend: 1}},
-		{api.EpRetail, api.RetailRequest{Client: m.id, Point: t.s.point, Amount: 100, Spend: 0}},
-	}
+	// The five valid requests and a retail that spends: a target that
+	// served one would move the balance.
+	probes := append(t.validRequests(m),
+		probe{ep: api.EpRetail, body: api.RetailRequest{Client: m.id, Point: t.s.point, Amount: 100, Spend: 1}})
 	var tolerated []string
 	var tolEx, last *api.Exchange
 	for _, k := range keys {
@@ -203,30 +180,21 @@ func checkG3(t *T) {
 
 // errorTriggers are valid-looking requests the target must refuse, each
 // on one field: the documented errors and a few obvious ones.
-func (t *T) errorTriggers() []struct {
-	what string
-	ep   api.Endpoint
-	body any
-} {
-	type trig = struct {
-		what string
-		ep   api.Endpoint
-		body any
-	}
-	out := []trig{
+func (t *T) errorTriggers() []probe {
+	out := []probe{
 		{"search for an unknown identifier", api.EpSearch, api.SearchRequest{Search: "loyalcheck-unknown-" + randomHex(6), Point: t.s.point}},
 	}
 	if m := t.s.roles.any(); m != nil {
 		out = append(out,
-			trig{"recalc at an unknown point", api.EpRecalc, api.RecalcRequest{Client: m.id, Point: unknownID(), Amount: 100}},
-			trig{"hold for an unknown client", api.EpHold, api.HoldRequest{Client: unknownID(), Point: t.s.point, Amount: 1}},
-			trig{"retail for an unknown client", api.EpRetail, api.RetailRequest{Client: unknownID(), Point: t.s.point, Amount: 100}},
+			probe{"recalc at an unknown point", api.EpRecalc, api.RecalcRequest{Client: m.id, Point: unknownID(), Amount: 100}},
+			probe{"hold for an unknown client", api.EpHold, api.HoldRequest{Client: unknownID(), Point: t.s.point, Amount: 1}},
+			probe{"retail for an unknown client", api.EpRetail, api.RetailRequest{Client: unknownID(), Point: t.s.point, Amount: 100}},
 		)
 	}
 	if m := t.s.roles.rich; m != nil {
 		out = append(out,
-			trig{"hold of more than the balance", api.EpHold, api.HoldRequest{Client: m.id, Point: t.s.point, Amount: 1e9}},
-			trig{"retail spending more than the balance", api.EpRetail, api.RetailRequest{Client: m.id, Point: t.s.point, Amount: 1e9, Spend: 1e9 - 1}},
+			probe{"hold of more than the balance", api.EpHold, api.HoldRequest{Client: m.id, Point: t.s.point, Amount: 1e9}},
+			probe{"retail spending more than the balance", api.EpRetail, api.RetailRequest{Client: m.id, Point: t.s.point, Amount: 1e9, Spend: 1e9 - 1}},
 		)
 	}
 	return out
@@ -359,11 +327,7 @@ func checkG7(t *T) {
 		return
 	}
 	refused := 0
-	for _, p := range []struct {
-		what string
-		ep   api.Endpoint
-		body any
-	}{
+	for _, p := range []probe{
 		{"a retail spending recalc's spend + 1", api.EpRetail, api.RetailRequest{Client: m.id, Point: t.s.point, Amount: a, Spend: rc.Spend.V + 1}},
 		{"a hold of more than the balance", api.EpHold, api.HoldRequest{Client: m.id, Point: t.s.point, Amount: b0 + 1}},
 		{"a retail at an unknown point", api.EpRetail, api.RetailRequest{Client: m.id, Point: unknownID(), Amount: 100, Spend: 1}},
@@ -374,16 +338,26 @@ func checkG7(t *T) {
 			continue // acceptance is judged by the rules of the endpoint
 		}
 		refused++
-		b, br, ok := t.balance(m)
-		if !ok {
+		if !t.keptBalance(m, &b0, p.what, r) {
 			return
-		}
-		if !api.Near(b, b0) {
-			t.Warn(br.Ex, "%s was refused (HTTP %d) but the balance moved from %s to %s", p.what, r.Status(), n(b0), n(b))
-			b0 = b
 		}
 	}
 	t.Pass(nil, "%d refused requests left the balance (%s) and an active hold as they were", refused, n(b0))
+}
+
+// keptBalance checks that a refused request (what, answered r) left m's
+// balance at *b0: a move is warned about and becomes the new *b0. It is
+// false when the balance could not be read (recorded as broken).
+func (t *T) keptBalance(m *member, b0 *float64, what string, r *reply) bool {
+	b, br, ok := t.balance(m)
+	if !ok {
+		return false
+	}
+	if !api.Near(b, *b0) {
+		t.Warn(br.Ex, "%s was refused (HTTP %d) but the balance moved from %s to %s", what, r.Status(), n(*b0), n(b))
+		*b0 = b
+	}
+	return true
 }
 
 func checkG8(t *T) {

@@ -151,12 +151,8 @@ func (t *T) expectOverdraw(r *reply, what string) {
 }
 
 func checkH4(t *T) {
-	m := t.rich()
+	m, bal := t.richBalance()
 	if m == nil {
-		return
-	}
-	bal, _, ok := t.balance(m)
-	if !ok {
 		return
 	}
 	_, r := t.hold(api.HoldRequest{Client: m.id, Point: t.s.point, Amount: bal + 1})
@@ -175,12 +171,8 @@ func checkH4(t *T) {
 }
 
 func checkH5(t *T) {
-	m := t.rich()
+	m, bal := t.richBalance()
 	if m == nil {
-		return
-	}
-	bal, _, ok := t.balance(m)
-	if !ok {
 		return
 	}
 	x := max(1, math.Floor(bal/3))
@@ -242,12 +234,8 @@ func checkH5(t *T) {
 }
 
 func checkH6Release(t *T) {
-	m := t.rich()
+	m, bal := t.richBalance()
 	if m == nil {
-		return
-	}
-	bal, _, ok := t.balance(m)
-	if !ok {
 		return
 	}
 	x := max(1, math.Floor(bal/5))
@@ -272,12 +260,8 @@ func checkH6Release(t *T) {
 }
 
 func checkH6Expiry(t *T) {
-	m := t.rich()
+	m, bal := t.richBalance()
 	if m == nil {
-		return
-	}
-	bal, _, ok := t.balance(m)
-	if !ok {
 		return
 	}
 	x := max(1, math.Floor(bal/5))

@@ -295,18 +295,33 @@ func checkL1(t *T) {
 		t.spendRetail(m, 1)
 		t.retailOf(m, 40, 0)
 	}
+	// Listing every hold the suite made isolates the ledger from holds
+	// (L3 looks at those).
+	t.auditLedger("no client was changed by the run",
+		func(a account) []string { return t.s.led.holdIDs(a.id) },
+		func(a account, got, want float64, r *reply) {
+			t.Warn(r.Ex, "client %s: balance %s; the ledger says %s (first %s, spent %s, earned %s over %d operations)",
+				a.key, n(got), n(want), n(a.initial), n(a.spent), n(a.earned), a.ops)
+		},
+		"%d clients end where the ledger says (first balance - spends + earns)")
+}
+
+// auditLedger searches every client the run touched (listing the holds
+// listed(a) returns) and compares its balance with the ledger's, calling
+// differ on each difference; it skips with none when no client was
+// touched and passes with pass (given the number of clients compared)
+// when at least one search answered.
+func (t *T) auditLedger(none string, listed func(account) []string, differ func(a account, got, want float64, r *reply), pass string) {
 	accts := t.s.led.touched()
 	if len(accts) == 0 {
-		t.Skip("no client was changed by the run")
+		t.Skip("%s", none)
 		return
 	}
 	checked := 0
 	var last *reply
 	for _, a := range accts {
 		want, _ := t.s.led.expected(a.id)
-		// Listing every hold the suite made isolates the ledger from holds
-		// (L3 looks at those).
-		c, r := t.search(a.key, t.s.led.holdIDs(a.id)...)
+		c, r := t.search(a.key, listed(a)...)
 		if c == nil {
 			t.Broken("searching "+a.key, r)
 			continue
@@ -314,12 +329,11 @@ func checkL1(t *T) {
 		checked++
 		last = r
 		if !api.Near(c.Balance.V, want) {
-			t.Warn(r.Ex, "client %s: balance %s; the ledger says %s (first %s, spent %s, earned %s over %d operations)",
-				a.key, n(c.Balance.V), n(want), n(a.initial), n(a.spent), n(a.earned), a.ops)
+			differ(a, c.Balance.V, want, r)
 		}
 	}
 	if last != nil { // nil when every search broke (recorded above)
-		t.Pass(last.Ex, "%d clients end where the ledger says (first balance - spends + earns)", checked)
+		t.Pass(last.Ex, pass, checked)
 	}
 }
 
@@ -334,28 +348,11 @@ func checkL3(t *T) {
 	for _, h := range t.s.led.activeHolds() {
 		t.release(h.id)
 	}
-	accts := t.s.led.touched()
-	if len(accts) == 0 {
-		t.Skip("no client was held on or changed by the run")
-		return
-	}
-	checked := 0
-	var last *reply
-	for _, a := range accts {
-		want, _ := t.s.led.expected(a.id)
-		c, r := t.search(a.key)
-		if c == nil {
-			t.Broken("searching "+a.key, r)
-			continue
-		}
-		checked++
-		last = r
-		if !api.Near(c.Balance.V, want) {
+	t.auditLedger("no client was held on or changed by the run",
+		func(account) []string { return nil },
+		func(a account, got, want float64, r *reply) {
 			t.Warn(r.Ex, "client %s: with every hold of the run ended, search shows %s; the ledger says %s (%s still held?)",
-				a.key, n(c.Balance.V), n(want), n(want-c.Balance.V))
-		}
-	}
-	if last != nil { // nil when every search broke (recorded above)
-		t.Pass(last.Ex, "%d clients show the ledger's balance once every hold has ended", checked)
-	}
+				a.key, n(got), n(want), n(want-got))
+		},
+		"%d clients show the ledger's balance once every hold has ended")
 }

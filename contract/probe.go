@@ -122,6 +122,27 @@ func (t *T) doJSON(ep api.Endpoint, v any, opts ...api.CallOption) *reply {
 	return t.do(ep, b, opts...)
 }
 
+// probe is one request a check sends: what it is (for its messages),
+// where, and the body doJSON marshals.
+type probe struct {
+	what string
+	ep   api.Endpoint
+	body any
+}
+
+// validRequests is one valid request per endpoint for m (release of an
+// unknown id, a retail that only accrues): what checks that vary how a
+// request is sent (method, apikey) send.
+func (t *T) validRequests(m *member) []probe {
+	return []probe{
+		{ep: api.EpSearch, body: api.SearchRequest{Search: m.key, Point: t.s.point}},
+		{ep: api.EpRecalc, body: api.RecalcRequest{Client: m.id, Point: t.s.point, Amount: 100}},
+		{ep: api.EpHold, body: api.HoldRequest{Client: m.id, Point: t.s.point, Amount: 1}},
+		{ep: api.EpRelease, body: api.ReleaseRequest{ID: unknownID()}},
+		{ep: api.EpRetail, body: api.RetailRequest{Client: m.id, Point: t.s.point, Amount: 10, Spend: 0}},
+	}
+}
+
 // maxSilent is how many calls in a row an endpoint may leave unanswered
 // before the suite stops calling it.
 const maxSilent = 3

@@ -71,12 +71,8 @@ func checkC1(t *T) {
 func bigAmount(m *member, bal float64) float64 { return amountFor(bal+10, m.maxPct) }
 
 func checkC2(t *T) {
-	m := t.rich()
+	m, bal := t.richBalance()
 	if m == nil {
-		return
-	}
-	bal, _, ok := t.balance(m)
-	if !ok {
 		return
 	}
 	judge := func(rc *wRecalc, r *reply, amount, avail float64, how string) {
@@ -116,12 +112,8 @@ func checkC2(t *T) {
 }
 
 func checkC3(t *T) {
-	m := t.rich()
+	m, bal := t.richBalance()
 	if m == nil {
-		return
-	}
-	bal, _, ok := t.balance(m)
-	if !ok {
 		return
 	}
 	for _, a := range []float64{amountFor(max(1, math.Floor(bal/4)), m.maxPct) + 0.5, bigAmount(m, bal)} {
@@ -254,30 +246,15 @@ func checkC7(t *T) {
 	if m == nil {
 		return
 	}
-	body := func(amount any, drop bool) map[string]any {
-		b := map[string]any{"client": m.id, "point": t.s.point, "amount": amount}
-		if drop {
-			delete(b, "amount")
-		}
-		return b
+	valid := map[string]any{"client": m.id, "point": t.s.point, "amount": 100}
+	cases := []refusal{
+		{"recalc without amount", with(valid, "amount", nil), "amount"},
+		{`recalc with amount "abc"`, with(valid, "amount", "abc"), "amount"},
+		{"recalc with amount 0", with(valid, "amount", 0), "amount"},
+		{"recalc with amount -100", with(valid, "amount", -100), "amount"},
+		{"recalc for an unknown client", with(valid, "client", unknownID()), "client"},
+		{"recalc at an unknown point", with(valid, "point", unknownID()), "point"},
 	}
-	cases := []struct {
-		what string
-		body map[string]any
-		key  string
-	}{
-		{"recalc without amount", body(nil, true), "amount"},
-		{`recalc with amount "abc"`, body("abc", false), "amount"},
-		{"recalc with amount 0", body(0, false), "amount"},
-		{"recalc with amount -100", body(-100, false), "amount"},
-		{"recalc for an unknown client", map[string]any{"client": unknownID(), "point": t.s.point, "amount": 100}, "client"},
-		{"recalc at an unknown point", map[string]any{"client": m.id, "point": unknownID(), "amount": 100}, "point"},
-	}
-	var last *reply
-	for _, c := range cases {
-		r := t.doJSON(api.EpRecalc, c.body)
-		last = r
-		t.expectRefusal(r, c.what, c.key, "", t.Warn)
-	}
+	last := t.expectRefusals(api.EpRecalc, cases)
 	t.Pass(last.Ex, "bad amounts, unknown client and point are refused with the right key (%d cases)", len(cases))
 }

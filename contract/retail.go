@@ -49,12 +49,8 @@ func (t *T) retailOf(m *member, amount, spend float64, holds ...string) (*wRetai
 // one, where maxSpendPercent binds, and a large one, where the balance
 // binds; each must be refused naming recalc's spend as N.
 func checkRT1(t *T) {
-	m := t.rich()
+	m, bal := t.richBalance()
 	if m == nil {
-		return
-	}
-	bal, _, ok := t.balance(m)
-	if !ok {
 		return
 	}
 	var last *reply
@@ -146,40 +142,39 @@ func checkRT3(t *T) {
 	if rt.Earn.V > 0 {
 		t.Fail(r.Ex, "the spend answer also accrues earn %s", n(rt.Earn.V))
 	}
-	rt, r = t.retailOf(m, 200, 0)
-	if rt == nil {
+	if r = t.accrueOnly(m, 200, "the accrue answer"); r == nil {
 		return
-	}
-	if !rt.Earn.Set {
-		t.Fail(r.Ex, "the accrue answer has no numeric earn")
-	}
-	if rt.Spend.V > 0 {
-		t.Fail(r.Ex, "the accrue answer also spends %s", n(rt.Spend.V))
 	}
 	// A discount client's retail only accrues (RT7): its answer is an
 	// accrue answer too, the discount showing in total, never as spend.
 	if d := t.s.roles.discount; d != nil {
-		rt, r = t.retailOf(d, 150, 0)
-		if rt == nil {
+		if r = t.accrueOnly(d, 150, "a discount client's accrue answer"); r == nil {
 			return
-		}
-		if !rt.Earn.Set {
-			t.Fail(r.Ex, "a discount client's accrue answer has no numeric earn")
-		}
-		if rt.Spend.V > 0 {
-			t.Fail(r.Ex, "a discount client's accrue answer also spends %s", n(rt.Spend.V))
 		}
 	}
 	t.Pass(r.Ex, "the spend answer has no earn, the accrue answer no spend (cashback and discount clients)")
 }
 
-func checkRT4(t *T) {
-	m := t.rich()
-	if m == nil {
-		return
+// accrueOnly sends a retail of amount for m that spends nothing and fails
+// the check when the answer (named what) has no numeric earn or spends;
+// nil when the retail was not accepted (recorded).
+func (t *T) accrueOnly(m *member, amount float64, what string) *reply {
+	rt, r := t.retailOf(m, amount, 0)
+	if rt == nil {
+		return nil
 	}
-	b0, _, ok := t.balance(m)
-	if !ok {
+	if !rt.Earn.Set {
+		t.Fail(r.Ex, "%s has no numeric earn", what)
+	}
+	if rt.Spend.V > 0 {
+		t.Fail(r.Ex, "%s also spends %s", what, n(rt.Spend.V))
+	}
+	return r
+}
+
+func checkRT4(t *T) {
+	m, b0 := t.richBalance()
+	if m == nil {
 		return
 	}
 	_, s, rt, _ := t.spendRetail(m, 4)
@@ -212,12 +207,8 @@ func checkRT4(t *T) {
 }
 
 func checkRT5(t *T) {
-	m := t.rich()
+	m, bal := t.richBalance()
 	if m == nil {
-		return
-	}
-	bal, _, ok := t.balance(m)
-	if !ok {
 		return
 	}
 	const spend = 5
@@ -261,12 +252,8 @@ func checkRT5(t *T) {
 // counts only the holds of the point searched at is not blamed here (S4
 // and H5 judge that).
 func checkRT6(t *T) {
-	m := t.rich()
+	m, bal := t.richBalance()
 	if m == nil {
-		return
-	}
-	bal, _, ok := t.balance(m)
-	if !ok {
 		return
 	}
 	x := max(2, math.Floor(bal/4))
@@ -342,35 +329,18 @@ func checkRT8(t *T) {
 	if m == nil {
 		return
 	}
-	base := func(k string, v any, drop bool) map[string]any {
-		b := map[string]any{"client": m.id, "point": t.s.point, "amount": 100, "spend": 0}
-		if drop {
-			delete(b, k)
-		} else {
-			b[k] = v
-		}
-		return b
+	valid := map[string]any{"client": m.id, "point": t.s.point, "amount": 100, "spend": 0}
+	cases := []refusal{
+		{"retail without amount", with(valid, "amount", nil), "amount"},
+		{`retail with amount "abc"`, with(valid, "amount", "abc"), "amount"},
+		{"retail with amount -100", with(valid, "amount", -100), "amount"},
+		{"retail with amount 0", with(valid, "amount", 0), "amount"},
+		{"retail without spend", with(valid, "spend", nil), "spend"},
+		{`retail with spend "abc"`, with(valid, "spend", "abc"), "spend"},
+		{"retail with spend -5", with(valid, "spend", -5), "spend"},
+		{"retail for an unknown client", with(valid, "client", unknownID()), "client"},
+		{"retail at an unknown point", with(valid, "point", unknownID()), "point"},
 	}
-	cases := []struct {
-		what string
-		body map[string]any
-		key  string
-	}{
-		{"retail without amount", base("amount", nil, true), "amount"},
-		{`retail with amount "abc"`, base("amount", "abc", false), "amount"},
-		{"retail with amount -100", base("amount", -100, false), "amount"},
-		{"retail with amount 0", base("amount", 0, false), "amount"},
-		{"retail without spend", base("spend", nil, true), "spend"},
-		{`retail with spend "abc"`, base("spend", "abc", false), "spend"},
-		{"retail with spend -5", base("spend", -5, false), "spend"},
-		{"retail for an unknown client", base("client", unknownID(), false), "client"},
-		{"retail at an unknown point", base("point", unknownID(), false), "point"},
-	}
-	var last *reply
-	for _, c := range cases {
-		r := t.doJSON(api.EpRetail, c.body)
-		last = r
-		t.expectRefusal(r, c.what, c.key, "", t.Warn)
-	}
+	last := t.expectRefusals(api.EpRetail, cases)
 	t.Pass(last.Ex, "bad amounts and spends, unknown client and point are refused with the right key (%d cases)", len(cases))
 }

@@ -290,6 +290,19 @@ func (t *T) balance(m *member, holds ...string) (float64, *reply, bool) {
 	return c.Balance.V, r, true
 }
 
+// richBalance is the rich client and its balance now; m is nil (the
+// check recorded why) when there is none or its balance cannot be read.
+func (t *T) richBalance() (m *member, bal float64) {
+	if m = t.rich(); m == nil {
+		return nil, 0
+	}
+	bal, _, ok := t.balance(m)
+	if !ok {
+		return nil, 0
+	}
+	return m, bal
+}
+
 // noRole skips a check for want of a client of the type hint, saying
 // why: searching found no client at all, discovery stopped early, or
 // every fixture client was searched and none fits.

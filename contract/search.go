@@ -52,6 +52,24 @@ func (t *T) expectRefusal(r *reply, what, key, msg string, bad sev) bool {
 	return false
 }
 
+// refusal is a request body that must be refused with 422 naming key.
+type refusal struct {
+	what string
+	body map[string]any
+	key  string
+}
+
+// expectRefusals sends each case to ep, warning about any not refused
+// with its key, and returns the last answer.
+func (t *T) expectRefusals(ep api.Endpoint, cases []refusal) *reply {
+	var last *reply
+	for _, c := range cases {
+		last = t.doJSON(ep, c.body)
+		t.expectRefusal(last, c.what, c.key, "", t.Warn)
+	}
+	return last
+}
+
 // checkS1 searches unknown identifiers of each shape a search takes: free
 // text (an app code), a phone-length number and a card-length number. The
 // numbers start with zeros, which no phone or card number issued does.
@@ -97,12 +115,8 @@ func checkS3(t *T) {
 }
 
 func checkS4(t *T) {
-	m := t.rich()
+	m, bal := t.richBalance()
 	if m == nil {
-		return
-	}
-	bal, _, ok := t.balance(m)
-	if !ok {
 		return
 	}
 	x := max(1, float64(int(bal/4)))
