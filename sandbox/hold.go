@@ -25,12 +25,10 @@ const MsgNotEnough = "Not enough bonuses."
 // hold serves POST /integration/general/bonuses/hold: hold points of a
 // client for duration minutes (H1-H4).
 func (s *Server) hold(f map[string]json.RawMessage) (string, obj, *apiError) {
-	if e := s.checkUnknown(f, "client", "point", "amount", "duration"); e != nil {
+	rd, id, point, e := s.clientRequest(f, "amount", "duration")
+	if e != nil {
 		return "", nil, e
 	}
-	rd := s.reader(f)
-	id := s.clientField(rd)
-	point := rd.str("point")
 	amount, given := rd.points("amount")
 	if rd.err == nil {
 		switch {
@@ -53,13 +51,7 @@ func (s *Server) hold(f map[string]json.RawMessage) (string, obj, *apiError) {
 			rd.err = refusef("duration", "Duration can't be more %d", maxDuration)
 		}
 	}
-	if rd.err != nil {
-		return "", nil, rd.err
-	}
-	if e := s.checkPoint(point); e != nil {
-		return "", nil, e
-	}
-	c, e := s.clientByID(id)
+	c, e := s.clientAt(rd, id, point)
 	if e != nil {
 		return "", nil, e
 	}

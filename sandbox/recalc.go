@@ -37,25 +37,17 @@ func (s *Server) earnOf(amt money, bp int64) int64 {
 // recalc serves POST /integration/general/recalc: preview an operation
 // without changing anything (C1-C7).
 func (s *Server) recalc(f map[string]json.RawMessage) (string, obj, *apiError) {
-	if e := s.checkUnknown(f, "client", "point", "amount", "hold"); e != nil {
+	rd, id, point, e := s.clientRequest(f, "amount", "hold")
+	if e != nil {
 		return "", nil, e
 	}
-	rd := s.reader(f)
-	id := s.clientField(rd)
-	point := rd.str("point")
 	policy := amountPositive
 	if s.faults.has(faultRecalcZeroAmount) {
 		policy = amountAny
 	}
 	amt := rd.money("amount", policy)
 	listed := rd.holdList("hold")
-	if rd.err != nil {
-		return "", nil, rd.err
-	}
-	if e := s.checkPoint(point); e != nil {
-		return "", nil, e
-	}
-	c, e := s.clientByID(id)
+	c, e := s.clientAt(rd, id, point)
 	if e != nil {
 		return "", nil, e
 	}

@@ -12,12 +12,10 @@ import (
 // retail serves POST /integration/general/retail: create the operation,
 // spending points (spend > 0) or accruing them (spend 0) (RT1-RT8).
 func (s *Server) retail(f map[string]json.RawMessage) (string, obj, *apiError) {
-	if e := s.checkUnknown(f, "client", "point", "amount", "spend", "hold"); e != nil {
+	rd, id, point, e := s.clientRequest(f, "amount", "spend", "hold")
+	if e != nil {
 		return "", nil, e
 	}
-	rd := s.reader(f)
-	id := s.clientField(rd)
-	point := rd.str("point")
 	policy := amountPositive
 	if s.faults.has(faultAcceptZeroAmount) {
 		policy = amountNonNegative
@@ -39,13 +37,7 @@ func (s *Server) retail(f map[string]json.RawMessage) (string, obj, *apiError) {
 		badSpend, rd.err, spend = rd.err, nil, 0
 	}
 	listed := rd.holdList("hold")
-	if rd.err != nil {
-		return "", nil, rd.err
-	}
-	if e := s.checkPoint(point); e != nil {
-		return "", nil, e
-	}
-	c, e := s.clientByID(id)
+	c, e := s.clientAt(rd, id, point)
 	if e != nil {
 		return "", nil, e
 	}

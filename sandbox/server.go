@@ -3,6 +3,7 @@ package sandbox
 import (
 	"context"
 	"crypto/subtle"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -325,4 +326,29 @@ func (s *Server) clientField(rd *reader) string {
 		}
 	}
 	return rd.str("client")
+}
+
+// clientRequest starts reading a request that names a client at a point
+// (recalc, hold, retail): fields beyond client, point and known are
+// refused under the reject-unknown-fields fault, then client and point
+// are read.
+func (s *Server) clientRequest(f map[string]json.RawMessage, known ...string) (rd *reader, id, point string, e *apiError) {
+	if e := s.checkUnknown(f, append([]string{"client", "point"}, known...)...); e != nil {
+		return nil, "", "", e
+	}
+	rd = s.reader(f)
+	return rd, s.clientField(rd), rd.str("point"), nil
+}
+
+// clientAt finishes reading such a request, refusing in the order every
+// endpoint does: the first field error, an unknown point (S2), then an
+// unknown client (S1).
+func (s *Server) clientAt(rd *reader, id, point string) (*client, *apiError) {
+	if rd.err != nil {
+		return nil, rd.err
+	}
+	if e := s.checkPoint(point); e != nil {
+		return nil, e
+	}
+	return s.clientByID(id)
 }
