@@ -412,3 +412,39 @@ func (n CoverageNote) Label() string {
 	}
 	return string(n.State)
 }
+
+// CheckCountText is "44 checks: 43 pass, 1 fail", leaving out zeros
+// except pass.
+func CheckCountText(s Summary) string {
+	n := s.Pass + s.Fail + s.Warn + s.Skip + s.NotInScope
+	parts := []string{fmt.Sprintf("%d pass", s.Pass)}
+	for _, p := range []struct {
+		n    int
+		word string
+	}{{s.Fail, "fail"}, {s.Warn, "warn"}, {s.Skip, "unverified"}, {s.NotInScope, "not in scope"}} {
+		if p.n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", p.n, p.word))
+		}
+	}
+	word := "checks"
+	if n == 1 {
+		word = "check"
+	}
+	return fmt.Sprintf("%d %s: %s", n, word, strings.Join(parts, ", "))
+}
+
+// RuleCountText is "45 rules: 44 verified, 1 not in scope", leaving out
+// zeros except verified.
+func RuleCountText(n RuleCounts) string {
+	total := n.Verified + n.Failed + n.Warned + n.Unverified + n.Accepted + n.NotInScope
+	parts := []string{fmt.Sprintf("%d verified", n.Verified)}
+	for _, p := range []struct {
+		n    int
+		word string
+	}{{n.Failed, "failed"}, {n.Warned, "warned"}, {n.Unverified, "unverified"}, {n.Accepted, "accepted unverified"}, {n.NotInScope, "not in scope"}} {
+		if p.n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", p.n, p.word))
+		}
+	}
+	return fmt.Sprintf("%d rules: %s", total, strings.Join(parts, ", "))
+}

@@ -3,6 +3,7 @@ package contract
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"time"
 
@@ -164,4 +165,28 @@ func compactJSON(b []byte) []byte {
 		return b
 	}
 	return buf.Bytes()
+}
+
+// Notes says, one line each, what a reader of any report of the run must
+// know besides the findings: that it was read-only or interrupted, and
+// which holds it could not release.
+func (r *Result) Notes() []string {
+	var out []string
+	if r.ReadOnly {
+		k := 0
+		for _, f := range r.Findings {
+			if f.SkippedFor(ReadOnlyReason) {
+				k++
+			}
+		}
+		out = append(out, fmt.Sprintf("read-only: only search and recalc were sent; %d checks needing hold, release or retail were skipped", k))
+	}
+	if r.Interrupted {
+		out = append(out, "interrupted: the run was stopped before its end; checks not run are missing and the one running is skipped")
+	}
+	if len(r.Unreleased) > 0 {
+		out = append(out, fmt.Sprintf("HOLDS LEFT ACTIVE: %d holds the run made could not be released and stay until they expire: %s",
+			len(r.Unreleased), strings.Join(r.Unreleased, ", ")))
+	}
+	return out
 }

@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -185,15 +184,9 @@ func TestResultJSON(t *testing.T) {
 	}
 	assert.Equal(t, 1, doc.Summary["fail"])
 	assert.True(t, res.Failed())
-
-	var sb strings.Builder
-	require.NoError(t, WriteReport(&sb, res, ReportOptions{}))
-	out := sb.String()
-	assert.Contains(t, out, "FAIL RT1")
-	assert.Contains(t, out, "< 422 {\"spend\":\"Not enough bonuses.\"}")
-	assert.Contains(t, out, "summary: 1 check: 0 pass, 1 fail; 45 rules: 0 verified, 1 failed, 44 not in scope")
-	assert.Contains(t, out, "NOT IN SCOPE: 44 rules")
-	assert.Contains(t, out, "verdict: FAIL")
+	// What the reports make of it: cmd/loyalcheck's TestContractThroughTheRecord.
+	assert.Equal(t, "1 check: 0 pass, 1 fail", CheckCountText(Summarize(res)))
+	assert.Equal(t, "45 rules: 0 verified, 1 failed, 44 not in scope", RuleCountText(CountRules(CoverageOf(res))))
 }
 
 func TestWithOnlyAndValidateOnly(t *testing.T) {

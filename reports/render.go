@@ -36,8 +36,9 @@ type FormatSpec struct {
 	// About says what the format is for, in help texts.
 	About string
 	Write Reporter
-	// Color writes the format with ANSI colour; nil when it has none.
-	Color Reporter
+	// styled writes the format with the options it reads (the text
+	// report's colour and evidence of passes); nil when it reads none.
+	styled func(io.Writer, *Record, options) error
 	// IsRecord marks the run record itself: re-rendering a run's reports
 	// leaves it as it is.
 	IsRecord bool
@@ -47,8 +48,7 @@ type FormatSpec struct {
 func FormatSpecs() []FormatSpec {
 	return []FormatSpec{
 		{Name: FormatText, Aliases: []string{"txt"}, File: "report.txt", About: "the terminal report",
-			Write: func(w io.Writer, r *Record) error { return renderText(w, r, false) },
-			Color: func(w io.Writer, r *Record) error { return renderText(w, r, true) }},
+			Write: func(w io.Writer, r *Record) error { return renderText(w, r, options{}) }, styled: renderText},
 		{Name: FormatMarkdown, Aliases: []string{"markdown"}, File: "report.md", About: "Markdown for a pull-request comment", Write: renderMarkdown},
 		{Name: FormatHTML, File: "report.html", About: "the self-contained HTML report", Write: renderHTML},
 		{Name: FormatJUnit, Aliases: []string{"xml"}, File: "junit.xml", About: "JUnit XML for CI", Write: renderJUnit},
@@ -132,8 +132,9 @@ func (f Format) FileName() string {
 type Option func(*options)
 
 type options struct {
-	color bool
-	red   *api.Redactor
+	color   bool
+	verbose bool
+	red     *api.Redactor
 }
 
 // WithColor turns ANSI colour on or off in a format that has colour (the
@@ -144,6 +145,11 @@ func WithColor(on bool) Option { return func(o *options) { o.color = on } }
 // WithRedactor passes every rendered byte through red's output safety net
 // (api.Redactor.Output), whatever the format.
 func WithRedactor(red *api.Redactor) Option { return func(o *options) { o.red = red } }
+
+// WithVerbose makes the text report list passing checks too, with the
+// evidence of every case and the earlier exchanges each rests on (every
+// other format always holds all of it). Other formats ignore it.
+func WithVerbose(on bool) Option { return func(o *options) { o.verbose = on } }
 
 // Render writes the record in format f. It renders the record as it is:
 // the verdict is the recorded one (call Judge to compute it).
@@ -160,8 +166,8 @@ func Render(w io.Writer, r *Record, f Format, opts ...Option) error {
 		opt(&o)
 	}
 	write := s.Write
-	if o.color && s.Color != nil {
-		write = s.Color
+	if s.styled != nil {
+		write = func(w io.Writer, r *Record) error { return s.styled(w, r, o) }
 	}
 	if o.red == nil {
 		return write(w, r)

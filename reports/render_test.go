@@ -29,10 +29,12 @@ func TestFormatTable(t *testing.T) {
 		var b strings.Builder
 		require.NoError(t, f.Write(&b, goldenRecord()))
 		assert.NotEmpty(t, b.String(), f.Name)
-		assert.NotContains(t, b.String(), "\033[", "%s: colour only through Color", f.Name)
-		if f.Color != nil {
-			var c strings.Builder
-			require.NoError(t, f.Color(&c, goldenRecord()))
+		assert.NotContains(t, b.String(), "\033[", "%s: colour only through WithColor", f.Name)
+		var c strings.Builder
+		require.NoError(t, Render(&c, goldenRecord(), f.Name, WithColor(true), WithVerbose(true)))
+		if f.Name != FormatText {
+			assert.Equal(t, b.String(), c.String(), "%s reads no option", f.Name)
+		} else {
 			assert.Contains(t, c.String(), "\033[", f.Name)
 		}
 		if f.IsRecord {

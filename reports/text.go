@@ -43,8 +43,9 @@ var colorCodes = strings.NewReplacer(
 	"\uE103", ansiRed, "\uE104", ansiGreen, "\uE105", ansiYellow)
 
 type textWriter struct {
-	b     strings.Builder
-	color bool
+	b       strings.Builder
+	color   bool
+	verbose bool // passes too, every case's evidence and trail
 }
 
 func (t *textWriter) paint(code, s string) string {
@@ -81,8 +82,8 @@ func (t *textWriter) verdictWord(v Verdict) string {
 	return t.paint(ansiBold+ansiRed, v.Word())
 }
 
-func renderText(w io.Writer, r *Record, color bool) error {
-	t := &textWriter{color: color}
+func renderText(w io.Writer, r *Record, o options) error {
+	t := &textWriter{color: o.color, verbose: o.verbose}
 	t.verdict(r)
 	t.header(r)
 	if r.Contract != nil {
@@ -135,7 +136,7 @@ func (t *textWriter) contract(c *contract.Result) {
 		}
 		t.printf("%s\n", line)
 		for _, ch := range g.Checks {
-			if ch.Status == contract.Pass {
+			if ch.Status == contract.Pass && !t.verbose {
 				continue
 			}
 			t.check(ch)
@@ -152,8 +153,8 @@ func (t *textWriter) contract(c *contract.Result) {
 	}
 }
 
-// check writes a check that did not pass; its cases, when more than one,
-// are listed under it as its evidence.
+// check writes a check that did not pass (any check when verbose); its
+// cases, when more than one, are listed under it as its evidence.
 func (t *textWriter) check(ch contract.CheckVerdict) {
 	cases := ch.ProblemCases()
 	st := string(ch.Status)
@@ -163,27 +164,42 @@ func (t *textWriter) check(ch contract.CheckVerdict) {
 	if len(cases) == 1 {
 		f := cases[0]
 		t.printf("    %s %-4s %s  %s\n", t.status(st), ch.Rule, t.paint(ansiDim, ch.Check), oneLine(f.Message))
-		if ch.Status == contract.Fail {
-			for _, l := range evidenceLines(f.Evidence, textBodyMax) {
-				t.printf("              %s\n", t.paint(ansiDim, l))
-			}
+		if ch.Status == contract.Fail || t.verbose {
+			t.evidence(f, "              ")
 		}
 		return
 	}
 	t.printf("    %s %-4s %s  %d cases\n", t.status(st), ch.Rule, t.paint(ansiDim, ch.Check), len(cases))
 	for i, f := range cases {
 		t.printf("              - %s\n", oneLine(f.Message))
-		if ch.Status != contract.Fail {
+		if ch.Status != contract.Fail && !t.verbose {
 			continue
 		}
-		if i >= textEvidencePerCheck {
+		if i >= textEvidencePerCheck && !t.verbose {
 			if i == len(cases)-1 {
 				t.printf("                %s\n", t.paint(ansiDim, fmt.Sprintf("(evidence of %s in run.json and report.html)", plural(len(cases)-textEvidencePerCheck, "more case"))))
 			}
 			continue
 		}
-		for _, l := range evidenceLines(f.Evidence, textBodyMax) {
-			t.printf("                %s\n", t.paint(ansiDim, l))
+		t.evidence(f, "                ")
+	}
+}
+
+// evidence writes a case's exchange and, when verbose, the earlier
+// exchanges its verdict rests on.
+func (t *textWriter) evidence(f contract.Finding, indent string) {
+	for _, l := range evidenceLines(f.Evidence, textBodyMax) {
+		t.printf("%s%s\n", indent, t.paint(ansiDim, l))
+	}
+	if !t.verbose {
+		return
+	}
+	for i := range f.Trail {
+		for j, l := range evidenceLines(&f.Trail[i], textBodyMax) {
+			if j == 0 {
+				l = "(earlier) " + l
+			}
+			t.printf("%s%s\n", indent, t.paint(ansiDim, l))
 		}
 	}
 }

@@ -137,5 +137,5 @@ func runAccept(ctx context.Context, e *env, args []string) int {
 	if ctx.Err() != nil {
 		fmt.Fprintln(e.stderr, "accept: interrupted; judging and writing what was measured")
 	}
-	return finishRun(e, cmd, rec, dir, key, color.on(e), files)
+	return finishRun(e, cmd, rec, key, runOutput{dir: dir, extra: files, opts: []reports.Option{reports.WithColor(color.on(e))}})
 }

@@ -139,7 +139,7 @@ func runCapacity(ctx context.Context, e *env, args []string) int {
 	rec.Started = res.Started.UTC()
 	rec.Capacity = res
 	rec.Thresholds = reports.CapacityThresholds(res)
-	return finishRun(e, cmd, rec, *out, tg.key(e), color.on(e), nil)
+	return finishRun(e, cmd, rec, tg.key(e), runOutput{dir: *out, opts: []reports.Option{reports.WithColor(color.on(e))}})
 }
 
 // printCapacityStep prints one line per finished step on stderr.

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -65,14 +64,14 @@ loyalty API at that URL.`
 
 func runContract(ctx context.Context, e *env, args []string) int {
 	const cmd = "contract"
-	fs := newFlags(e, cmd, "[--target URL --fixtures FILE] [flags]", contractHelp)
+	fs := newFlags(e, cmd, "[--target URL --fixtures FILE] [flags]", contractHelp+formatsHelp())
 	var tf targetFlags
 	tf.register(fs)
 	profile := fs.String("profile", string(contract.Default), "default (interp rules warn) or strict (warnings fail)")
 	only := fs.StringSlice("only", nil, "run only these rule ids and/or check names, comma-separated (e.g. RT1,H3)")
 	acceptUnverified := fs.StringSlice("accept-unverified", nil, acceptUnverifiedUsage)
 	slow := fs.Bool("slow", false, "also run the checks that wait for a hold to expire (about a minute)")
-	jsonOut := fs.String("json", "", "write the machine-readable record to FILE")
+	jsonOut := fs.String("json", "", "also write the run record (run.json's content) to FILE")
 	outDir := fs.String("out", "", "directory for the run record and its reports (run.json, report.html, junit.xml, ...)")
 	tolerance := fs.Duration("clock-tolerance", contract.DefaultClockTolerance, "how far held.until may be off (H2), and how long after until an expired hold may still show (H6)")
 	color := fs.Bool("color", false, "colour the report's statuses")
@@ -101,12 +100,13 @@ func runContract(ctx context.Context, e *env, args []string) int {
 	if *tolerance <= 0 {
 		return usageErr(e, cmd, "--clock-tolerance must be positive")
 	}
-	var out *os.File
 	if *jsonOut != "" {
-		if out, err = os.Create(*jsonOut); err != nil {
+		// Fail on an unwritable file now, not after the run.
+		f, err := os.Create(*jsonOut)
+		if err != nil {
 			return usageErr(e, cmd, "--json: %v", err)
 		}
-		defer out.Close()
+		f.Close()
 	}
 	if *outDir != "" {
 		if err := os.MkdirAll(*outDir, 0o755); err != nil {
@@ -124,8 +124,22 @@ func runContract(ctx context.Context, e *env, args []string) int {
 	rec := reports.NewRecord(reports.KindContract, toolVersion())
 	rec.Target = reports.TargetOf(tg.url, tg.embedded)
 	rec.Fixtures = reports.SummarizeFixtures(tg.fixtures)
+	stop := func(st *stopped) int {
+		code := stopRun(e, cmd, rec, *outDir, key, st)
+		if *jsonOut != "" {
+			if rec.Error == nil { // stopRun records the stop only with --out
+				rec.Error = &reports.RunError{Kind: st.kind, Message: scrub(st.err, key)}
+				rec.Ended = nowUTC()
+				rec.Judge()
+			}
+			if err := writeRecordFile(e, *jsonOut, rec, key); err != nil {
+				fmt.Fprintf(e.stderr, "loyalcheck %s: %v\n", cmd, err)
+			}
+		}
+		return code
+	}
 	if _, st := checkTarget(ctx, e, cmd, tg); st != nil {
-		return stopRun(e, cmd, rec, *outDir, key, st)
+		return stop(st)
 	}
 	opts := []contract.Option{
 		contract.WithProfile(prof),
@@ -140,14 +154,12 @@ func runContract(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintln(e.stderr, "--slow: waiting about a minute for a hold to expire (H6)")
 	}
 	res, err := contract.Run(ctx, tg.client, tg.fixtures, opts...)
-	code = exitOK
 	switch {
 	case err == nil:
 	case errors.Is(err, contract.ErrUnreachable):
-		code = stopRun(e, cmd, rec, *outDir, key, &stopped{reports.ErrorUnreachable, fmt.Errorf("%s: %w", tg.url, err), exitUnreachable})
-	case ctx.Err() != nil:
+		return stop(&stopped{reports.ErrorUnreachable, fmt.Errorf("%s: %w", tg.url, err), exitUnreachable})
+	case ctx.Err() != nil && res != nil:
 		fmt.Fprintf(e.stderr, "loyalcheck %s: interrupted; the report below is partial\n", cmd)
-		code = exitFail
 	default:
 		fmt.Fprintf(e.stderr, "loyalcheck %s: %v\n", cmd, scrub(err, key))
 		return exitUsage
@@ -155,58 +167,13 @@ func runContract(ctx context.Context, e *env, args []string) int {
 	if res == nil {
 		return exitUsage
 	}
-	if code != exitUnreachable {
-		if err := contract.WriteReport(e.stdout, res, contract.ReportOptions{Color: *color, Verbose: *verbose}); err != nil {
-			fmt.Fprintf(e.stderr, "loyalcheck %s: writing the report: %v\n", cmd, err)
-		}
-	}
-	if out != nil {
-		b, err := json.MarshalIndent(res, "", "  ")
-		if err == nil {
-			b = append(b, '\n')
-			_, err = out.Write(e.red.Output(b))
-		}
-		if err == nil {
-			err = out.Close()
-		}
-		if err != nil {
-			fmt.Fprintf(e.stderr, "loyalcheck %s: --json: %v\n", cmd, err)
-			if code == exitOK {
-				code = exitUsage
-			}
-		}
-	}
-	if *outDir != "" && code != exitUnreachable {
-		rec.Contract = res
-		rec.Ended = nowUTC()
-		rec.Judge()
-		if err := writeRun(e, rec, *outDir, key); err != nil {
-			fmt.Fprintf(e.stderr, "loyalcheck %s: --out: %v\n", cmd, err)
-			if code == exitOK {
-				code = exitUsage
-			}
-		}
-	}
-	if code == exitOK && (res.Failed() || res.Incomplete()) {
-		code = exitFail
+	rec.Contract = res
+	code = finishRun(e, cmd, rec, key, runOutput{dir: *outDir, recordFile: *jsonOut,
+		opts: []reports.Option{reports.WithColor(*color), reports.WithVerbose(*verbose)}})
+	if ctx.Err() != nil {
+		return exitFail // an interrupted run is never signed off
 	}
 	return code
-}
-
-// writeRun writes a judged record and its reports into dir and lists
-// them on stdout.
-func writeRun(e *env, rec *reports.Record, dir, key string) error {
-	paths, err := saveRun(rec, dir, key)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintln(e.stdout, "\nwritten:")
-	for _, f := range reports.Formats() {
-		if p, ok := paths[f]; ok {
-			fmt.Fprintf(e.stdout, "  %-7s %s\n", f, p)
-		}
-	}
-	return nil
 }
 
 // scrub removes the apikey from an error message, should it ever quote

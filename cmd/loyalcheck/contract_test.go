@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"loyalcheck/api"
+	"loyalcheck/reports"
 	"loyalcheck/sandbox"
 	"loyalcheck/schemas"
 )
@@ -35,10 +36,10 @@ func TestContractEmbeddedSandboxPasses(t *testing.T) {
 	t.Logf("loyalcheck contract against the embedded sandbox: %s", time.Since(t0))
 	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errs)
 	assert.Regexp(t, `^target: embedded sandbox at http://127\.0\.0\.1:\d+ \(no --target given\)\n$`, errs)
-	assert.Contains(t, out, "summary: ")
-	assert.Contains(t, out, "summary: 46 checks: 45 pass, 1 not in scope; 45 rules: 45 verified")
-	assert.Contains(t, out, "verdict: PASS")
-	assert.Contains(t, out, "PASS RT1")
+	assert.Contains(t, out, "CONTRACT (profile default): 46 checks: 45 pass, 1 not in scope; 45 rules: 45 verified")
+	assert.Contains(t, out, "\nverdict: PASS\n")
+	assert.Contains(t, out, "retail     8 checks: 8 pass")
+	assert.NotContains(t, out, "PASS RT1", "passes are listed with -v only")
 }
 
 // noDiscountTarget starts a sandbox and writes fixtures for it that list
@@ -72,14 +73,15 @@ func TestContractIncompleteUntilAccepted(t *testing.T) {
 
 	code, out, errs := cliRun(t, key, "contract", "--target", url, "--fixtures", path)
 	assert.Equal(t, exitFail, code, "%s\n%s", out, errs)
-	assert.Contains(t, out, "verdict: INCOMPLETE: doc rules unverified: S3")
-	assert.Contains(t, out, "UNVERIFIED: S3 (doc)")
-	assert.Contains(t, out, "fixtures have no discount client")
+	assert.Contains(t, out, "loyalcheck contract: INCOMPLETE\n")
+	assert.Contains(t, out, "x contract: S3 (doc) unverified: s3-discount-balance: fixtures have no discount client")
+	assert.Contains(t, out, "UNVERIFIED S3 (doc)")
+	assert.Contains(t, out, "\nverdict: INCOMPLETE\n")
 
 	code, out, errs = cliRun(t, key, "contract", "--target", url, "--fixtures", path, "--accept-unverified", "S3,C5,RT7")
 	assert.Equal(t, exitOK, code, "%s\n%s", out, errs)
 	assert.Contains(t, out, "verdict: PASS")
-	assert.Contains(t, out, "accepted unverified by the user: S3,C5,RT7")
+	assert.Contains(t, out, "accepted unverified by --accept-unverified: S3, C5, RT7")
 
 	code, _, errs = cliRun(t, key, "contract", "--target", url, "--fixtures", path, "--accept-unverified", "S3,Q1")
 	assert.Equal(t, exitUsage, code)
@@ -95,22 +97,28 @@ func TestContractFaultFails(t *testing.T) {
 	code, out, _ := cliRun(t, nil, "contract", "--sandbox-fault", "spend-message", "--only", "RT1", "--json", js)
 	require.Equal(t, exitFail, code, out)
 	assert.Contains(t, out, "FAIL RT1")
-	assert.Contains(t, out, `< 422 {"spend":"Not enough bonuses."}`)
+	assert.Contains(t, out, `response: {"spend":"Not enough bonuses."}`)
+	// --json writes the run record, as run.json holds it.
 	var rec struct {
-		Findings []struct {
-			Rule, Status, Message string
-			Evidence              json.RawMessage
+		Kind     string
+		Contract struct {
+			Findings []struct {
+				Rule, Status, Message string
+				Evidence              json.RawMessage
+			}
+			Summary map[string]int
 		}
-		Summary map[string]int
 	}
 	b, err := os.ReadFile(js)
 	require.NoError(t, err)
 	require.NoError(t, json.Unmarshal(b, &rec))
-	require.NotEmpty(t, rec.Findings)
-	assert.Equal(t, "RT1", rec.Findings[0].Rule)
-	assert.Equal(t, "fail", rec.Findings[0].Status)
-	assert.NotEmpty(t, rec.Findings[0].Evidence)
-	assert.Equal(t, 1, rec.Summary["fail"])
+	assert.Equal(t, "contract", rec.Kind)
+	fs := rec.Contract.Findings
+	require.NotEmpty(t, fs)
+	assert.Equal(t, "RT1", fs[0].Rule)
+	assert.Equal(t, "fail", fs[0].Status)
+	assert.NotEmpty(t, fs[0].Evidence)
+	assert.Equal(t, 1, rec.Contract.Summary["fail"])
 }
 
 func TestContractStrictProfile(t *testing.T) {
@@ -218,4 +226,73 @@ func TestSchemasCommand(t *testing.T) {
 	assert.Contains(t, errs, "loyalcheck schemas:")
 	code, _, _ = cliRun(t, nil, "schemas", "extra")
 	assert.Equal(t, exitUsage, code)
+}
+
+// A contract run goes through the run record like any other: --out
+// writes run.json (kind contract) and every format, `report DIR`
+// renders each again from it, and --exit-code returns its verdict.
+// --json FILE writes the same record.
+func TestContractThroughTheRecord(t *testing.T) {
+	for _, c := range []struct {
+		fault string
+		code  int
+		want  map[string]string
+	}{
+		{"spend-message", exitFail, map[string]string{
+			"text":  "FAIL RT1  rt1-spend-over",
+			"md":    "loyalcheck contract: FAIL",
+			"html":  "rt1-spend-over",
+			"junit": `<failure message="a retail of 6 spending 7`,
+		}},
+		{"", exitOK, map[string]string{
+			"text":  "CONTRACT (profile default): 1 check: 1 pass",
+			"md":    "loyalcheck contract: PASS",
+			"html":  "rt1-spend-over",
+			"junit": `failures="0"`,
+		}},
+	} {
+		t.Run("fault="+c.fault, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "run")
+			js := filepath.Join(t.TempDir(), "compat.json")
+			args := []string{"contract", "--only", "RT1", "--out", dir, "--json", js}
+			if c.fault != "" {
+				args = append(args, "--sandbox-fault", c.fault)
+			}
+			code, out, errs := cliRun(t, nil, args...)
+			require.Equal(t, c.code, code, "stdout:\n%s\nstderr:\n%s", out, errs)
+			for _, f := range reports.FormatSpecs() {
+				assert.FileExists(t, filepath.Join(dir, f.File))
+				assert.Contains(t, out, filepath.Join(dir, f.File), "listed as written")
+			}
+			b, err := os.ReadFile(filepath.Join(dir, reports.RecordFile))
+			require.NoError(t, err)
+			rec, err := reports.DecodeRecord(b)
+			require.NoError(t, err)
+			assert.Equal(t, reports.KindContract, rec.Kind)
+			require.NotNil(t, rec.Contract)
+			compat, err := os.ReadFile(js)
+			require.NoError(t, err)
+			assert.Equal(t, string(b), string(compat), "--json writes the record run.json holds")
+
+			for format, want := range c.want {
+				code, got, errs := reportRun(t, false, nil, dir, "--format", format)
+				require.Equal(t, exitOK, code, "%s: %s", format, errs)
+				assert.Contains(t, got, want, format)
+				saved, err := os.ReadFile(filepath.Join(dir, mustFormat(t, format).FileName()))
+				require.NoError(t, err)
+				assert.Equal(t, string(saved), got, "%s renders again as the run wrote it", format)
+			}
+			code, _, errs = reportRun(t, false, nil, dir, "--exit-code")
+			assert.Equal(t, c.code, code, errs)
+			code, _, errs = reportRun(t, false, nil, js, "--exit-code")
+			assert.Equal(t, c.code, code, "the --json file is a record too: %s", errs)
+		})
+	}
+}
+
+func mustFormat(t *testing.T, name string) reports.Format {
+	t.Helper()
+	f, err := reports.ParseFormat(name)
+	require.NoError(t, err)
+	return f
 }

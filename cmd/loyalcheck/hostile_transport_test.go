@@ -356,7 +356,7 @@ func TestHostileSelfSignedTLS(t *testing.T) {
 	assert.Contains(t, errs, "--ca-cert")
 
 	ca := h.caFile(t)
-	code, out, errs = cliRun(t, hostileVars, h.args("contract", "--only", "G1", "--ca-cert", ca)...)
+	code, out, errs = cliRun(t, hostileVars, h.args("contract", "--only", "G1", "-v", "--ca-cert", ca)...)
 	assert.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errs)
 	assert.Contains(t, out, "PASS G1")
 	code, out, errs = cliRun(t, hostileVars, h.args("load", append([]string{"--scenario", "read-only", "--ca-cert", ca}, tinyLoad...)...)...)
@@ -379,7 +379,7 @@ func TestHostileMutualTLS(t *testing.T) {
 	code, out, errs := cliRun(t, hostileVars, h.args("contract", "--only", "G1", "--ca-cert", ca)...)
 	assert.Equal(t, exitUnreachable, code, "stdout:\n%s\nstderr:\n%s", out, errs)
 	assert.Contains(t, errs, "--client-cert")
-	code, out, errs = cliRun(t, hostileVars, h.args("contract", "--only", "G1", "--ca-cert", ca, "--client-cert", certFile, "--client-key", keyFile)...)
+	code, out, errs = cliRun(t, hostileVars, h.args("contract", "--only", "G1", "-v", "--ca-cert", ca, "--client-cert", certFile, "--client-key", keyFile)...)
 	assert.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errs)
 	assert.Contains(t, out, "PASS G1")
 }

@@ -100,7 +100,7 @@ func runLoad(ctx context.Context, e *env, args []string) int {
 	}
 	rec.Load = res.summary
 	rec.Thresholds = res.thresholds
-	return finishRun(e, "load", rec, out, tg.key(e), useColor, res.files)
+	return finishRun(e, "load", rec, tg.key(e), runOutput{dir: out, extra: res.files, opts: []reports.Option{reports.WithColor(useColor)}})
 }
 
 type loadResult struct {

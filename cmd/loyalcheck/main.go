@@ -14,6 +14,7 @@ import (
 	"syscall"
 
 	"loyalcheck/api"
+	"loyalcheck/reports"
 )
 
 // Exit codes shared by every subcommand (documented in README and --help).
@@ -91,7 +92,7 @@ func commands() []command {
 		{"capacity", "find the highest session rate that keeps the SLOs: grow the rate, then bisect", runCapacity},
 		{"scenarios", "list the built-in load scenarios", runScenarios},
 		{"rules", "list the API rules checked: class, endpoint, summary and the checks that verify each", runRules},
-		{"report", "render a past run's report again from its run.json (text, md, html, junit, json)", runReport},
+		{"report", "render a past run's report again from its run.json (" + strings.ReplaceAll(reports.FormatNames(), " or ", ", ") + ")", runReport},
 		{"version", "print the version", runVersion},
 	}
 }

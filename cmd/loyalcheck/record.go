@@ -27,18 +27,36 @@ func saveRun(rec *reports.Record, dir, key string) (map[reports.Format]string, e
 	return paths, nil
 }
 
-// finishRun judges a run record, writes it and its reports into dir (when
-// set), prints the terminal report and the paths, and returns the exit
+// runOutput is where a run's record and reports go besides the terminal.
+type runOutput struct {
+	dir string // the run directory: run.json and every report format
+	// recordFile receives the record alone (contract --json, kept for
+	// scripts written before contract had --out).
+	recordFile string
+	extra      []string         // other files the command wrote, listed with the reports
+	opts       []reports.Option // of the terminal report
+}
+
+// finishRun judges a run record, writes it and its reports where out
+// says, prints the terminal report and the paths, and returns the exit
 // code of the verdict.
-func finishRun(e *env, cmd string, rec *reports.Record, dir, key string, color bool, extra []string) int {
+func finishRun(e *env, cmd string, rec *reports.Record, key string, out runOutput) int {
 	rec.Ended = nowUTC()
 	rec.Judge()
-	paths, err := saveRun(rec, dir, key)
+	paths, err := saveRun(rec, out.dir, key)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "loyalcheck %s: %v\n", cmd, err)
 		return exitFail
 	}
-	if err := reports.Render(e.stdout, rec, reports.FormatText, reports.WithColor(color)); err != nil {
+	extra := out.extra
+	if out.recordFile != "" {
+		if err := writeRecordFile(e, out.recordFile, rec, key); err != nil {
+			fmt.Fprintf(e.stderr, "loyalcheck %s: %v\n", cmd, err)
+			return exitFail
+		}
+		extra = append([]string{out.recordFile}, extra...)
+	}
+	if err := reports.Render(e.stdout, rec, reports.FormatText, out.opts...); err != nil {
 		fmt.Fprintf(e.stderr, "loyalcheck %s: %v\n", cmd, err)
 	}
 	if len(paths) > 0 || len(extra) > 0 {
@@ -61,6 +79,22 @@ func finishRun(e *env, cmd string, rec *reports.Record, dir, key string, color b
 		return exitFail
 	}
 	return exitOK
+}
+
+// writeRecordFile writes the record alone, as run.json holds it, to path
+// (contract --json), scrubbed and through the output safety net.
+func writeRecordFile(e *env, path string, rec *reports.Record, key string) error {
+	if _, err := saveRun(rec, "", key); err != nil {
+		return err
+	}
+	b, err := rec.Encode()
+	if err == nil {
+		err = e.writeFile(path, b)
+	}
+	if err != nil {
+		return fmt.Errorf("--json: %w", err)
+	}
+	return nil
 }
 
 func nowUTC() time.Time { return time.Now().UTC() }
