@@ -111,6 +111,18 @@ func (s *Server) reader(f map[string]json.RawMessage) *reader {
 	return &reader{f: f, coerce: s.faults.has(faultCoerceStrings)}
 }
 
+// clientRequest starts reading a request that names a client at a point
+// (recalc, hold, retail): fields beyond client, point and known are
+// refused under the reject-unknown-fields fault, then client and point
+// are read.
+func (s *Server) clientRequest(f map[string]json.RawMessage, known ...string) (rd *reader, id, point string, e *apiError) {
+	if e := s.checkUnknown(f, append([]string{"client", "point"}, known...)...); e != nil {
+		return nil, "", "", e
+	}
+	rd = s.reader(f)
+	return rd, s.clientField(rd), rd.str("point"), nil
+}
+
 // jsonKind classifies a raw JSON value by its first byte.
 func jsonKind(raw json.RawMessage) byte {
 	raw = bytes.TrimLeft(raw, " \t\r\n")

@@ -3,7 +3,6 @@ package sandbox
 import (
 	"context"
 	"crypto/subtle"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -326,18 +325,6 @@ func (s *Server) clientField(rd *reader) string {
 		}
 	}
 	return rd.str("client")
-}
-
-// clientRequest starts reading a request that names a client at a point
-// (recalc, hold, retail): fields beyond client, point and known are
-// refused under the reject-unknown-fields fault, then client and point
-// are read.
-func (s *Server) clientRequest(f map[string]json.RawMessage, known ...string) (rd *reader, id, point string, e *apiError) {
-	if e := s.checkUnknown(f, append([]string{"client", "point"}, known...)...); e != nil {
-		return nil, "", "", e
-	}
-	rd = s.reader(f)
-	return rd, s.clientField(rd), rd.str("point"), nil
 }
 
 // clientAt finishes reading such a request, refusing in the order every
