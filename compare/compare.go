@@ -377,7 +377,7 @@ func judgeLatency(m *Metric, b, n interval, conf float64) {
 	fall := -m.Diff > m.Bound.Absolute && -m.Rel > m.Bound.Relative
 	up := n.low > b.high
 	down := n.high < b.low
-	change := fmt.Sprintf("%s %s (%+.3g%%)", m.Metric, signedNs(m.Diff), m.Rel*100)
+	change := fmt.Sprintf("%s %s (%s)", m.Metric, signedNs(m.Diff), relPct(m.Rel))
 	ivs := fmt.Sprintf("BASE [%s, %s], NEW [%s, %s] at %s", fmtNs(b.low), fmtNs(b.high), fmtNs(n.low), fmtNs(n.high), pct(conf))
 	switch {
 	case up && rise:
@@ -448,6 +448,15 @@ func fmtNs(v float64) string {
 		r *= 10
 	}
 	return d.Round(r).String()
+}
+
+// relPct shows a relative change as a signed percentage, without an
+// exponent however large.
+func relPct(r float64) string {
+	if math.Abs(r) >= 10 {
+		return fmt.Sprintf("%+.0f%%", r*100)
+	}
+	return fmt.Sprintf("%+.3g%%", r*100)
 }
 
 func signedNs(v float64) string {

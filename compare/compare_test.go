@@ -324,3 +324,11 @@ func TestBadRuns(t *testing.T) {
 	assert.Contains(t, m.Reason, "no latency histogram in BASE")
 	assert.Equal(t, OK, metric(t, res, "errors(retail)").Verdict, "error rates need no histogram")
 }
+
+func TestFormatting(t *testing.T) {
+	assert.Equal(t, "+18200%", relPct(182))
+	assert.Equal(t, "-41.7%", relPct(-0.417))
+	assert.Equal(t, "22.1ms", fmtNs(22_134_567))
+	assert.Equal(t, "-547µs", signedNs(-547_123))
+	assert.Equal(t, "+0s", signedNs(0))
+}

@@ -15,6 +15,9 @@ func proportionTest(e1, n1, e2, n2 uint64, conf float64) (higher, lower bool, me
 	if n1 == 0 || n2 == 0 {
 		return false, false, "no requests"
 	}
+	if e1+e2 == 0 {
+		return false, false, "no errors in either run"
+	}
 	alpha := 1 - conf
 	p := float64(e1+e2) / float64(n1+n2)
 	minExpected := min(float64(min(n1, n2))*p, float64(min(n1, n2))*(1-p))

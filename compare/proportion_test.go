@@ -19,7 +19,7 @@ func TestProportionTest(t *testing.T) {
 		// Too few errors for the normal law: 0 against 8 is p = 0.0039.
 		{"few errors, higher", 0, 1000, 8, 1000, true, false, "Fisher"},
 		{"few errors, noise", 1, 1000, 3, 1000, false, false, "Fisher"},
-		{"no errors", 0, 1000, 0, 1000, false, false, "Fisher"},
+		{"no errors", 0, 1000, 0, 1000, false, false, "no errors in either run"},
 		{"all errors", 1000, 1000, 1000, 1000, false, false, "Fisher"},
 		{"no requests", 0, 0, 1, 10, false, false, "no requests"},
 	} {

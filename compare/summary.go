@@ -1,0 +1,31 @@
+package compare
+
+import (
+	"fmt"
+
+	"loyalcheck/load"
+)
+
+// FromSummary reads a load summary as one side of a comparison: a series
+// per step and one for sessions, histograms decoded. A series recorded
+// without its histogram (a summary older than histograms) keeps its counts
+// and has no latency to judge. The caller adds what the summary does not
+// hold: the target and the contract rules.
+func FromSummary(s *load.Summary) (*Run, error) {
+	r := &Run{Scenario: s.Scenario, Rate: s.AskedRate, Duration: s.Duration}
+	for _, m := range append(append([]load.StepMetrics{}, s.Steps...), s.Session) {
+		if m.Name == "" && m.Requests == 0 {
+			continue // a summary without sessions
+		}
+		se := Series{Name: m.Name, Max: m.Latency.Max, Requests: m.Requests, Errors: m.Unexpected}
+		if m.Histogram != "" {
+			h, err := load.DecodeHistogram(m.Histogram)
+			if err != nil {
+				return nil, fmt.Errorf("series %s: %w", m.Name, err)
+			}
+			se.Hist = h
+		}
+		r.Series = append(r.Series, se)
+	}
+	return r, nil
+}

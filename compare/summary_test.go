@@ -1,0 +1,132 @@
+package compare
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"loyalcheck/api"
+	"loyalcheck/load"
+	"loyalcheck/sandbox"
+	"loyalcheck/scenarios"
+)
+
+// sandboxRun loads a loopback sandbox, whose answers to path are delayed
+// by delay, and returns the summary as read back from its JSON. It runs
+// beside another: it reports errors instead of failing the test.
+func sandboxRun(path string, delay time.Duration) (*load.Summary, error) {
+	srv, err := sandbox.New(sandbox.WithDB(sandbox.MemoryDB), sandbox.WithClients(40))
+	if err != nil {
+		return nil, err
+	}
+	h := srv.Handler()
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == path {
+			time.Sleep(delay)
+		}
+		h.ServeHTTP(w, r)
+	}))
+	defer func() {
+		ts.CloseClientConnections()
+		ts.Close()
+		srv.Close()
+	}()
+	c, err := api.NewClient(ts.URL, api.WithAPIKey(api.SandboxAPIKey), api.WithTimeout(5*time.Second))
+	if err != nil {
+		return nil, err
+	}
+	sc, err := scenarios.Load("read-only")
+	if err != nil {
+		return nil, err
+	}
+	sum, err := load.Run(context.Background(), c, srv.Fixtures(), sc,
+		load.WithRate(scenarios.Rate{Freq: 40, Per: time.Second}), load.WithDuration(2*time.Second))
+	if err != nil {
+		return nil, err
+	}
+	b, err := json.Marshal(sum)
+	if err != nil {
+		return nil, err
+	}
+	var back load.Summary
+	return &back, json.Unmarshal(b, &back)
+}
+
+// sandboxPair runs BASE and NEW at the same time, so that the drift of a
+// busy machine hits both alike; NEW's recalc answers are delayed by delay.
+func sandboxPair(t *testing.T, delay time.Duration) (*Run, *Run) {
+	t.Helper()
+	var sums [2]*load.Summary
+	var errs [2]error
+	var wg sync.WaitGroup
+	wg.Go(func() { sums[0], errs[0] = sandboxRun("", 0) })
+	wg.Go(func() { sums[1], errs[1] = sandboxRun(api.EpRecalc.Path(), delay) })
+	wg.Wait()
+	var runs [2]*Run
+	for i := range sums {
+		require.NoError(t, errs[i])
+		var err error
+		runs[i], err = FromSummary(sums[i])
+		require.NoError(t, err)
+	}
+	return runs[0], runs[1]
+}
+
+// TestSandboxRuns: pairs of runs of the same sandbox are not flagged; a
+// delay added to recalc is flagged on recalc and on sessions (which call
+// it), with the right sign and size, and nowhere else.
+func TestSandboxRuns(t *testing.T) {
+	for i := range 3 {
+		base, newer := sandboxPair(t, 0)
+		res, err := Compare(base, newer)
+		require.NoError(t, err)
+		for _, m := range res.Metrics {
+			assert.NotEqual(t, Regression, m.Verdict, "pair %d %s: %s", i, m.Name, m.Reason)
+			if m.Metric != "p99" { // 80 sessions cannot bound a p99
+				assert.NotEqual(t, NotJudged, m.Verdict, "pair %d %s: %s", i, m.Name, m.Reason)
+			}
+		}
+		assert.Empty(t, res.Warnings)
+	}
+
+	const delay = 50 * time.Millisecond
+	base, newer := sandboxPair(t, delay)
+	res, err := Compare(base, newer)
+	require.NoError(t, err)
+	assert.True(t, res.Regression)
+	for _, m := range res.Metrics {
+		t.Logf("%s %s: %s", m.Verdict, m.Name, m.Reason)
+		switch {
+		case m.Name == "p50(recalc)":
+			assert.Equal(t, Regression, m.Verdict, m.Reason)
+			// The median recalc is the delay plus a loopback answer.
+			assert.GreaterOrEqual(t, m.Diff, 0.8*float64(delay), m.Reason)
+			assert.Less(t, m.Diff, 1.5*float64(delay), m.Reason)
+		case m.Name == "p50(session)":
+			assert.Equal(t, Regression, m.Verdict, m.Reason)
+			assert.GreaterOrEqual(t, m.Diff, 0.8*float64(delay), m.Reason)
+		case m.Step == "search" || m.Kind == KindErrors:
+			assert.NotEqual(t, Regression, m.Verdict, "%s: %s", m.Name, m.Reason)
+		}
+	}
+}
+
+func TestFromSummary(t *testing.T) {
+	s := &load.Summary{Scenario: "checkout", AskedRate: 40, Duration: 10 * time.Second,
+		Steps: []load.StepMetrics{{Name: "retail", Requests: 10, Unexpected: 2}}}
+	r, err := FromSummary(s)
+	require.NoError(t, err)
+	assert.Equal(t, &Run{Scenario: "checkout", Rate: 40, Duration: 10 * time.Second,
+		Series: []Series{{Name: "retail", Requests: 10, Errors: 2}}}, r)
+
+	s.Steps[0].Histogram = "bm90IGEgaGlzdG9ncmFt"
+	_, err = FromSummary(s)
+	assert.ErrorContains(t, err, "series retail: decode histogram")
+}
