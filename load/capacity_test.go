@@ -487,6 +487,18 @@ func assertBudgetKept(t *testing.T, res *CapacityResult) {
 	}
 }
 
+// assertBrokenBy checks that one of the reasons the first failing rate
+// failed names want (a stalled generator may add others).
+func assertBrokenBy(t *testing.T, res *CapacityResult, want string) {
+	t.Helper()
+	for _, b := range res.BrokenBy {
+		if strings.Contains(b, want) {
+			return
+		}
+	}
+	t.Errorf("no reason of the first failing rate names %q: %q", want, res.BrokenBy)
+}
+
 // assertCapacity checks the found capacity against the true one, in
 // requests/s: within 10%.
 //
@@ -542,8 +554,7 @@ func TestCapacityOfWorkerPool(t *testing.T) {
 		Start: 25, StepDuration: 2500 * time.Millisecond, Budget: 40 * time.Second,
 	})
 	assertCapacity(t, res, trueReqs)
-	require.NotEmpty(t, res.BrokenBy)
-	assert.Contains(t, res.BrokenBy[0], "p90(session)<250ms")
+	assertBrokenBy(t, res, "p90(session)<250ms")
 }
 
 // A token bucket of 40 recalcs/s takes 40 lookup sessions/s, 80
@@ -562,8 +573,7 @@ func TestCapacityOfRateLimiter(t *testing.T) {
 		Start: 25, StepDuration: 2500 * time.Millisecond, Budget: 40 * time.Second,
 	})
 	assertCapacity(t, res, 2*rate)
-	require.NotEmpty(t, res.BrokenBy)
-	assert.Contains(t, res.BrokenBy[0], "errors")
+	assertBrokenBy(t, res, "errors")
 	var top string
 	for _, st := range res.Steps {
 		if !st.Pass && len(st.TopErrors) > 0 {
