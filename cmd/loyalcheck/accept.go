@@ -58,11 +58,8 @@ func runAccept(ctx context.Context, e *env, args []string) int {
 	acceptUnverified := fs.StringSlice("accept-unverified", nil, acceptUnverifiedUsage)
 	out := fs.String("out", "", "directory for the record and reports (default runs/<UTC timestamp>)")
 	color.register(fs)
-	if code, done := parseFlags(e, fs, args, &tf, &lf, &color); done {
+	if code, done := parseFlags(e, fs, args, noArgs{}, &tf, &lf, &color); done {
 		return code
-	}
-	if fs.NArg() > 0 {
-		return usageErr(e, cmd, "unexpected argument %q", fs.Arg(0))
 	}
 	prof, err := contract.ParseProfile(*profile)
 	if err != nil {
@@ -90,9 +87,7 @@ func runAccept(ctx context.Context, e *env, args []string) int {
 	}
 	defer tg.close()
 	key := tg.key(e)
-	rec.Target = reports.TargetOf(tg.url, tg.embedded)
-	rec.Fixtures = reports.SummarizeFixtures(tg.fixtures)
-	rec.Scenario = reports.ScenarioInfoOf(setup.scenario)
+	tg.describe(rec, setup.scenario)
 
 	if _, st := checkTarget(ctx, e, cmd, tg); st != nil {
 		return stopRun(e, cmd, rec, dir, key, st)

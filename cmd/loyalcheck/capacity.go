@@ -76,11 +76,8 @@ func runCapacity(ctx context.Context, e *env, args []string) int {
 	cf.register(fs)
 	out := fs.String("out", "", "directory for the run record and its reports (run.json, report.html, ...)")
 	color.register(fs)
-	if code, done := parseFlags(e, fs, args, &tf, &lf, &cf, &color); done {
+	if code, done := parseFlags(e, fs, args, noArgs{}, &tf, &lf, &cf, &color); done {
 		return code
-	}
-	if fs.NArg() > 0 {
-		return usageErr(e, cmd, "unexpected argument %q", fs.Arg(0))
 	}
 	opts := cf.opts
 	setup, code := lf.resolve(e, cmd, &tf)
@@ -105,10 +102,7 @@ func runCapacity(ctx context.Context, e *env, args []string) int {
 	}
 	defer tg.close()
 
-	rec := reports.NewRecord(reports.KindCapacity, toolVersion())
-	rec.Target = reports.TargetOf(tg.url, tg.embedded)
-	rec.Fixtures = reports.SummarizeFixtures(tg.fixtures)
-	rec.Scenario = reports.ScenarioInfoOf(setup.scenario)
+	rec := tg.describe(reports.NewRecord(reports.KindCapacity, toolVersion()), setup.scenario)
 	pre, st := checkTarget(ctx, e, cmd, tg)
 	if st != nil {
 		return stopRun(e, cmd, rec, *out, tg.key(e), st)
@@ -116,11 +110,7 @@ func runCapacity(ctx context.Context, e *env, args []string) int {
 	// Nothing ran since the preflight: its searches are the setup's.
 	r, err := load.NewRunner(ctx, tg.client, tg.fixtures, setup.scenario, append(setup.opts, load.WithPreflight(pre))...)
 	if err != nil {
-		if st := stoppedBy(err); st != nil {
-			return stopRun(e, cmd, rec, *out, tg.key(e), st)
-		}
-		fmt.Fprintf(e.stderr, "loyalcheck %s: %v\n", cmd, scrub(err, tg.key(e)))
-		return exitFail
+		return runFailed(e, cmd, rec, *out, tg.key(e), err)
 	}
 	exprs := make([]string, len(thresholds))
 	for i, t := range thresholds {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"text/tabwriter"
 
 	"loyalcheck/api"
 	"loyalcheck/contract"
@@ -77,11 +76,8 @@ func runContract(ctx context.Context, e *env, args []string) int {
 	color := fs.Bool("color", false, "colour the report's statuses")
 	verbose := fs.BoolP("verbose", "v", false, "show evidence of passes and the trail of failures too")
 	list := fs.Bool("list", false, "list the checks (name, rule, summary) and exit")
-	if code, done := parseFlags(e, fs, args, &tf); done {
+	if code, done := parseFlags(e, fs, args, noArgs{}, &tf); done {
 		return code
-	}
-	if fs.NArg() > 0 {
-		return usageErr(e, cmd, "unexpected argument %q", fs.Arg(0))
 	}
 	if *list {
 		listChecks(e)
@@ -184,8 +180,7 @@ func scrub(err error, key string) string {
 }
 
 func listChecks(e *env) {
-	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "CHECK\tRULE\tKIND\tSUMMARY")
+	rows := [][]string{{"CHECK", "RULE", "KIND", "SUMMARY"}}
 	for _, c := range contract.Checks() {
 		kind := ""
 		if r, ok := api.RuleByID(c.Rule); ok {
@@ -195,8 +190,8 @@ func listChecks(e *env) {
 		if c.Slow {
 			summary += " (--slow)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.Name, c.Rule, kind, summary)
+		rows = append(rows, []string{c.Name, c.Rule, kind, summary})
 	}
-	fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", contract.SchemaCheck, "*", "", "every response is validated against its JSON Schema")
-	tw.Flush()
+	rows = append(rows, []string{contract.SchemaCheck, "*", "", "every response is validated against its JSON Schema"})
+	writeTable(e.stdout, rows)
 }

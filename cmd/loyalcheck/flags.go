@@ -30,6 +30,16 @@ type flagGroup interface {
 	check(fs *pflag.FlagSet) error
 }
 
+// noArgs is the check of a command that takes flags only.
+type noArgs struct{}
+
+func (noArgs) check(fs *pflag.FlagSet) error {
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	return nil
+}
+
 // parseFlags parses args and checks the command's flag groups; done is
 // true when the command should return code at once (after --help, or on a
 // usage error already reported).

@@ -58,11 +58,8 @@ func runLoad(ctx context.Context, e *env, args []string) int {
 	tf.register(fs)
 	fs.StringVar(&out, "out", "", "directory for results.bin, sessions.bin, summary.json, plot.html and the reports")
 	color.register(fs)
-	if code, done := parseFlags(e, fs, args, &lf, &tf, &color); done {
+	if code, done := parseFlags(e, fs, args, noArgs{}, &lf, &tf, &color); done {
 		return code
-	}
-	if fs.NArg() > 0 {
-		return usageErr(e, "load", "unexpected argument %q", fs.Arg(0))
 	}
 	setup, code := lf.resolve(e, "load", &tf)
 	if code != exitOK {
@@ -80,10 +77,7 @@ func runLoad(ctx context.Context, e *env, args []string) int {
 	}
 	defer tg.close()
 
-	rec := reports.NewRecord(reports.KindLoad, toolVersion())
-	rec.Target = reports.TargetOf(tg.url, tg.embedded)
-	rec.Fixtures = reports.SummarizeFixtures(tg.fixtures)
-	rec.Scenario = reports.ScenarioInfoOf(setup.scenario)
+	rec := tg.describe(reports.NewRecord(reports.KindLoad, toolVersion()), setup.scenario)
 	pre, st := checkTarget(ctx, e, "load", tg)
 	if st != nil {
 		return stopRun(e, "load", rec, out, tg.key(e), st)
@@ -92,11 +86,7 @@ func runLoad(ctx context.Context, e *env, args []string) int {
 	setup.opts = append(setup.opts, load.WithPreflight(pre))
 	res, err := runLoadPhase(ctx, e, tg, setup, out, true)
 	if err != nil {
-		if st := stoppedBy(err); st != nil {
-			return stopRun(e, "load", rec, out, tg.key(e), st)
-		}
-		fmt.Fprintf(e.stderr, "loyalcheck load: %v\n", scrub(err, tg.key(e)))
-		return exitFail
+		return runFailed(e, "load", rec, out, tg.key(e), err)
 	}
 	rec.Load = res.summary
 	rec.Thresholds = res.thresholds

@@ -60,6 +60,17 @@ func checkTarget(ctx context.Context, e *env, cmd string, tg *target) (*prefligh
 	return res, &stopped{reports.ErrorUnreachable, fmt.Errorf("preflight: %w", err), exitUnreachable}
 }
 
+// runFailed ends a run whose engine returned err: a stop (a bad
+// configuration, an unreachable target) as stopRun does, anything else
+// as one line on stderr and exit 1.
+func runFailed(e *env, cmd string, rec *reports.Record, dir, key string, err error) int {
+	if st := stoppedBy(err); st != nil {
+		return stopRun(e, cmd, rec, dir, key, st)
+	}
+	fmt.Fprintf(e.stderr, "loyalcheck %s: %v\n", cmd, scrub(err, key))
+	return exitFail
+}
+
 // stopRun reports a run that could not judge the target on stderr and,
 // when dir is set, still writes its record and reports (run.json,
 // junit.xml, ...) holding the reason, so CI's JUnit publisher shows why

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"strings"
-	"text/tabwriter"
 
 	"loyalcheck/sandbox"
 )
@@ -37,11 +36,8 @@ checker catches it; quirks are differences the rules tolerate (the rules:
 	fixturesOut := fs.String("fixtures-out", "", "write the fixtures (points, clients) to this JSON file")
 	faults := fs.StringArray("fault", nil, "turn on a fault or quirk by name (repeatable; see --list-faults)")
 	listFaults := fs.Bool("list-faults", false, "list the faults and quirks and exit")
-	if code, done := parseFlags(e, fs, args); done {
+	if code, done := parseFlags(e, fs, args, noArgs{}); done {
 		return code
-	}
-	if fs.NArg() > 0 {
-		return usageErr(e, "sandbox", "unexpected argument %q", fs.Arg(0))
 	}
 	if *listFaults {
 		printFaults(e)
@@ -129,14 +125,13 @@ func checkFaultNames(names []string) error {
 }
 
 func printFaults(e *env) {
-	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tKIND\tRULES\tDESCRIPTION")
+	rows := [][]string{{"NAME", "KIND", "RULES", "DESCRIPTION"}}
 	for _, f := range sandbox.Faults() {
 		kind := "fault"
 		if f.Tolerated {
 			kind = "quirk"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", f.Name, kind, strings.Join(f.Rules, ","), f.Description)
+		rows = append(rows, []string{f.Name, kind, strings.Join(f.Rules, ","), f.Description})
 	}
-	tw.Flush()
+	writeTable(e.stdout, rows)
 }

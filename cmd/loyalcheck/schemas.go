@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"text/tabwriter"
 
 	"loyalcheck/schemas"
 )
@@ -22,11 +21,8 @@ files of the same names replaced), e.g. to validate with other tools.
 
 Exit codes: 0 done; 2 usage error or DIR not writable.`)
 	out := fs.String("out", "", "write the schema files into this directory")
-	if code, done := parseFlags(e, fs, args); done {
+	if code, done := parseFlags(e, fs, args, noArgs{}); done {
 		return code
-	}
-	if fs.NArg() > 0 {
-		return usageErr(e, cmd, "unexpected argument %q", fs.Arg(0))
 	}
 	files := schemas.Files()
 	if *out != "" {
@@ -36,14 +32,14 @@ Exit codes: 0 done; 2 usage error or DIR not writable.`)
 		fmt.Fprintf(e.stdout, "wrote %d schema files to %s\n", len(files), *out)
 		return exitOK
 	}
-	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	var rows [][]string
 	for _, f := range files {
 		var doc struct {
 			Title string `json:"title"`
 		}
 		_ = json.Unmarshal(f.Data, &doc)
-		fmt.Fprintf(tw, "%s\t%s\n", f.Name, doc.Title)
+		rows = append(rows, []string{f.Name, doc.Title})
 	}
-	tw.Flush()
+	writeTable(e.stdout, rows)
 	return exitOK
 }

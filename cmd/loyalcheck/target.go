@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"loyalcheck/api"
+	"loyalcheck/reports"
 	"loyalcheck/sandbox"
 	"loyalcheck/scenarios"
 )
@@ -48,6 +49,15 @@ type target struct {
 	url      string
 	embedded bool
 	close    func()
+}
+
+// describe fills in what a run record says of the target, its fixtures
+// and the scenario run (nil for none), and returns the record.
+func (t *target) describe(rec *reports.Record, sc *scenarios.Scenario) *reports.Record {
+	rec.Target = reports.TargetOf(t.url, t.embedded)
+	rec.Fixtures = reports.SummarizeFixtures(t.fixtures)
+	rec.Scenario = reports.ScenarioInfoOf(sc)
+	return rec
 }
 
 // key returns the apikey the target is called with, for scrubbing.
