@@ -97,7 +97,7 @@ func ParseThreshold(expr string) (Threshold, error) {
 			t.Relative, t.Value = true, v/100
 			break
 		}
-		d, ok := unitDuration(unit)
+		d, ok := load.UnitDuration(unit)
 		if !ok {
 			return Threshold{}, fmt.Errorf("max-regression %q: unit %q: want %% (relative) or us, ms, s", expr, unit)
 		}
@@ -122,18 +122,6 @@ func ParseThresholds(exprs []string) ([]Threshold, error) {
 		out = append(out, t)
 	}
 	return out, nil
-}
-
-func unitDuration(u string) (time.Duration, bool) {
-	switch u {
-	case "us", "µs":
-		return time.Microsecond, true
-	case "ms":
-		return time.Millisecond, true
-	case "s":
-		return time.Second, true
-	}
-	return 0, false
 }
 
 // Bound is what a change of one metric must exceed to count: both parts

@@ -130,7 +130,7 @@ func ParseThreshold(expr string) (Threshold, error) {
 	t.Unit = v[2]
 	switch kind {
 	case "latency":
-		d, ok := unitDuration(t.Unit)
+		d, ok := UnitDuration(t.Unit)
 		if !ok {
 			return Threshold{}, fmt.Errorf("slo %q: latency unit %q: want us, ms or s", expr, t.Unit)
 		}
@@ -205,7 +205,9 @@ func ParseThresholds(exprs []string) ([]Threshold, error) {
 // knownStep: a threshold may name the whole session or any endpoint.
 func knownStep(s string) bool { return s == sessionAttack || api.Endpoint(s).Valid() }
 
-func unitDuration(u string) (time.Duration, bool) {
+// UnitDuration is one of the latency units a threshold is written in (us
+// or µs, ms, s); --max-regression reads the same units.
+func UnitDuration(u string) (time.Duration, bool) {
 	switch u {
 	case "us", "µs":
 		return time.Microsecond, true
