@@ -2,6 +2,8 @@ package sandbox
 
 import (
 	"fmt"
+	"strings"
+	"time"
 
 	"loyalcheck/api"
 )
@@ -35,6 +37,7 @@ type config struct {
 	apiKey  string
 	clock   Clock
 	faults  []string
+	delays  map[api.Endpoint]time.Duration
 }
 
 func defaultConfig() config {
@@ -83,7 +86,40 @@ func WithFaults(names ...string) Option {
 	return func(c *config) { c.faults = append(c.faults, names...) }
 }
 
+// WithDelay makes every answer of endpoint ep at least d late (0
+// removes the delay): a slower build, for run comparison
+// (`loyalcheck compare`) to catch. Calls add up, the last per endpoint
+// wins.
+func WithDelay(ep api.Endpoint, d time.Duration) Option {
+	return func(c *config) {
+		if c.delays == nil {
+			c.delays = map[api.Endpoint]time.Duration{}
+		}
+		c.delays[ep] = d
+	}
+}
+
+// ParseDelay reads ENDPOINT=DURATION (e.g. recalc=20ms), the form of
+// the --sandbox-delay flags.
+func ParseDelay(s string) (api.Endpoint, time.Duration, error) {
+	name, dur, ok := strings.Cut(s, "=")
+	ep := api.Endpoint(strings.TrimSpace(name))
+	if !ok || !ep.Valid() {
+		return "", 0, fmt.Errorf("delay %q: want ENDPOINT=DURATION, ENDPOINT one of %v", s, api.Endpoints())
+	}
+	d, err := time.ParseDuration(strings.TrimSpace(dur))
+	if err != nil || d < 0 || d > time.Minute {
+		return "", 0, fmt.Errorf("delay %q: duration %q: want e.g. 20ms, at most 1m", s, dur)
+	}
+	return ep, d, nil
+}
+
 func (c *config) validate() error {
+	for ep, d := range c.delays {
+		if !ep.Valid() || d < 0 {
+			return fmt.Errorf("delay of %q: %s is not a delay of an endpoint", ep, d)
+		}
+	}
 	switch {
 	case c.clients < 1 || c.clients > MaxClients:
 		return fmt.Errorf("clients: %d is not in 1..%d", c.clients, MaxClients)

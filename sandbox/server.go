@@ -206,6 +206,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, e)
 		return
 	}
+	if d := s.cfg.delays[ep]; d > 0 {
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return
+		}
+	}
 	fields, e := s.readBody(w, r)
 	if e != nil {
 		s.writeError(w, e)

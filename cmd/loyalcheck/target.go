@@ -28,6 +28,9 @@ type targetFlags struct {
 	// faults start the embedded sandbox with injected faults, to see a
 	// check catch a broken server.
 	faults []string
+	// delays slow endpoints of the embedded sandbox down (ENDPOINT=DUR),
+	// to see `loyalcheck compare` catch a slower build.
+	delays []string
 }
 
 func (t *targetFlags) register(fs *pflag.FlagSet) {
@@ -39,6 +42,7 @@ func (t *targetFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&t.clientKey, "client-key", "", "PEM `FILE` of the private key of --client-cert")
 	fs.BoolVar(&t.readOnly, "read-only", false, "send only search and recalc: no hold, release or retail at all (without it the contract suite and most scenarios spend and accrue points on the fixture clients)")
 	fs.StringArrayVar(&t.faults, "sandbox-fault", nil, "inject this fault into the embedded sandbox, to see a check catch it (repeatable; see 'loyalcheck sandbox --list-faults')")
+	fs.StringArrayVar(&t.delays, "sandbox-delay", nil, "delay every answer of an endpoint of the embedded sandbox, `ENDPOINT=DURATION` (e.g. recalc=20ms; repeatable): a slower build for 'loyalcheck compare' to catch")
 }
 
 // target is a connected target: the client, its fixtures, and what to do
@@ -82,6 +86,9 @@ func (t *targetFlags) check(*pflag.FlagSet) error {
 	if t.timeout <= 0 {
 		return fmt.Errorf("--timeout must be positive")
 	}
+	if _, err := t.sandboxDelays(); err != nil {
+		return fmt.Errorf("--sandbox-delay: %w", err)
+	}
 	tls := t.caCert != "" || t.clientCert != "" || t.clientKey != ""
 	if t.target == "" {
 		switch {
@@ -95,12 +102,27 @@ func (t *targetFlags) check(*pflag.FlagSet) error {
 	switch {
 	case len(t.faults) > 0:
 		return fmt.Errorf("--sandbox-fault applies to the embedded sandbox only, not to --target")
+	case len(t.delays) > 0:
+		return fmt.Errorf("--sandbox-delay applies to the embedded sandbox only, not to --target")
 	case t.fixtures == "":
 		return fmt.Errorf("--target needs --fixtures FILE (the points and clients to use)")
 	case (t.clientCert == "") != (t.clientKey == ""):
 		return fmt.Errorf("--client-cert and --client-key go together")
 	}
 	return nil
+}
+
+// sandboxDelays reads --sandbox-delay as sandbox options.
+func (t *targetFlags) sandboxDelays() ([]sandbox.Option, error) {
+	var opts []sandbox.Option
+	for _, s := range t.delays {
+		ep, d, err := sandbox.ParseDelay(s)
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, sandbox.WithDelay(ep, d))
+	}
+	return opts, nil
 }
 
 // open connects to the target of checked flags. With no --target it
@@ -110,7 +132,8 @@ func (t *targetFlags) check(*pflag.FlagSet) error {
 func (t *targetFlags) open(ctx context.Context, e *env, cmd string, opts ...api.Option) (*target, int) {
 	opts = append([]api.Option{api.WithTimeout(t.timeout), api.WithReadOnly(t.readOnly)}, opts...)
 	if t.target == "" {
-		sb, err := sandbox.Start(ctx, sandbox.WithAPIKey(apiKey(e, true)), sandbox.WithFaults(t.faults...))
+		delays, _ := t.sandboxDelays() // checked by check
+		sb, err := sandbox.Start(ctx, append(delays, sandbox.WithAPIKey(apiKey(e, true)), sandbox.WithFaults(t.faults...))...)
 		if err != nil {
 			return nil, usageErr(e, cmd, "starting the embedded sandbox: %v", err)
 		}
@@ -122,6 +145,9 @@ func (t *targetFlags) open(ctx context.Context, e *env, cmd string, opts ...api.
 		note := ""
 		if len(t.faults) > 0 {
 			note = fmt.Sprintf(" with faults %v", t.faults)
+		}
+		if len(t.delays) > 0 {
+			note += fmt.Sprintf(" with delays %v", t.delays)
 		}
 		fmt.Fprintf(e.stderr, "target: embedded sandbox at %s%s (no --target given)\n", sb.URL(), note)
 		return &target{client: c, fixtures: sb.Fixtures(), url: sb.URL(), embedded: true,
