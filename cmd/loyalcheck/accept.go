@@ -50,23 +50,15 @@ func runAccept(ctx context.Context, e *env, args []string) int {
 	fs := newFlags(e, cmd, "[--target URL --fixtures FILE] [flags]", acceptHelp+formatsHelp())
 	var tf targetFlags
 	lf := loadFlags{readOnlyDefault: true}
+	var cf contractFlags
 	var color colorFlag
 	tf.register(fs)
 	lf.register(fs)
-	profile := fs.String("profile", string(contract.Default), "contract profile: default (interp rules warn) or strict (warnings fail)")
-	slow := fs.Bool("slow", false, "also run the contract checks that wait for a hold to expire (about a minute)")
-	acceptUnverified := fs.StringSlice("accept-unverified", nil, acceptUnverifiedUsage)
+	cf.register(fs)
 	out := fs.String("out", "", "directory for the record and reports (default runs/<UTC timestamp>)")
 	color.register(fs)
-	if code, done := parseFlags(e, fs, args, noArgs{}, &tf, &lf, &color); done {
+	if code, done := parseFlags(e, fs, args, noArgs{}, &tf, &lf, &cf, &color); done {
 		return code
-	}
-	prof, err := contract.ParseProfile(*profile)
-	if err != nil {
-		return usageErr(e, cmd, "--profile: %v", err)
-	}
-	if err := contract.ValidateRuleIDs(*acceptUnverified...); err != nil {
-		return usageErr(e, cmd, "--accept-unverified: %v", err)
 	}
 	setup, code := lf.resolve(e, cmd, &tf)
 	if code != exitOK {
@@ -92,10 +84,9 @@ func runAccept(ctx context.Context, e *env, args []string) int {
 	if _, st := checkTarget(ctx, e, cmd, tg); st != nil {
 		return stopRun(e, cmd, rec, dir, key, st)
 	}
-	fmt.Fprintf(e.stderr, "accept: contract suite (profile %s)...\n", prof)
-	res, err := contract.Run(ctx, tg.client, tg.fixtures,
-		contract.WithProfile(prof), contract.WithSlow(*slow), contract.WithAPIKey(key), contract.WithValidator(setup.validator),
-		contract.WithAcceptUnverified(*acceptUnverified...), contract.WithReadOnly(tf.readOnly))
+	fmt.Fprintf(e.stderr, "accept: contract suite (profile %s)...\n", cf.prof)
+	res, err := contract.Run(ctx, tg.client, tg.fixtures, append(cf.options(),
+		contract.WithAPIKey(key), contract.WithValidator(setup.validator), contract.WithReadOnly(tf.readOnly))...)
 	switch {
 	case stoppedBy(err) != nil:
 		return stopRun(e, cmd, rec, dir, key, stoppedBy(err))

@@ -66,10 +66,6 @@ func usageErr(e *env, cmd string, format string, a ...any) int {
 	return exitUsage
 }
 
-// acceptUnverifiedUsage is the help of --accept-unverified, on every
-// command that makes a contract verdict.
-const acceptUnverifiedUsage = "rule ids, comma-separated, whose being left unverified is accepted (e.g. S3,C5): they no longer make the verdict INCOMPLETE"
-
 // colorFlag is --color of the commands that print a report.
 type colorFlag string
 

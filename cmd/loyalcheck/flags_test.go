@@ -95,6 +95,8 @@ func TestSharedFlagsRefusedAlike(t *testing.T) {
 		{[]string{"load", "accept", "capacity", "report"}, []string{"--color", "sometimes"}, `--color: want auto, always or never, not "sometimes"`},
 		{[]string{"load", "accept", "capacity"}, []string{"--validate", "1.5"}, `--validate "1.5": want all, none, or a share between 0 and 1`},
 		{[]string{"load", "accept", "capacity"}, []string{"--seed", "-1"}, "--seed"},
+		{[]string{"contract", "accept"}, []string{"--profile", "lax"}, `--profile: unknown profile "lax"`},
+		{[]string{"contract", "accept"}, []string{"--accept-unverified", "Z9"}, `--accept-unverified: unknown rule id "Z9"`},
 	} {
 		for _, cmd := range tt.cmds {
 			args := append([]string{cmd}, tt.args...)
