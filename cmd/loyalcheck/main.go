@@ -92,6 +92,7 @@ func commands() []command {
 		{"capacity", "find the highest session rate that keeps the SLOs: grow the rate, then bisect", runCapacity},
 		{"scenarios", "list the built-in load scenarios", runScenarios},
 		{"rules", "list the API rules checked: class, endpoint, summary and the checks that verify each", runRules},
+		{"compare", "compare two runs: is NEW slower or failing more than BASE, beyond noise? (exit 1 on a regression)", runCompare},
 		{"report", "render a past run's report again from its run.json (" + strings.ReplaceAll(reports.FormatNames(), " or ", ", ") + ")", runReport},
 		{"version", "print the version", runVersion},
 	}

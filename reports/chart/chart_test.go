@@ -101,3 +101,27 @@ func TestLogTicks(t *testing.T) {
 	assert.Equal(t, 2000.0, niceLogCeil(1200))
 	assert.Equal(t, []string{"0.3", "20", "5000"}, []string{axisNum(0.30000000000000004), axisNum(20), axisNum(5000)})
 }
+
+// The percentile chart puts 0%, 90%, 99%, 99.9% a decade apart on its x
+// axis, up to the rarest quantile drawn, and draws one line per series.
+func TestPercentileChart(t *testing.T) {
+	q := []float64{0, 0.5, 0.9, 0.99, 0.995}
+	c := Percentile{ID: "p", Title: "recalc <BASE & NEW>", YLabel: "ms", W: 600, H: 240, Series: []PercentileSeries{
+		{Name: "BASE", Color: "#000", Q: q, Y: []float64{1, 2, 3, 8, 9}},
+		{Name: "NEW", Color: "#111", Dashed: true, Q: q, Y: []float64{1, 2.5, 4, 20, math.NaN()}},
+	}}
+	svg := c.SVG()
+	wellFormed(t, svg)
+	assert.Equal(t, 2, strings.Count(svg, `class="line"`))
+	for _, tick := range []string{">0%<", ">90%<", ">99%<", ">99.9%<"} {
+		assert.Contains(t, svg, tick)
+	}
+	assert.NotContains(t, svg, ">99.99%<", "the axis ends at the decade of the rarest quantile")
+	assert.Contains(t, svg, "recalc &lt;BASE &amp; NEW&gt;")
+	assert.Equal(t, "99.9%", PercentileLabel(OneInN(0.999)))
+
+	empty := Percentile{ID: "e", W: 600, H: 240, Empty: "no samples"}
+	svg = empty.SVG()
+	wellFormed(t, svg)
+	assert.Contains(t, svg, "no samples")
+}
