@@ -139,6 +139,9 @@ func newTransport(maxConns int, tc *tls.Config) *http.Transport {
 	}
 }
 
+// Timeout is how long a call waits for its answer unless told otherwise.
+func (c *Client) Timeout() time.Duration { return c.timeout }
+
 // CloseIdleConnections closes the keep-alive connections the client
 // holds, e.g. before an embedded sandbox shuts down (which waits for them).
 func (c *Client) CloseIdleConnections() { c.tr.CloseIdleConnections() }
@@ -182,10 +185,11 @@ func (ex *Exchange) IsRedirect() bool { return ex.Status >= 300 && ex.Status < 4
 type CallOption func(*call)
 
 type call struct {
-	key    string
-	keySet bool
-	noKey  bool
-	method string
+	key     string
+	keySet  bool
+	noKey   bool
+	method  string
+	timeout time.Duration
 }
 
 // WithoutKey sends the request with no apikey header (G3 checks).
@@ -197,6 +201,11 @@ func WithKey(key string) CallOption { return func(c *call) { c.key, c.keySet = k
 // WithMethod sends the request with another HTTP method than POST (G1
 // checks that the endpoints are POST only).
 func WithMethod(m string) CallOption { return func(c *call) { c.method = m } }
+
+// WithCallTimeout bounds this call by d instead of the client's timeout:
+// a write whose answer may carry a hold id is worth waiting for longer
+// than a measurement would.
+func WithCallTimeout(d time.Duration) CallOption { return func(c *call) { c.timeout = d } }
 
 // TransportError is a request that got no HTTP answer: the target is
 // unreachable, the call timed out, or the body could not be read.
@@ -232,7 +241,11 @@ func (c *Client) Do(ctx context.Context, ep Endpoint, body []byte, opts ...CallO
 	if o.method != "" && o.method != method {
 		method, ex.Method = o.method, o.method
 	}
-	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	timeout := c.timeout
+	if o.timeout > 0 {
+		timeout = o.timeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, method, ex.URL, bytes.NewReader(body))
 	if err != nil {

@@ -4,12 +4,14 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"loyalcheck/api"
 	"loyalcheck/sandbox"
@@ -107,4 +109,94 @@ func TestUnreleasedHoldsListed(t *testing.T) {
 	require.NotEmpty(t, active)
 	assert.ElementsMatch(t, active, sum.Ledger.Unreleased)
 	assert.Contains(t, sum.Ledger.UnreleasedNote(), active[0])
+}
+
+// heldBack serves the sandbox with the nth hold made at once but its
+// answer held back: the run is cancelled, then the answer goes out once
+// answer is closed (or never, when answer is nil: until the client hangs
+// up).
+func heldBack(t *testing.T, nth int64, cancel context.CancelFunc, answer <-chan struct{}) (*httptest.Server, *sandbox.Server) {
+	t.Helper()
+	srv, err := sandbox.New(sandbox.WithDB(sandbox.MemoryDB), sandbox.WithClients(20))
+	require.NoError(t, err)
+	var holds atomic.Int64
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != api.EpHold.Path() || holds.Add(1) != nth {
+			srv.ServeHTTP(w, r)
+			return
+		}
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, r)
+		cancel()
+		select {
+		case <-answer:
+		case <-r.Context().Done():
+			return
+		}
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.Code)
+		w.Write(rec.Body.Bytes()) //nolint:errcheck // the client may be gone
+	}))
+	t.Cleanup(func() { ts.Close(); srv.Close() })
+	return ts, srv
+}
+
+// TestLateHoldAnswerReleased: the target makes a hold but answers only
+// after the session has given up waiting (a timeout is what the run
+// measures). The answer still carries the hold's id, and the hold is
+// released before the run returns.
+func TestLateHoldAnswerReleased(t *testing.T) {
+	sc, err := scenarios.Parse([]byte(holdAndWait), "hold-and-wait.yaml")
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	gaveUp := make(chan struct{})
+	var once sync.Once
+	ts, srv := heldBack(t, 3, cancel, gaveUp)
+	// The client's timeout is what a session waits for an answer; a
+	// search of the setup must fit in it on a busy machine.
+	c, err := api.NewClient(ts.URL, api.WithAPIKey(api.SandboxAPIKey), api.WithTimeout(2*time.Second))
+	require.NoError(t, err)
+	// The held-back hold is the only one to fail: the session recorded
+	// that it gave up, and only then does the answer go out.
+	sink := func(r *vegeta.Result) error {
+		if r.Attack == string(api.EpHold) && r.Error != "" {
+			once.Do(func() { close(gaveUp) })
+		}
+		return nil
+	}
+	sum, err := Run(ctx, c, srv.Fixtures(), sc, WithDrain(time.Nanosecond), WithResults(sink))
+	require.NoError(t, err)
+	ts.Close()
+	select {
+	case <-gaveUp:
+	default:
+		t.Fatal("no hold was given up on: the late answer was not exercised")
+	}
+	assert.Empty(t, srv.ActiveHolds(), "a hold answered after its session gave up was left active")
+	assert.Empty(t, sum.Ledger.Unreleased)
+	assert.Empty(t, sum.Ledger.Unanswered)
+}
+
+// TestUnansweredHoldListed: a hold the target made but never answered
+// cannot be released (its id is unknown); the report lists it.
+func TestUnansweredHoldListed(t *testing.T) {
+	sc, err := scenarios.Parse([]byte(holdAndWait), "hold-and-wait.yaml")
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ts, srv := heldBack(t, 3, cancel, nil)
+	c, err := api.NewClient(ts.URL, api.WithAPIKey(api.SandboxAPIKey), api.WithTimeout(2*time.Second))
+	require.NoError(t, err)
+	sum, err := Run(ctx, c, srv.Fixtures(), sc, WithDrain(time.Nanosecond), withHoldAnswerBound(3*time.Second))
+	require.NoError(t, err)
+	ts.Close()
+	active := srv.ActiveHolds()
+	require.Len(t, active, 1, "the hold never answered")
+	assert.Empty(t, sum.Ledger.Unreleased)
+	require.Len(t, sum.Ledger.Unanswered, 1)
+	assert.Contains(t, sum.Ledger.Unanswered[0], active[0].Client)
+	assert.Contains(t, sum.Ledger.UnreleasedNote(), active[0].Client)
 }

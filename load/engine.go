@@ -69,7 +69,7 @@ type Runner struct {
 // takes what WithPreflight hands it) and prepares runs; opts apply to
 // every run.
 func NewRunner(ctx context.Context, c *api.Client, fx *api.Fixtures, sc *scenarios.Scenario, opts ...Option) (*Runner, error) {
-	cfg := config{validate: 1, drain: 10 * time.Second, tolerance: 60 * time.Second, seed: 1}
+	cfg := config{validate: 1, drain: 10 * time.Second, tolerance: 60 * time.Second, seed: 1, holdBound: holdAnswerBound}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -98,7 +98,7 @@ func NewRunner(ctx context.Context, c *api.Client, fx *api.Fixtures, sc *scenari
 // Audit releases outstanding holds and checks the ledger (SPEC L1-L3) over
 // every run so far. It runs even when ctx is cancelled, bounded on its own.
 func (r *Runner) Audit(ctx context.Context) LedgerReport {
-	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), auditBound)
 	defer cancel()
 	return r.ledger.audit(actx)
 }

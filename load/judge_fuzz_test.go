@@ -76,7 +76,7 @@ func FuzzJudgeStep(f *testing.F) {
 		f.Add(s.step, s.status, []byte(s.body))
 	}
 	judge := func(t *testing.T, st *scenarios.Step) judged {
-		e := &engine{client: c, cfg: cfg, records: make(chan *record, 16), seqs: newSequencer(), sampler: sampler{fraction: 1}}
+		e := &engine{client: c, cfg: cfg, ledger: &ledger{client: c}, records: make(chan *record, 16), seqs: newSequencer(), sampler: sampler{fraction: 1}}
 		s := &session{
 			acct:    &account{id: "a1", key: "79200000001", typ: api.TypeCashback, maxSpend: 50, initial: 878},
 			point:   "p1",

@@ -126,6 +126,7 @@ type ledger struct {
 	accounts []*account
 	// notFound lists fixture clients the setup search could not find.
 	notFound []string
+	flights  holdFlights
 }
 
 // setupConcurrency bounds the searches after a run.
@@ -250,9 +251,14 @@ func (p *clientPool) pick(r interface {
 	return p.cold[r.IntN(len(p.cold))]
 }
 
-// audit releases every hold still open, searches every client again and
-// checks L1-L3.
+// maxUnanswered bounds the unanswered holds a report lists one by one: a
+// hanging target leaves one per session.
+const maxUnanswered = 20
+
+// audit waits for the hold requests still running, releases every hold
+// still open, searches every client again and checks L1-L3.
 func (l *ledger) audit(ctx context.Context) LedgerReport {
+	l.flights.sweep(ctx)
 	rep := LedgerReport{Clients: len(l.accounts), Findings: []LedgerFinding{}}
 	findings := make([][]LedgerFinding, len(l.accounts))
 	var mu sync.Mutex
@@ -268,6 +274,7 @@ func (l *ledger) audit(ctx context.Context) LedgerReport {
 		findings[i] = f
 	})
 	sort.Strings(rep.Unreleased)
+	var unanswered []string
 	for _, a := range l.accounts {
 		touched := false
 		for _, op := range a.ops {
@@ -286,6 +293,9 @@ func (l *ledger) audit(ctx context.Context) LedgerReport {
 				if op.kind != opRelease {
 					rep.Uncertain++
 				}
+				if op.kind == opHold {
+					unanswered = append(unanswered, fmt.Sprintf("%s: %s points at %s asked %s", a.id, num(op.amount), op.point, op.sent.Format("15:04:05.000")))
+				}
 			}
 		}
 		if touched {
@@ -295,6 +305,10 @@ func (l *ledger) audit(ctx context.Context) LedgerReport {
 	for _, f := range findings {
 		rep.Findings = append(rep.Findings, f...)
 	}
+	if len(unanswered) > maxUnanswered {
+		unanswered = append(unanswered[:maxUnanswered], fmt.Sprintf("and %d more", len(unanswered)-maxUnanswered))
+	}
+	rep.Unanswered = unanswered
 	if auditErr != nil && len(rep.Findings) == 0 {
 		rep.Skipped = fmt.Sprintf("audit incomplete: %v", auditErr)
 	}

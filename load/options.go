@@ -29,7 +29,12 @@ type config struct {
 	tolerance   time.Duration
 	warmup      time.Duration
 	searched    *preflight.Result
+	holdBound   time.Duration
 }
+
+// withHoldAnswerBound shortens how long a hold request may wait for its
+// answer (holdAnswerBound), for tests of a target that never answers.
+func withHoldAnswerBound(d time.Duration) Option { return func(c *config) { c.holdBound = d } }
 
 // WithPreflight hands NewRunner the preflight's searches of the fixture
 // clients, made just before, so its setup does not search them again.

@@ -362,10 +362,18 @@ func (e *engine) stepHold(ctx context.Context, s *session, st *scenarios.Step) b
 	}
 	op := s.acct.begin(opHold, amount, s.point, "")
 	var resp *api.HoldResponse
+	handed := false
 	sr := e.call(ctx, s, api.EpHold, func(ctx context.Context) (ex *api.Exchange, err error) {
-		resp, ex, err = e.client.Hold(ctx, req)
+		resp, ex, err, handed = e.awaitHold(ctx, s.acct, op, req)
 		return ex, err
 	}, "amount")
+	if !handed {
+		// Given up on: the request books its own answer (awaitHold).
+		sr.finish(nil)
+		return false
+	}
+	// Booked below: only then may the audit sweep.
+	defer e.ledger.flights.end()
 	var extra []violation
 	switch {
 	case sr.outcome == outcomeOK && sr.err == nil:

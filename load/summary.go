@@ -167,15 +167,25 @@ type LedgerReport struct {
 	// Unreleased lists the ids of holds the run made, did not see end,
 	// and could not release: they stay active until they expire.
 	Unreleased []string `json:"unreleased_holds,omitempty"`
+	// Unanswered lists the holds asked for that got no usable answer, so
+	// their id is unknown: the target may have made them, and then they
+	// stay until they expire.
+	Unanswered []string `json:"unanswered_holds,omitempty"`
 }
 
-// UnreleasedNote says which holds were left active, or "" when none was.
+// UnreleasedNote says which holds were or may have been left active, or
+// "" when none was.
 func (l LedgerReport) UnreleasedNote() string {
-	if len(l.Unreleased) == 0 {
-		return ""
+	var parts []string
+	if len(l.Unreleased) > 0 {
+		parts = append(parts, fmt.Sprintf("HOLDS LEFT ACTIVE: %d holds the run made could not be released and stay until they expire: %s",
+			len(l.Unreleased), strings.Join(l.Unreleased, ", ")))
 	}
-	return fmt.Sprintf("HOLDS LEFT ACTIVE: %d holds the run made could not be released and stay until they expire: %s",
-		len(l.Unreleased), strings.Join(l.Unreleased, ", "))
+	if len(l.Unanswered) > 0 {
+		parts = append(parts, fmt.Sprintf("HOLDS MAYBE ACTIVE: holds asked for without a usable answer (id unknown, so not released; if the target made them they stay until they expire): %s",
+			strings.Join(l.Unanswered, "; ")))
+	}
+	return strings.Join(parts, "; ")
 }
 
 // Passed reports whether the audit ran and found nothing.
