@@ -47,6 +47,18 @@ func scaled(v, lo, hi float64, log bool) float64 {
 	return (math.Log10(v) - math.Log10(lo)) / (math.Log10(hi) - math.Log10(lo))
 }
 
+// yFromZero sets a linear y range from 0 to a round multiple of its tick
+// step, a step higher when the top would come within headroom (1.04 =
+// 4%) of top, and returns the step.
+func (g *chartGeom) yFromZero(top, headroom float64) float64 {
+	step := niceStep(top, 5)
+	g.ymin, g.ymax = 0, math.Ceil(top/step-1e-9)*step
+	if g.ymax < top*headroom {
+		g.ymax += step
+	}
+	return step
+}
+
 // niceStep returns a round step (1, 2, 2.5 or 5 times a power of ten) that
 // cuts span into about n intervals.
 func niceStep(span float64, n int) float64 {

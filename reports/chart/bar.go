@@ -33,11 +33,7 @@ func (c *Bar) SVG() string {
 	if top == 0 {
 		top = 1
 	}
-	ystep := niceStep(top, 5)
-	g.ymin, g.ymax = 0, math.Ceil(top/ystep-1e-9)*ystep
-	if g.ymax < top*1.1 { // room for the value labels
-		g.ymax += ystep
-	}
+	ystep := g.yFromZero(top, 1.1) // room for the value labels
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" id="%s" class="chart bar-chart" viewBox="0 0 %s %s" role="img" aria-labelledby="%s-title">`,
 		esc(c.ID), f1(c.W), f1(c.H), esc(c.ID))

@@ -53,11 +53,7 @@ func (c *Line) SVG() string {
 	if allZero {
 		top = 1
 	}
-	ystep := niceStep(top, 5)
-	g.ymin, g.ymax = 0, math.Ceil(top/ystep-1e-9)*ystep
-	if g.ymax < top*1.04 {
-		g.ymax += ystep
-	}
+	ystep := g.yFromZero(top, 1.04)
 
 	var b strings.Builder
 	c.open(&b, g)

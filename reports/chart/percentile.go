@@ -62,11 +62,7 @@ func (c *Percentile) SVG() string {
 	if top <= 0 {
 		top = 1
 	}
-	ystep := niceStep(top, 5)
-	g.ymin, g.ymax = 0, math.Ceil(top/ystep-1e-9)*ystep
-	if g.ymax < top*1.04 {
-		g.ymax += ystep
-	}
+	ystep := g.yFromZero(top, 1.04)
 
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" id="%s" class="chart percentile-chart" viewBox="0 0 %s %s" role="img" aria-labelledby="%s-title">`,

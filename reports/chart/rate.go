@@ -129,11 +129,7 @@ func (c *Rate) SVG() string {
 		yt = logTicks(g.ymin, g.ymax, 10)
 		ytext = axisNum
 	} else {
-		step := niceStep(yhi, 5)
-		g.ymin, g.ymax = 0, math.Ceil(yhi/step-1e-9)*step
-		if g.ymax < yhi*1.08 {
-			g.ymax += step
-		}
+		step := g.yFromZero(yhi, 1.08)
 		yt = ticks(g.ymin, g.ymax, step)
 		ytext = tickFormat(step)
 	}
