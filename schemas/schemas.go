@@ -86,11 +86,15 @@ func WriteFiles(dir string) error {
 	return nil
 }
 
-// File names of the wire schemas.
-const errorFile = "error.schema.json"
+// ErrorFile is the file name of the error-body schema, shared by every
+// endpoint's refusals.
+const ErrorFile = "error.schema.json"
 
-func responseFile(ep api.Endpoint) string { return string(ep) + ".response.schema.json" }
-func requestFile(ep api.Endpoint) string  { return string(ep) + ".request.schema.json" }
+// ResponseFile returns the file name of an endpoint's success-answer schema.
+func ResponseFile(ep api.Endpoint) string { return string(ep) + ".response.schema.json" }
+
+// RequestFile returns the file name of an endpoint's request-body schema.
+func RequestFile(ep api.Endpoint) string { return string(ep) + ".request.schema.json" }
 
 // Schema is one compiled schema file. It is safe for concurrent use.
 type Schema struct {
@@ -242,14 +246,14 @@ func New() (*Validator, error) {
 	v := &Validator{resp: map[api.Endpoint]*Schema{}, req: map[api.Endpoint]*Schema{}}
 	var err error
 	for _, ep := range api.Endpoints() {
-		if v.resp[ep], err = get(responseFile(ep)); err != nil {
+		if v.resp[ep], err = get(ResponseFile(ep)); err != nil {
 			return nil, err
 		}
-		if v.req[ep], err = get(requestFile(ep)); err != nil {
+		if v.req[ep], err = get(RequestFile(ep)); err != nil {
 			return nil, err
 		}
 	}
-	if v.errBody, err = get(errorFile); err != nil {
+	if v.errBody, err = get(ErrorFile); err != nil {
 		return nil, err
 	}
 	return v, nil

@@ -545,11 +545,11 @@ func TestSchemaFiles(t *testing.T) {
 }
 
 func isWire(name string) bool {
-	if name == errorFile {
+	if name == ErrorFile {
 		return true
 	}
 	for _, ep := range api.Endpoints() {
-		if name == responseFile(ep) || name == requestFile(ep) {
+		if name == ResponseFile(ep) || name == RequestFile(ep) {
 			return true
 		}
 	}
@@ -579,10 +579,10 @@ func TestWireFilesPresent(t *testing.T) {
 	for _, f := range Files() {
 		names[f.Name] = true
 	}
-	assert.True(t, names[errorFile])
+	assert.True(t, names[ErrorFile])
 	for _, ep := range api.Endpoints() {
-		assert.True(t, names[responseFile(ep)], responseFile(ep))
-		assert.True(t, names[requestFile(ep)], requestFile(ep))
+		assert.True(t, names[ResponseFile(ep)], ResponseFile(ep))
+		assert.True(t, names[RequestFile(ep)], RequestFile(ep))
 	}
 	_, err := Compile("nope.schema.json")
 	assert.Error(t, err)
