@@ -32,9 +32,11 @@ vet:
 fmt:
 	gofmt -w $$(git ls-files '*.go')
 
-# The rule catalogue as Markdown; a test fails while it is stale.
+# The rule catalogue as Markdown and the OpenAPI 3.1 description; a test
+# fails while either is stale.
 docs:
 	$(GO) run ./cmd/loyalcheck rules --format md > docs/rules.md
+	$(GO) run ./cmd/loyalcheck schemas --openapi --out docs/openapi.yaml
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./...

@@ -86,7 +86,7 @@ func commands() []command {
 	return []command{
 		{"accept", "the acceptance run: contract, load, thresholds, and every report", runAccept},
 		{"contract", "check every API rule ('loyalcheck rules') against a target: a verdict per rule, with evidence", runContract},
-		{"schemas", "list the API's JSON Schemas, or write them to a directory", runSchemas},
+		{"schemas", "list the API's JSON Schemas, write them to a directory, or export them as OpenAPI 3.1", runSchemas},
 		{"sandbox", "run the reference implementation of the API on a local port", runSandbox},
 		{"load", "replay checkout sessions at a set rate; measure latency and audit the ledger", runLoad},
 		{"capacity", "find the highest session rate that keeps the SLOs: grow the rate, then bisect", runCapacity},
