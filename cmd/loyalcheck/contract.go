@@ -65,33 +65,25 @@ func runContract(ctx context.Context, e *env, args []string) int {
 	const cmd = "contract"
 	fs := newFlags(e, cmd, "[--target URL --fixtures FILE] [flags]", contractHelp+formatsHelp())
 	var tf targetFlags
+	var cf contractFlags
 	tf.register(fs)
-	profile := fs.String("profile", string(contract.Default), "default (interp rules warn) or strict (warnings fail)")
+	cf.register(fs)
 	only := fs.StringSlice("only", nil, "run only these rule ids and/or check names, comma-separated (e.g. RT1,H3)")
-	acceptUnverified := fs.StringSlice("accept-unverified", nil, acceptUnverifiedUsage)
-	slow := fs.Bool("slow", false, "also run the checks that wait for a hold to expire (about a minute)")
 	jsonOut := fs.String("json", "", "also write the run record (run.json's content) to FILE")
 	outDir := fs.String("out", "", "directory for the run record and its reports (run.json, report.html, junit.xml, ...)")
 	tolerance := fs.Duration("clock-tolerance", contract.DefaultClockTolerance, "how far held.until may be off (H2), and how long after until an expired hold may still show (H6)")
 	color := fs.Bool("color", false, "colour the report's statuses")
 	verbose := fs.BoolP("verbose", "v", false, "show evidence of passes and the trail of failures too")
 	list := fs.Bool("list", false, "list the checks (name, rule, summary) and exit")
-	if code, done := parseFlags(e, fs, args, noArgs{}, &tf); done {
+	if code, done := parseFlags(e, fs, args, noArgs{}, &tf, &cf); done {
 		return code
 	}
 	if *list {
 		listChecks(e)
 		return exitOK
 	}
-	prof, err := contract.ParseProfile(*profile)
-	if err != nil {
-		return usageErr(e, cmd, "--profile: %v", err)
-	}
 	if err := contract.ValidateOnly(*only...); err != nil {
 		return usageErr(e, cmd, "--only: %v (see --list)", err)
-	}
-	if err := contract.ValidateRuleIDs(*acceptUnverified...); err != nil {
-		return usageErr(e, cmd, "--accept-unverified: %v", err)
 	}
 	if *tolerance <= 0 {
 		return usageErr(e, cmd, "--clock-tolerance must be positive")
@@ -117,9 +109,7 @@ func runContract(ctx context.Context, e *env, args []string) int {
 	defer tg.close()
 
 	key := tg.key(e)
-	rec := reports.NewRecord(reports.KindContract, toolVersion())
-	rec.Target = reports.TargetOf(tg.url, tg.embedded)
-	rec.Fixtures = reports.SummarizeFixtures(tg.fixtures)
+	rec := tg.describe(reports.NewRecord(reports.KindContract, toolVersion()), nil)
 	stop := func(st *stopped) int {
 		code := stopRun(e, cmd, rec, *outDir, key, st)
 		if *jsonOut != "" {
@@ -137,16 +127,13 @@ func runContract(ctx context.Context, e *env, args []string) int {
 	if _, st := checkTarget(ctx, e, cmd, tg); st != nil {
 		return stop(st)
 	}
-	opts := []contract.Option{
-		contract.WithProfile(prof),
+	opts := append(cf.options(),
 		contract.WithOnly(*only...),
-		contract.WithAcceptUnverified(*acceptUnverified...),
-		contract.WithSlow(*slow),
 		contract.WithClockTolerance(*tolerance),
 		contract.WithAPIKey(key),
 		contract.WithReadOnly(tf.readOnly),
-	}
-	if *slow && e.stderrIsTTY {
+	)
+	if cf.slow && e.stderrIsTTY {
 		fmt.Fprintln(e.stderr, "--slow: waiting about a minute for a hold to expire (H6)")
 	}
 	res, err := contract.Run(ctx, tg.client, tg.fixtures, opts...)
