@@ -47,17 +47,13 @@ reason.`
 
 func runAccept(ctx context.Context, e *env, args []string) int {
 	const cmd = "accept"
-	fs := newFlags(e, cmd, "[--target URL --fixtures FILE] [flags]", acceptHelp+formatsHelp())
 	var tf targetFlags
 	lf := loadFlags{readOnlyDefault: true}
 	var cf contractFlags
 	var color colorFlag
-	tf.register(fs)
-	lf.register(fs)
-	cf.register(fs)
+	fs := newFlags(e, cmd, "[--target URL --fixtures FILE] [flags]", acceptHelp+formatsHelp(), noArgs{}, &tf, &lf, &cf, &color)
 	out := fs.String("out", "", "directory for the record and reports (default runs/<UTC timestamp>)")
-	color.register(fs)
-	if code, done := parseFlags(e, fs, args, noArgs{}, &tf, &lf, &cf, &color); done {
+	if code, done := parseFlags(e, fs, args); done {
 		return code
 	}
 	setup, code := lf.resolve(e, cmd, &tf)

@@ -66,17 +66,14 @@ and junit.xml with the reason.`
 
 func runCapacity(ctx context.Context, e *env, args []string) int {
 	const cmd = "capacity"
-	fs := newFlags(e, cmd, "[--target URL --fixtures FILE] [--scenario NAME] --slo EXPR... [flags]", capacityHelp+formatsHelp())
 	var tf targetFlags
 	lf := loadFlags{search: true, readOnlyDefault: true}
 	var cf capacityFlags
 	var color colorFlag
-	tf.register(fs)
-	lf.register(fs)
-	cf.register(fs)
+	fs := newFlags(e, cmd, "[--target URL --fixtures FILE] [--scenario NAME] --slo EXPR... [flags]", capacityHelp+formatsHelp(),
+		noArgs{}, &tf, &lf, &cf, &color)
 	out := fs.String("out", "", "directory for the run record and its reports (run.json, report.html, ...)")
-	color.register(fs)
-	if code, done := parseFlags(e, fs, args, noArgs{}, &tf, &lf, &cf, &color); done {
+	if code, done := parseFlags(e, fs, args); done {
 		return code
 	}
 	opts := cf.opts

@@ -63,11 +63,9 @@ loyalty API at that URL.`
 
 func runContract(ctx context.Context, e *env, args []string) int {
 	const cmd = "contract"
-	fs := newFlags(e, cmd, "[--target URL --fixtures FILE] [flags]", contractHelp+formatsHelp())
 	var tf targetFlags
 	var cf contractFlags
-	tf.register(fs)
-	cf.register(fs)
+	fs := newFlags(e, cmd, "[--target URL --fixtures FILE] [flags]", contractHelp+formatsHelp(), noArgs{}, &tf, &cf)
 	only := fs.StringSlice("only", nil, "run only these rule ids and/or check names, comma-separated (e.g. RT1,H3)")
 	jsonOut := fs.String("json", "", "also write the run record (run.json's content) to FILE")
 	outDir := fs.String("out", "", "directory for the run record and its reports (run.json, report.html, junit.xml, ...)")
@@ -75,7 +73,7 @@ func runContract(ctx context.Context, e *env, args []string) int {
 	color := fs.Bool("color", false, "colour the report's statuses")
 	verbose := fs.BoolP("verbose", "v", false, "show evidence of passes and the trail of failures too")
 	list := fs.Bool("list", false, "list the checks (name, rule, summary) and exit")
-	if code, done := parseFlags(e, fs, args, noArgs{}, &tf, &cf); done {
+	if code, done := parseFlags(e, fs, args); done {
 		return code
 	}
 	if *list {

@@ -9,9 +9,25 @@ import (
 	"github.com/spf13/pflag"
 )
 
+// flagGroup is a group of flags several commands share (targetFlags,
+// loadFlags, contractFlags, colorFlag, ...): newFlags registers it on each
+// command's flag set, and parseFlags checks it, so every command refuses
+// a bad value with the same one-line message before anything runs.
+type flagGroup interface {
+	register(fs *pflag.FlagSet)
+	check(fs *pflag.FlagSet) error
+}
+
+// flagSet is a command's flags: the groups it shares, then its own.
+type flagSet struct {
+	*pflag.FlagSet
+	groups []flagGroup
+}
+
 // newFlags returns a flag set that reports errors instead of exiting, with
-// a usage text made of the command's synopsis, description and flags.
-func newFlags(e *env, name, synopsis, description string) *pflag.FlagSet {
+// a usage text made of the command's synopsis, description and flags, and
+// the groups' flags registered first.
+func newFlags(e *env, name, synopsis, description string, groups ...flagGroup) *flagSet {
 	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	fs.SortFlags = false
@@ -19,19 +35,16 @@ func newFlags(e *env, name, synopsis, description string) *pflag.FlagSet {
 		fmt.Fprintf(e.stdout, "Usage: loyalcheck %s %s\n\n%s\n\nFlags:\n%s", name, synopsis,
 			strings.TrimSpace(description), fs.FlagUsages())
 	}
-	return fs
+	for _, g := range groups {
+		g.register(fs)
+	}
+	return &flagSet{fs, groups}
 }
 
-// flagGroup is a group of flags several commands share (targetFlags,
-// loadFlags, colorFlag): each command registers it on its own flag set,
-// and parseFlags checks it, so every command refuses a bad value with
-// the same one-line message before anything runs.
-type flagGroup interface {
-	check(fs *pflag.FlagSet) error
-}
-
-// noArgs is the check of a command that takes flags only.
+// noArgs is the group of a command that takes flags only.
 type noArgs struct{}
+
+func (noArgs) register(*pflag.FlagSet) {}
 
 func (noArgs) check(fs *pflag.FlagSet) error {
 	if fs.NArg() > 0 {
@@ -43,7 +56,7 @@ func (noArgs) check(fs *pflag.FlagSet) error {
 // parseFlags parses args and checks the command's flag groups; done is
 // true when the command should return code at once (after --help, or on a
 // usage error already reported).
-func parseFlags(e *env, fs *pflag.FlagSet, args []string, groups ...flagGroup) (code int, done bool) {
+func parseFlags(e *env, fs *flagSet, args []string) (code int, done bool) {
 	err := fs.Parse(args)
 	switch {
 	case errors.Is(err, pflag.ErrHelp):
@@ -52,8 +65,8 @@ func parseFlags(e *env, fs *pflag.FlagSet, args []string, groups ...flagGroup) (
 		fmt.Fprintf(e.stderr, "loyalcheck %s: %v (see 'loyalcheck %s --help')\n", fs.Name(), err, fs.Name())
 		return exitUsage, true
 	}
-	for _, g := range groups {
-		if err := g.check(fs); err != nil {
+	for _, g := range fs.groups {
+		if err := g.check(fs.FlagSet); err != nil {
 			return usageErr(e, fs.Name(), "%v", err), true
 		}
 	}

@@ -49,16 +49,13 @@ points the target does not know); 3 target unreachable, refusing the apikey
 run stopped by 2 or 3 still writes run.json and junit.xml with the reason.`
 
 func runLoad(ctx context.Context, e *env, args []string) int {
-	fs := newFlags(e, "load", "[--scenario NAME|FILE] [flags]", loadHelp+formatsHelp())
 	var tf targetFlags
 	var lf loadFlags
 	var color colorFlag
 	var out string
-	lf.register(fs)
-	tf.register(fs)
+	fs := newFlags(e, "load", "[--scenario NAME|FILE] [flags]", loadHelp+formatsHelp(), noArgs{}, &lf, &tf, &color)
 	fs.StringVar(&out, "out", "", "directory for results.bin, sessions.bin, summary.json, plot.html and the reports")
-	color.register(fs)
-	if code, done := parseFlags(e, fs, args, noArgs{}, &lf, &tf, &color); done {
+	if code, done := parseFlags(e, fs, args); done {
 		return code
 	}
 	setup, code := lf.resolve(e, "load", &tf)

@@ -45,13 +45,12 @@ func formatsHelp() string {
 func runReport(ctx context.Context, e *env, args []string) int {
 	const cmd = "report"
 	names := strings.ReplaceAll(reports.FormatNames(), " or ", ", ")
-	fs := newFlags(e, cmd, "DIR [--format "+strings.ReplaceAll(names, ", ", "|")+"|all] [--out FILE]", reportHelp+formatsHelp())
+	var color colorFlag
+	fs := newFlags(e, cmd, "DIR [--format "+strings.ReplaceAll(names, ", ", "|")+"|all] [--out FILE]", reportHelp+formatsHelp(), &color)
 	format := fs.StringP("format", "f", string(reports.FormatText), names+", or all (every report file into DIR)")
 	out := fs.StringP("out", "o", "", "write to FILE instead of stdout (with --format all: into this directory)")
-	var color colorFlag
-	color.register(fs)
 	exitCode := fs.Bool("exit-code", false, "exit 1 when the recorded verdict is FAIL or INCOMPLETE")
-	if code, done := parseFlags(e, fs, args, &color); done {
+	if code, done := parseFlags(e, fs, args); done {
 		return code
 	}
 	switch fs.NArg() {

@@ -27,7 +27,7 @@ is the built-in sandbox key, which every loyalcheck command sends by default.
 
 Faults (--fault, repeatable) make it break one rule each, to see that a
 checker catches it; quirks are differences the rules tolerate (the rules:
-'loyalcheck rules'). --list-faults lists them.`)
+'loyalcheck rules'). --list-faults lists them.`, noArgs{})
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on (port 0 picks a free one)")
 	db := fs.String("db", defaultSandboxDB, "SQLite file holding the state; '' for a throwaway database")
 	seed := fs.Int64("seed", sandbox.DefaultSeed, "seed of the fixtures of a new database")
@@ -36,7 +36,7 @@ checker catches it; quirks are differences the rules tolerate (the rules:
 	fixturesOut := fs.String("fixtures-out", "", "write the fixtures (points, clients) to this JSON file")
 	faults := fs.StringArray("fault", nil, "turn on a fault or quirk by name (repeatable; see --list-faults)")
 	listFaults := fs.Bool("list-faults", false, "list the faults and quirks and exit")
-	if code, done := parseFlags(e, fs, args, noArgs{}); done {
+	if code, done := parseFlags(e, fs, args); done {
 		return code
 	}
 	if *listFaults {

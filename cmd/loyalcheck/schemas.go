@@ -27,11 +27,11 @@ exchange with the sandbox per operation, and the rule ids each operation
 is checked against ("x-rules"). It goes to stdout, or to FILE with --out.
 docs/openapi.yaml is this output ('make docs' regenerates it).
 
-Exit codes: 0 done; 2 usage error or DIR/FILE not writable.`)
+Exit codes: 0 done; 2 usage error or DIR/FILE not writable.`, noArgs{})
 	out := fs.String("out", "", "write the schema files into this directory (with --openapi: the document to this file)")
 	asOpenAPI := fs.Bool("openapi", false, "write an OpenAPI 3.1 document (YAML) instead")
 	asJSON := fs.Bool("json", false, "with --openapi: JSON instead of YAML")
-	if code, done := parseFlags(e, fs, args, noArgs{}); done {
+	if code, done := parseFlags(e, fs, args); done {
 		return code
 	}
 	if *asOpenAPI {
