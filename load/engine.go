@@ -44,8 +44,7 @@ func Run(ctx context.Context, c *api.Client, fx *api.Fixtures, sc *scenarios.Sce
 		return nil, err
 	}
 	sum.Ledger = r.Audit(ctx)
-	sum.Ended = time.Now()
-	sum.Elapsed = sum.Ended.Sub(sum.Started)
+	sum.end()
 	return sum, nil
 }
 
@@ -229,8 +228,7 @@ loop:
 
 	col.fill(sum)
 	r.sessions += n
-	sum.Ended = time.Now()
-	sum.Elapsed = sum.Ended.Sub(sum.Started)
+	sum.end()
 	return sum, nil
 }
 

@@ -218,6 +218,13 @@ type LedgerFinding struct {
 	Ops      []string `json:"operations,omitempty"`
 }
 
+// end stamps the end of what the summary covers: Elapsed runs from
+// Started to now (a run's drain, then again after its ledger audit).
+func (s *Summary) end() {
+	s.Ended = time.Now()
+	s.Elapsed = s.Ended.Sub(s.Started)
+}
+
 // Failed reports whether the run breaks a rule: a ledger failure, a
 // contract violation under load, or an unexpected outcome is not judged
 // here (thresholds do that); only ledger and contract verdicts are.
