@@ -106,14 +106,18 @@ func (c *collector) add(r *record) {
 	}
 	b.add(r)
 
+	obs := c.cfg.watcher()
 	if r.res.Attack == sessionAttack {
 		c.session.add(r)
 		c.completed++
-		if r.aborted {
+		o := sessionOutcome(r)
+		switch o {
+		case OutcomeAborted:
 			c.aborted++
-		} else if r.outcome != outcomeOK {
+		case OutcomeFailed:
 			c.failed++
 		}
+		obs.Session(o, r.res.Latency)
 		return
 	}
 	a, ok := c.steps[r.res.Attack]
@@ -124,6 +128,7 @@ func (c *collector) add(r *record) {
 	a.add(r)
 	c.total.add(r)
 	c.requests++
+	obs.Request(r.res.Attack, Outcome(r.outcome), r.res.Latency)
 	if r.outcome == outcomeUnexpected {
 		c.errors++
 	}
@@ -139,6 +144,7 @@ func (c *collector) add(r *record) {
 		}
 		vc.Count++
 		c.nviol++
+		obs.Violation(r.res.Attack, v.Rule)
 	}
 	switch {
 	case r.res.Attack == string(api.EpHold) && r.outcome == outcomeOK:

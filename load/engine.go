@@ -177,6 +177,7 @@ func (r *Runner) Run(ctx context.Context, opts ...Option) (*Summary, error) {
 	e.began = sum.Started
 	col.began.Store(e.began.UnixNano())
 	var wg sync.WaitGroup
+	obs := cfg.watcher()
 	sched := schedule{pacer: pacer}
 	var n uint64
 	timer := time.NewTimer(0)
@@ -199,9 +200,11 @@ loop:
 			break
 		}
 		sum.Sessions.Scheduled++
+		obs.Rate(pacer.Rate(due))
 		if e.inFlight.Load() >= int64(maxInFlight) {
 			sum.Sessions.Dropped++
 			col.dropped.Add(1)
+			obs.Scheduled(false)
 			continue
 		}
 		flight := e.inFlight.Add(1)
@@ -210,17 +213,20 @@ loop:
 		}
 		sum.Sessions.Started++
 		col.started.Add(1)
+		obs.Scheduled(true)
 		// Session results are numbered here, in schedule order, so their
 		// sequence follows their (scheduled) timestamps.
 		seq, _ := e.seqs.take(sessionAttack)
 		wg.Add(1)
 		go func(idx, seq uint64, scheduled time.Time) {
 			defer wg.Done()
+			defer obs.SessionDone()
 			defer e.inFlight.Add(-1)
 			e.runSession(runCtx, idx, seq, scheduled)
 		}(r.sessions+n, seq, e.began.Add(due))
 		n++
 	}
+	obs.Rate(0)
 	sum.Interrupted = ctx.Err() != nil
 	wg.Wait()
 	close(e.records)

@@ -30,6 +30,7 @@ type config struct {
 	warmup      time.Duration
 	searched    *preflight.Result
 	holdBound   time.Duration
+	observer    Observer
 }
 
 // withHoldAnswerBound shortens how long a hold request may wait for its
