@@ -126,7 +126,7 @@ type ledger struct {
 	accounts []*account
 	// notFound lists fixture clients the setup search could not find.
 	notFound []string
-	flights  holdFlights
+	flights  api.Flights
 }
 
 // setupConcurrency bounds the searches after a run.
@@ -258,7 +258,7 @@ const maxUnanswered = 20
 // audit waits for the hold requests still running, releases every hold
 // still open, searches every client again and checks L1-L3.
 func (l *ledger) audit(ctx context.Context) LedgerReport {
-	l.flights.sweep(ctx)
+	l.flights.Sweep(ctx)
 	rep := LedgerReport{Clients: len(l.accounts), Findings: []LedgerFinding{}}
 	findings := make([][]LedgerFinding, len(l.accounts))
 	var mu sync.Mutex

@@ -373,7 +373,7 @@ func (e *engine) stepHold(ctx context.Context, s *session, st *scenarios.Step) b
 		return false
 	}
 	// Booked below: only then may the audit sweep.
-	defer e.ledger.flights.end()
+	defer e.ledger.flights.End()
 	var extra []violation
 	switch {
 	case sr.outcome == outcomeOK && sr.err == nil:
