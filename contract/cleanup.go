@@ -2,6 +2,10 @@ package contract
 
 import (
 	"context"
+	"encoding/json"
+	"maps"
+	"net/http"
+	"slices"
 	"time"
 
 	"loyalcheck/api"
@@ -24,20 +28,98 @@ const (
 	InterruptedReason = "interrupted"
 )
 
-// cleanup releases every hold of the run the ledger believes still active,
-// on a fresh context bounded by CleanupTimeout, and returns the ids it
-// could not release.
-func (s *suite) cleanup(ctx context.Context) []string {
+// cleanup waits for the hold requests still running (api.Flights), then
+// releases every hold of the run the ledger believes still active, on a
+// fresh context bounded by CleanupTimeout. It returns the ids it could not
+// release and the holds asked for that got no usable answer.
+func (s *suite) cleanup(ctx context.Context) (left, unanswered []string) {
+	// Every hold request began before this wait and is bounded by
+	// holdBound: the wait outlasts them all.
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.holdBound())
+	s.flights.Sweep(wctx)
+	cancel()
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), CleanupTimeout)
 	defer cancel()
 	t := &T{ctx: cctx, s: s, ch: check{name: "cleanup", rule: "L3"}}
-	var left []string
 	for _, h := range s.led.activeHolds() {
 		if ok, _ := t.release(h.id); !ok {
 			left = append(left, h.id)
 		}
 	}
-	return left
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, k := range slices.Sorted(maps.Keys(s.lost)) {
+		unanswered = append(unanswered, s.lost[k])
+	}
+	return left, unanswered
+}
+
+// holdBound is how long a hold request may run: a check waits for its
+// answer the client's timeout, and the request runs on for CleanupTimeout
+// more, so a slow answer still brings the id the clean-up needs.
+func (s *suite) holdBound() time.Duration { return s.c.Timeout() + CleanupTimeout }
+
+// sendHold sends a hold and waits for its answer at most the client's
+// timeout. handed is false when it gave up: the request runs on and
+// lateHold books its answer. When handed, the caller books the answer and
+// then ends the flight begun here.
+func (s *suite) sendHold(ctx context.Context, body []byte, opts ...api.CallOption) (ex *api.Exchange, err error, handed bool) {
+	type answer struct {
+		ex  *api.Exchange
+		err error
+	}
+	s.flights.Begin()
+	var lost int
+	ans, handed := api.Await(s.c.Timeout(),
+		func() answer {
+			ex, err := s.c.Do(ctx, api.EpHold, body, append(opts, api.WithCallTimeout(s.holdBound()))...)
+			return answer{ex, err}
+		},
+		func() { lost = s.noteLost() },
+		func(a answer) { s.lateHold(ctx, lost, a.ex, a.err) })
+	if !handed {
+		ex := &api.Exchange{Endpoint: api.EpHold, URL: s.c.BaseURL() + api.EpHold.Path(), Request: body, KeySent: "configured"}
+		return ex, &api.TransportError{Endpoint: api.EpHold, Err: context.DeadlineExceeded}, false
+	}
+	return ans.ex, ans.err, true
+}
+
+// noteLost records a hold request without an answer (yet): the target may
+// have made the hold, whose id the run then does not know.
+func (s *suite) noteLost() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.lost == nil {
+		s.lost = map[int]string{}
+	}
+	s.lostSeq++
+	s.lost[s.lostSeq] = "hold asked at " + time.Now().Format("15:04:05.000") + " got no answer (id unknown)"
+	return s.lostSeq
+}
+
+// lateHold books the answer to a hold the suite stopped waiting for. A
+// hold answered after the clean-up's sweep is released at once, since
+// nothing else will (it stays listed as unanswered).
+func (s *suite) lateHold(ctx context.Context, lost int, ex *api.Exchange, err error) {
+	defer s.flights.End()
+	if err != nil || ex == nil {
+		return // no answer after all: listed as unanswered
+	}
+	booked := s.flights.Book(func() {
+		s.mu.Lock()
+		delete(s.lost, lost)
+		s.mu.Unlock()
+		if ex.Status == http.StatusOK {
+			s.led.observe(ex)
+		}
+	})
+	var a wAnswer
+	if booked || ex.Status != http.StatusOK || json.Unmarshal(ex.Body, &a) != nil || a.Held == nil || a.Held.ID == "" {
+		return
+	}
+	// ctx is the hold's, already cut from the interrupt; the client's
+	// timeout bounds the release.
+	s.c.Release(ctx, api.ReleaseRequest{ID: string(a.Held.ID)}) //nolint:errcheck // best effort: the report is out
 }
 
 // interrupted replaces what a check found with one skip: a check cut short

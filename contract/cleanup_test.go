@@ -136,3 +136,85 @@ func TestUnreleasedHoldsAreListed(t *testing.T) {
 	require.NotEmpty(t, notes)
 	assert.Contains(t, notes[len(notes)-1], active[0])
 }
+
+// heldBack serves a fresh sandbox whose 3rd hold is made at once but
+// answered late: the run is cancelled, then the answer goes out once
+// answer is closed (never when answer is nil: the client hangs up). The
+// client waits timeout for an answer.
+func heldBack(t *testing.T, cancel context.CancelFunc, answer <-chan struct{}, timeout time.Duration) (*sandbox.Server, *api.Client, func()) {
+	t.Helper()
+	srv, err := sandbox.New(sandbox.WithAPIKey(testKey), sandbox.WithClients(20))
+	require.NoError(t, err)
+	t.Cleanup(func() { srv.Close() })
+	var holds atomic.Int64
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != api.EpHold.Path() || holds.Add(1) != 3 {
+			srv.ServeHTTP(w, r)
+			return
+		}
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, r)
+		cancel()
+		select {
+		case <-answer:
+		case <-r.Context().Done():
+			return
+		}
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.Code)
+		w.Write(rec.Body.Bytes()) //nolint:errcheck // the client may be gone
+	}))
+	t.Cleanup(hs.Close)
+	c, err := api.NewClient(hs.URL, api.WithAPIKey(testKey), api.WithTimeout(timeout))
+	require.NoError(t, err)
+	return srv, c, hs.Close
+}
+
+// TestLateHoldAnswerReleased: the target makes a hold but answers only
+// once the interrupted check has been given up on (a timeout). The answer
+// still carries the hold's id, and the clean-up releases the hold.
+func TestLateHoldAnswerReleased(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	gaveUp := make(chan struct{})
+	var once sync.Once
+	// The client's timeout is how long a check waits for an answer; a
+	// search must fit in it on a busy machine.
+	srv, c, quiesce := heldBack(t, cancel, gaveUp, 2*time.Second)
+	progress := func(f Finding) {
+		if f.SkippedFor(InterruptedReason) {
+			once.Do(func() { close(gaveUp) })
+		}
+	}
+	res, err := Run(ctx, c, srv.Fixtures(), WithValidator(sharedValidator), WithAPIKey(testKey), WithProgress(progress))
+	require.ErrorIs(t, err, context.Canceled)
+	quiesce()
+	select {
+	case <-gaveUp:
+	default:
+		t.Fatal("no check was skipped as interrupted: the late answer was not exercised")
+	}
+	assert.Empty(t, srv.ActiveHolds(), "a hold answered after its check gave up was left active")
+	assert.Empty(t, res.Unreleased)
+	assert.Empty(t, res.Unanswered)
+}
+
+// TestUnansweredHoldListed: a hold the target made but never answered
+// cannot be released (its id is unknown); the run lists it. (The hold
+// request runs the client's timeout plus CleanupTimeout: ~11 s.)
+func TestUnansweredHoldListed(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv, c, quiesce := heldBack(t, cancel, nil, time.Second)
+	res, err := Run(ctx, c, srv.Fixtures(), WithValidator(sharedValidator), WithAPIKey(testKey))
+	require.ErrorIs(t, err, context.Canceled)
+	quiesce()
+	require.Len(t, srv.ActiveHolds(), 1, "the hold never answered")
+	assert.Empty(t, res.Unreleased)
+	require.Len(t, res.Unanswered, 1)
+	notes := res.Notes()
+	require.NotEmpty(t, notes)
+	assert.Contains(t, notes[len(notes)-1], "no answer")
+}

@@ -110,6 +110,10 @@ type Result struct {
 	// Unreleased lists the ids of holds the run made and could not
 	// release: they stay active on the target until they expire.
 	Unreleased []string `json:"unreleased_holds,omitempty"`
+	// Unanswered lists the holds asked for that got no answer, so their
+	// id is unknown: the target may have made them, and then they stay
+	// until they expire.
+	Unanswered []string `json:"unanswered_holds,omitempty"`
 }
 
 // Failed reports whether any finding failed.
@@ -187,6 +191,10 @@ func (r *Result) Notes() []string {
 	if len(r.Unreleased) > 0 {
 		out = append(out, fmt.Sprintf("HOLDS LEFT ACTIVE: %d holds the run made could not be released and stay until they expire: %s",
 			len(r.Unreleased), strings.Join(r.Unreleased, ", ")))
+	}
+	if len(r.Unanswered) > 0 {
+		out = append(out, fmt.Sprintf("HOLDS MAYBE ACTIVE: %d holds asked for got no answer (id unknown, so not released; if the target made them they stay until they expire): %s",
+			len(r.Unanswered), strings.Join(r.Unanswered, "; ")))
 	}
 	return out
 }

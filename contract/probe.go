@@ -91,7 +91,20 @@ func (t *T) do(ep api.Endpoint, body []byte, opts ...api.CallOption) *reply {
 		// may carry a hold id the clean-up must release.
 		ctx = context.WithoutCancel(ctx)
 	}
-	ex, err := t.s.c.Do(ctx, ep, body, opts...)
+	var ex *api.Exchange
+	var err error
+	if ep == api.EpHold {
+		var handed bool
+		if ex, err, handed = t.s.sendHold(ctx, body, opts...); handed {
+			// Booked below (observe): only then may the clean-up sweep.
+			defer t.s.flights.End()
+			if err != nil {
+				t.s.noteLost()
+			}
+		}
+	} else {
+		ex, err = t.s.c.Do(ctx, ep, body, opts...)
+	}
 	t.s.noteAnswer(t.ctx, ep, err)
 	r := &reply{Ex: ex, Err: err}
 	if ex != nil {

@@ -277,7 +277,7 @@ func Run(ctx context.Context, c *api.Client, fx *api.Fixtures, opts ...Option) (
 		}
 		s.runCheck(ctx, ch)
 	}
-	res.Unreleased = s.cleanup(ctx)
+	res.Unreleased, res.Unanswered = s.cleanup(ctx)
 	finish()
 	if err := ctx.Err(); err != nil {
 		return res, err
@@ -306,6 +306,11 @@ type suite struct {
 	calls    int                  // calls made with the configured key
 	refused  int                  // of which refused for the key (401/403 or an apikey error)
 	lastRef  string
+	// flights counts hold requests whose answer is not booked yet; lost
+	// describes those that got none (yet), by lostSeq.
+	flights api.Flights
+	lost    map[int]string
+	lostSeq int
 }
 
 func newSuite(c *api.Client, fx *api.Fixtures, cfg *config) *suite {
