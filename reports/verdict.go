@@ -77,12 +77,7 @@ func (r *Record) Judge() {
 	}
 	if s := r.Load; s != nil {
 		l := s.Ledger
-		for _, g := range ledgerGroups(l.Findings, "fail") {
-			reasons = append(reasons, fmt.Sprintf("ledger: %s on %s", g.rule, plural(g.clients, "client")))
-		}
-		for _, g := range ledgerGroups(l.Findings, "warn") {
-			notes = append(notes, fmt.Sprintf("ledger: %s on %s could be explained by requests that got no answer", g.rule, plural(g.clients, "client")))
-		}
+		reasons, notes = judgeLedger(l, reasons, notes)
 		if l.Skipped != "" {
 			notes = append(notes, "ledger: not audited: "+l.Skipped)
 		}
@@ -178,12 +173,7 @@ func judgeCoverage(c *contract.Result, notes []string) (incomplete, _ []string) 
 // load.CapacityResult's Found and Failed.
 func judgeCapacity(c *load.CapacityResult, reasons, notes []string) ([]string, []string) {
 	l := c.Ledger
-	for _, g := range ledgerGroups(l.Findings, "fail") {
-		reasons = append(reasons, fmt.Sprintf("ledger: %s on %s", g.rule, plural(g.clients, "client")))
-	}
-	for _, g := range ledgerGroups(l.Findings, "warn") {
-		notes = append(notes, fmt.Sprintf("ledger: %s on %s could be explained by requests that got no answer", g.rule, plural(g.clients, "client")))
-	}
+	reasons, notes = judgeLedger(l, reasons, notes)
 	if l.Skipped != "" {
 		reasons = append(reasons, "ledger: not audited: "+l.Skipped+" (a capacity figure needs a clean ledger)")
 	}
@@ -203,6 +193,19 @@ func judgeCapacity(c *load.CapacityResult, reasons, notes []string) ([]string, [
 		notes = append(notes, fmt.Sprintf("capacity: %s: %s", c.Stopped, c.Note))
 	case pass != nil && pass.Duration < c.Settings.StepDuration:
 		notes = append(notes, "capacity: "+c.Note)
+	}
+	return reasons, notes
+}
+
+// judgeLedger adds a ledger audit's failed rules to reasons and those an
+// unanswered request could explain (warnings) to notes, per rule with the
+// number of clients.
+func judgeLedger(l load.LedgerReport, reasons, notes []string) ([]string, []string) {
+	for _, g := range ledgerGroups(l.Findings, "fail") {
+		reasons = append(reasons, fmt.Sprintf("ledger: %s on %s", g.rule, plural(g.clients, "client")))
+	}
+	for _, g := range ledgerGroups(l.Findings, "warn") {
+		notes = append(notes, fmt.Sprintf("ledger: %s on %s could be explained by requests that got no answer", g.rule, plural(g.clients, "client")))
 	}
 	return reasons, notes
 }
