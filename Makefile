@@ -6,7 +6,7 @@ BIN     := bin/loyalcheck
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 
-.PHONY: all build demo test test-short race vet fmt docs bench bench-load fuzz clean
+.PHONY: all build demo test test-short race vet fmt docs tools bench bench-load fuzz clean
 
 all: build
 
@@ -37,6 +37,16 @@ fmt:
 docs:
 	$(GO) run ./cmd/loyalcheck rules --format md > docs/rules.md
 	$(GO) run ./cmd/loyalcheck schemas --openapi --out docs/openapi.yaml
+
+# The npm tools that check docs/openapi.yaml independently (@redocly/cli
+# lint, @stoplight/prism-cli proxy), at the versions pinned by
+# tools/npm/package-lock.json, into bin/npm-tools, where the tests look for
+# them (they install them there themselves when npm is present).
+NPM_TOOLS := bin/npm-tools
+tools:
+	mkdir -p $(NPM_TOOLS)
+	cp tools/npm/package.json tools/npm/package-lock.json $(NPM_TOOLS)/
+	npm ci --prefix $(NPM_TOOLS) --no-audit --no-fund --loglevel=error
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./...
