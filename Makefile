@@ -6,7 +6,7 @@ BIN     := bin/loyalcheck
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 
-.PHONY: all build demo test test-short race vet fmt docs tools bench bench-load fuzz clean
+.PHONY: all build demo test test-short race vet fmt docs tools bench bench-load bench-compare fuzz clean
 
 all: build
 
@@ -55,6 +55,12 @@ bench:
 # `vegeta attack` at the same rate on the same target: RATE, DURATION, ROUNDS.
 bench-load:
 	bench/bench-load.sh
+
+# How often `loyalcheck compare` flags pairs of runs of one build, or
+# catches a delay on one endpoint: PAIRS, DELAY (e.g. recalc=8ms),
+# SCENARIO, RATE, DURATION, COMPARE_FLAGS.
+bench-compare:
+	bench/compare-noise.sh
 
 # Every fuzz target, PACKAGE:TARGET, one per line of this list. `go test
 # -fuzz` takes one target per run, so they are fuzzed one after another,

@@ -66,7 +66,7 @@ func ComparisonFormats() []ComparisonFormat {
 	}
 }
 
-// ComparisonFormat returns the row of format f.
+// ComparisonFormatOf returns the row of format f.
 func ComparisonFormatOf(f Format) (ComparisonFormat, bool) {
 	for _, s := range ComparisonFormats() {
 		if s.Name == f {
