@@ -100,6 +100,17 @@ func (a *account) unknown(op *opRec, _ *stepResult) {
 }
 func (a *account) done(op *opRec) { a.settle(op, opAccepted) }
 
+// notAccepted settles an operation its step did not see accepted: a
+// refusal changed nothing; any other answer, or none, leaves its effect
+// unknown.
+func (a *account) notAccepted(op *opRec, sr *stepResult) {
+	if sr.outcome == outcomeRefused {
+		a.refused(op)
+		return
+	}
+	a.unknown(op, sr)
+}
+
 func (a *account) held(op *opRec, amount float64, id string, until time.Time) *holdRec {
 	now := time.Now()
 	h := &holdRec{id: id, point: op.point, amount: amount, sent: op.sent, accepted: now, until: until}

@@ -393,10 +393,8 @@ func (e *engine) stepHold(ctx context.Context, s *session, st *scenarios.Step) b
 		if h.ID != "" {
 			s.holds = append(s.holds, s.acct.held(op, h.Amount, h.ID, until))
 		}
-	case sr.outcome == outcomeRefused:
-		s.acct.refused(op)
 	default:
-		s.acct.unknown(op, sr)
+		s.acct.notAccepted(op, sr)
 	}
 	sr.finish(extra)
 	return sr.outcome != outcomeUnexpected
@@ -484,10 +482,8 @@ func (e *engine) stepRetail(ctx context.Context, s *session, st *scenarios.Step)
 		// Listed holds are consumed and the others at this point end
 		// (RT5/RT6); a session keeps no hold past its retail.
 		s.holds = nil
-	case sr.outcome == outcomeRefused:
-		s.acct.refused(op)
 	default:
-		s.acct.unknown(op, sr)
+		s.acct.notAccepted(op, sr)
 	}
 	sr.finish(extra)
 	return sr.outcome != outcomeUnexpected
