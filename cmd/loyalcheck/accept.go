@@ -60,6 +60,7 @@ func runAccept(ctx context.Context, e *env, args []string) int {
 	if code != exitOK {
 		return code
 	}
+	defer setup.close()
 	dir := *out
 	if dir == "" {
 		dir = filepath.Join("runs", time.Now().UTC().Format("20060102-150405"))

@@ -81,6 +81,7 @@ func runCapacity(ctx context.Context, e *env, args []string) int {
 	if code != exitOK {
 		return code
 	}
+	defer setup.close()
 	thresholds := setup.thresholds
 	if len(thresholds) == 0 {
 		return usageErr(e, cmd, "scenario %s has no SLO: give at least one --slo, e.g. 'p99(session)<200ms'", setup.scenario.Name)

@@ -62,6 +62,7 @@ func runLoad(ctx context.Context, e *env, args []string) int {
 	if code != exitOK {
 		return code
 	}
+	defer setup.close()
 	if out != "" {
 		if err := os.MkdirAll(out, 0o755); err != nil {
 			return usageErr(e, "load", "--out: %v", err)

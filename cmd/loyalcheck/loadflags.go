@@ -1,12 +1,14 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"time"
 
 	"github.com/spf13/pflag"
 
 	"loyalcheck/load"
+	"loyalcheck/load/promexport"
 	"loyalcheck/scenarios"
 	"loyalcheck/schemas"
 )
@@ -33,6 +35,7 @@ type loadFlags struct {
 	slo         []string
 	maxInFlight int
 	drain       time.Duration
+	metricsAddr string
 
 	// Set by check: the run options the flags give, and whether
 	// --scenario was given.
@@ -63,6 +66,7 @@ func (l *loadFlags) register(fs *pflag.FlagSet) {
 	}
 	fs.IntVar(&l.maxInFlight, "max-in-flight", 0, "cap on concurrent sessions; "+dropped+" (default: the scenario's)")
 	fs.DurationVar(&l.drain, "drain", 10*time.Second, "after Ctrl-C, how long sessions in flight may take to finish (0: stop them at once)")
+	fs.StringVar(&l.metricsAddr, "metrics-addr", "", "serve live Prometheus metrics at http://HOST:PORT/metrics while the run lasts, e.g. 127.0.0.1:9464 (a host is required; default: off)")
 }
 
 // check refuses what no run could use and turns the flags into run
@@ -109,6 +113,11 @@ func (l *loadFlags) check(fs *pflag.FlagSet) error {
 	if _, err := load.ParseThresholds(l.slo); err != nil {
 		return err
 	}
+	if l.metricsAddr != "" {
+		if err := promexport.CheckAddr(l.metricsAddr); err != nil {
+			return fmt.Errorf("--metrics-addr %w", err)
+		}
+	}
 	l.opts = opts
 	return nil
 }
@@ -119,10 +128,25 @@ type loadSetup struct {
 	thresholds []load.Threshold
 	opts       []load.Option
 	validator  *schemas.Validator
+	// metrics serves the run's metrics (--metrics-addr) until close.
+	metrics *promexport.Server
+}
+
+// close stops serving the metrics, once the run is over: the command
+// defers it, so the last scrape before the exit sees the final counts.
+func (s *loadSetup) close() {
+	if s.metrics == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = s.metrics.Close(ctx)
 }
 
 // resolve loads the scenario, refused under --read-only when it writes,
-// and joins its SLOs with --slo's.
+// joins its SLOs with --slo's, and listens on --metrics-addr at once: a
+// port in use is a usage error before the target is touched. The caller
+// defers the setup's close.
 func (l *loadFlags) resolve(e *env, cmd string, tf *targetFlags) (*loadSetup, int) {
 	v, err := schemas.New()
 	if err != nil {
@@ -149,5 +173,20 @@ func (l *loadFlags) resolve(e *env, cmd string, tf *targetFlags) (*loadSetup, in
 		return nil, usageErr(e, cmd, "%v", err)
 	}
 	opts := append([]load.Option{load.WithValidator(v)}, l.opts...)
-	return &loadSetup{scenario: sc, thresholds: ts, opts: opts, validator: v}, exitOK
+	setup := &loadSetup{scenario: sc, thresholds: ts, opts: opts, validator: v}
+	if l.metricsAddr != "" {
+		x := promexport.New()
+		srv, err := promexport.Listen(l.metricsAddr, x)
+		if err != nil {
+			return nil, usageErr(e, cmd, "--metrics-addr %v", err)
+		}
+		setup.metrics = srv
+		setup.opts = append(setup.opts, load.WithObserver(x))
+		where := "this machine only"
+		if !promexport.Loopback(srv.Addr()) {
+			where = "reachable from the network"
+		}
+		fmt.Fprintf(e.stderr, "metrics: http://%s/metrics (%s) until the run ends\n", srv.Addr(), where)
+	}
+	return setup, exitOK
 }

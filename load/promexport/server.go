@@ -55,9 +55,11 @@ func Listen(addr string, x *Exporter) (*Server, error) {
 	if err := CheckAddr(addr); err != nil {
 		return nil, err
 	}
+	// net's error names the address: "listen tcp ADDR: bind: address
+	// already in use".
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", addr, err)
+		return nil, err
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", x.Handler())
