@@ -171,6 +171,12 @@ func TestScrapeDuringAndAfterARunMatchesTheSummary(t *testing.T) {
 	assert.Equal(t, nviol, exported, "violations the summary does not list")
 	assert.Zero(t, value(end, InFlight))
 	assert.Zero(t, value(end, TargetRate))
+	var requests uint64
+	for _, m := range sum.Steps {
+		requests += m.Requests
+	}
+	t.Logf("scrape vs summary: %d requests over %d steps, %d sessions started, %d dropped, %d failed, %d violations",
+		requests, len(sum.Steps), s.Started, s.Dropped, s.Failed, uint64(nviol))
 
 	// Labels are step, outcome and rule only, and neither the apikey (in
 	// any encoding) nor a client's identifier appears anywhere.
