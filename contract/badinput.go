@@ -351,8 +351,14 @@ func checkB5(t *T) {
 		cases = append(cases, probe{ep: api.EpHold, body: map[string]any{"client": m.id, "point": p, "amount": 1, "duration": v}})
 	}
 	refused := 0
+	var lost []lostCall
 	for _, c := range cases {
 		r := t.doJSON(c.ep, c.body)
+		if r.Err != nil {
+			// No answer: whether it was refused, and left the balance, is
+			// unknown; B5 is unverified on it.
+			lost = append(lost, lostCall{fmt.Sprintf("%s with %s", c.ep, api.Snippet(mustJSON(c.body), 120)), r})
+		}
 		if r.OK() || r.Err != nil {
 			// Accepted (judged by B2/B3): its effect is legitimate; rebase.
 			if b, _, ok := t.balance(m); ok {
@@ -372,4 +378,5 @@ func checkB5(t *T) {
 		}
 	}
 	t.Pass(nil, "%d refused bad requests left the balance (%s) as it was", refused, n(b0))
+	t.partial("bad requests", len(cases), lost)
 }

@@ -62,7 +62,10 @@ type roles struct {
 	searched int     // fixture clients searched
 	total    int     // fixture clients listed
 	stopped  string  // why discovery stopped before the fixtures ran out
-	hinted   map[string]int
+	// lost are the fixture clients searched without a usable answer: the
+	// checks judging the clients found are unverified on them.
+	lost   []lostCall
+	hinted map[string]int
 }
 
 func (r *roles) cashback() *member {
@@ -162,6 +165,7 @@ func (s *suite) discover(ctx context.Context) error {
 		switch {
 		case r.Err != nil:
 			lastErr = r.Describe()
+			s.roles.lost = append(s.roles.lost, lostCall{"searching fixture client " + key, r})
 			if answered == 0 && i >= 2 {
 				return fmt.Errorf("%w: %s", ErrUnreachable, lastErr)
 			}
@@ -171,6 +175,7 @@ func (s *suite) discover(ctx context.Context) error {
 		if why := keyRefusal(r.Ex, nil); why != "" {
 			refused++
 			lastErr = why
+			s.roles.lost = append(s.roles.lost, lostCall{"searching fixture client " + key, r})
 			if refused == answered && i >= 2 {
 				return fmt.Errorf("%w: the target refuses the apikey (%s)", ErrUnreachable, why)
 			}
@@ -178,6 +183,7 @@ func (s *suite) discover(ctx context.Context) error {
 		}
 		if c == nil || c.ID == "" {
 			lastErr = "search " + key + ": " + r.Describe()
+			s.roles.lost = append(s.roles.lost, lostCall{"searching fixture client " + key, r})
 			continue
 		}
 		m := &member{fx: fc, key: key, id: string(c.ID), typ: string(c.Level.Type), balance: c.Balance.V,
@@ -227,10 +233,14 @@ func (s *suite) discover(ctx context.Context) error {
 // early, or every fixture client was searched and none fits (and how many
 // the fixtures said were of that type).
 func (r *roles) why(hint string) string {
-	if r.stopped != "" {
-		return fmt.Sprintf("%s after %d of %d fixture clients were searched", r.stopped, r.searched, r.total)
+	lost := ""
+	if len(r.lost) > 0 {
+		lost = fmt.Sprintf("; %d of them got no usable answer (first: %s: %s)", len(r.lost), r.lost[0].what, r.lost[0].r.Describe())
 	}
-	msg := fmt.Sprintf("all %d fixture clients were searched", r.searched)
+	if r.stopped != "" {
+		return fmt.Sprintf("%s after %d of %d fixture clients were searched%s", r.stopped, r.searched, r.total, lost)
+	}
+	msg := fmt.Sprintf("all %d fixture clients were searched%s", r.searched, lost)
 	if n := r.hinted[hint]; hint != "" && n > 0 {
 		msg += fmt.Sprintf("; %d listed as %s in the fixtures, none fits as the target shows them", n, hint)
 	}
