@@ -179,3 +179,16 @@ func TestUnansweredBadRequestsAreUnverified(t *testing.T) {
 		})
 	}
 }
+
+// TestUnreleasedHoldsLeaveL3Unverified: L3 compares the balance with the
+// ledger once every hold has ended; a release answered 500 ended nothing
+// the run knows of, so L3 is not passed on it and the 500 breaks G4.
+func TestUnreleasedHoldsLeaveL3Unverified(t *testing.T) {
+	releases := func(path string, _ []byte) bool { return path == api.EpRelease.Path() }
+	res := runWrapped(t, breakWhere(releases, answer500), "l3-no-leaked-holds")
+	notPassed(t, res, "L3")
+	c := coverageOf(res, "L3")
+	assert.Equal(t, Unverified, c.State, describe(res))
+	assert.Regexp(t, `1 of 1 releases of the holds the ledger counts active got no usable answer \(1 HTTP 500\)`, c.Reason)
+	assert.Equal(t, Failed, coverageOf(res, "G4").State, describe(res))
+}
