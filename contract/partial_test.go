@@ -192,3 +192,29 @@ func TestUnreleasedHoldsLeaveL3Unverified(t *testing.T) {
 	assert.Regexp(t, `1 of 1 releases of the holds the ledger counts active got no usable answer \(1 HTTP 500\)`, c.Reason)
 	assert.Equal(t, Failed, coverageOf(res, "G4").State, describe(res))
 }
+
+// TestBrokenAnswersLeaveG7G8Unverified: G7 judged on the requests that
+// were refused, and G8 on the answers that were 200s, are not passed when
+// some answered 500 instead: the 500s break G4.
+func TestBrokenAnswersLeaveG7G8Unverified(t *testing.T) {
+	for _, tc := range []struct {
+		check, rule, reason string
+		bad                 func(string, []byte) bool
+	}{
+		{"g7-refused-no-effect", "G7", `2 of 4 requests that must be refused got no usable answer \(2 HTTP 500\)`,
+			func(path string, body []byte) bool {
+				return path == api.EpRetail.Path() && strings.Contains(string(body), `"point":"ffff`)
+			}},
+		{"g8-types", "G8", `1 of 3 answers of recalc, hold and retail got no usable answer \(1 HTTP 500\)`,
+			func(path string, _ []byte) bool { return path == api.EpRecalc.Path() }},
+	} {
+		t.Run(tc.rule, func(t *testing.T) {
+			res := runWrapped(t, breakWhere(tc.bad, answer500), tc.check)
+			notPassed(t, res, tc.rule)
+			c := coverageOf(res, tc.rule)
+			assert.Equal(t, Unverified, c.State, describe(res))
+			assert.Regexp(t, tc.reason, c.Reason)
+			assert.Equal(t, Failed, coverageOf(res, "G4").State, describe(res))
+		})
+	}
+}
