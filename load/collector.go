@@ -245,8 +245,8 @@ func (c *collector) fill(s *Summary) {
 		}
 		for _, m := range s.Steps {
 			a := c.steps[m.Name]
-			ct.Hot = append(ct.Hot, StepLatency{Step: m.Name, Latency: a.hot.summary()})
-			ct.Cold = append(ct.Cold, StepLatency{Step: m.Name, Latency: a.cold.summary()})
+			ct.Hot = append(ct.Hot, StepLatency{Step: m.Name, Latency: a.hot.summary(), Histogram: a.hot.encode()})
+			ct.Cold = append(ct.Cold, StepLatency{Step: m.Name, Latency: a.cold.summary(), Histogram: a.cold.encode()})
 		}
 		s.Contention = ct
 	}

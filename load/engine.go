@@ -149,7 +149,7 @@ func (r *Runner) Run(ctx context.Context, opts ...Option) (*Summary, error) {
 		Pacer:      fmt.Sprint(pacer),
 		Seed:       cfg.seed,
 		Duration:   duration,
-		AskedRate:  float64(expectedStarts(pacer, duration)) / duration.Seconds(),
+		AskedRate:  float64(cfg.shard.starts(expectedStarts(pacer, duration))) / duration.Seconds(),
 		Validation: ValidationSettings{Fraction: cfg.validate},
 		Sessions:   Sessions{MaxInFlight: maxInFlight},
 		Ledger:     LedgerReport{Clients: len(r.ledger.accounts), Skipped: "not audited yet", Findings: []LedgerFinding{}},
@@ -174,6 +174,9 @@ func (r *Runner) Run(ctx context.Context, opts ...Option) (*Summary, error) {
 	defer stopDrain()
 
 	sum.Started = time.Now()
+	if !cfg.startAt.IsZero() {
+		sum.Started = cfg.startAt
+	}
 	e.began = sum.Started
 	col.began.Store(e.began.UnixNano())
 	var wg sync.WaitGroup
@@ -188,6 +191,15 @@ loop:
 		if !ok || due > duration {
 			break
 		}
+		// The whole run's start number: a shard starts its own share.
+		global := sched.n - 1
+		if !cfg.shard.mine(global) {
+			continue
+		}
+		idx := r.sessions + n
+		if cfg.shard.count > 1 {
+			idx = r.sessions + global
+		}
 		if wait := time.Until(e.began.Add(due)); wait > 0 {
 			timer.Reset(wait)
 			select {
@@ -200,7 +212,8 @@ loop:
 			break
 		}
 		sum.Sessions.Scheduled++
-		obs.Rate(pacer.Rate(due))
+		// A shard is asked its share of the whole run's rate.
+		obs.Rate(pacer.Rate(due) / float64(max(cfg.shard.count, 1)))
 		if e.inFlight.Load() >= int64(maxInFlight) {
 			sum.Sessions.Dropped++
 			col.dropped.Add(1)
@@ -223,10 +236,13 @@ loop:
 			defer obs.SessionDone()
 			defer e.inFlight.Add(-1)
 			e.runSession(runCtx, idx, seq, scheduled)
-		}(r.sessions+n, seq, e.began.Add(due))
+		}(idx, seq, e.began.Add(due))
 		n++
 	}
 	obs.Rate(0)
+	if cfg.shard.count > 1 {
+		n = sched.n
+	}
 	sum.Interrupted = ctx.Err() != nil
 	wg.Wait()
 	close(e.records)
@@ -236,6 +252,23 @@ loop:
 	r.sessions += n
 	sum.end()
 	return sum, nil
+}
+
+// mine reports whether the run's global start number g is this shard's
+// (every start is when the run is not sharded).
+func (s shard) mine(g uint64) bool {
+	return s.count <= 1 || g%uint64(s.count) == uint64(s.index)
+}
+
+// starts is this shard's share of a whole run's total starts.
+func (s shard) starts(total uint64) uint64 {
+	if s.count <= 1 {
+		return total
+	}
+	if total <= uint64(s.index) {
+		return 0
+	}
+	return (total - uint64(s.index) + uint64(s.count) - 1) / uint64(s.count)
 }
 
 type engine struct {

@@ -31,7 +31,7 @@ const (
 )
 
 func (k opKind) String() string {
-	return [...]string{"hold", "release", "spend", "accrue"}[k]
+	return opKinds[k]
 }
 
 type opStatus uint8

@@ -31,7 +31,27 @@ type config struct {
 	searched    *preflight.Result
 	holdBound   time.Duration
 	observer    Observer
+	shard       shard
+	startAt     time.Time
 }
+
+// shard is the share of a distributed run's sessions one process starts.
+type shard struct{ index, count int }
+
+// WithShard makes the run one of count shards of a distributed run: the
+// pacer schedules the whole run's session starts and this run starts
+// every count-th of them, from the index-th (0-based). Session n of the
+// whole run draws its flow, client and amounts from the seed and n, so
+// the shards together start exactly the sessions one process would.
+func WithShard(index, count int) Option {
+	return func(c *config) { c.shard = shard{index, count} }
+}
+
+// WithStartAt schedules the run from t instead of from when Run is called:
+// the shards of a distributed run share one start time. A t already past
+// charges the lateness to the first sessions' latency, as for any session
+// started late.
+func WithStartAt(t time.Time) Option { return func(c *config) { c.startAt = t } }
 
 // withHoldAnswerBound shortens how long a hold request may wait for its
 // answer (holdAnswerBound), for tests of a target that never answers.

@@ -130,6 +130,9 @@ type Contention struct {
 type StepLatency struct {
 	Step    string  `json:"step"`
 	Latency Latency `json:"latency"`
+	// Histogram is the distribution, as StepMetrics.Histogram, so the
+	// shards of a distributed run merge exactly.
+	Histogram string `json:"histogram,omitempty"`
 }
 
 // ValidationSettings says how many responses were schema-validated.
