@@ -52,11 +52,15 @@ func runLoad(ctx context.Context, e *env, args []string) int {
 	var tf targetFlags
 	var lf loadFlags
 	var color colorFlag
+	var sf shardFlags
 	var out string
-	fs := newFlags(e, "load", "[--scenario NAME|FILE] [flags]", loadHelp+formatsHelp(), noArgs{}, &lf, &tf, &color)
+	fs := newFlags(e, "load", "[--scenario NAME|FILE] [flags] | --plan DIR/plan.json [--shard I]", loadHelp+formatsHelp(), noArgs{}, &lf, &tf, &color, &sf)
 	fs.StringVar(&out, "out", "", "directory for results.bin, sessions.bin, summary.json, plot.html and the reports")
 	if code, done := parseFlags(e, fs, args); done {
 		return code
+	}
+	if sf.plan != "" {
+		return runShard(ctx, e, &sf)
 	}
 	setup, code := lf.resolve(e, "load", &tf)
 	if code != exitOK {
@@ -110,7 +114,6 @@ const (
 func runLoadPhase(ctx context.Context, e *env, tg *target, setup *loadSetup, out string, writeSummary bool) (*loadResult, error) {
 	opts := append([]load.Option{}, setup.opts...)
 	var rf, sf *load.ResultsFile
-	var files []string
 	if out != "" {
 		var err error
 		if rf, err = load.CreateResults(filepath.Join(out, resultsFile)); err != nil {
@@ -125,7 +128,11 @@ func runLoadPhase(ctx context.Context, e *env, tg *target, setup *loadSetup, out
 	if e.stderrIsTTY {
 		opts = append(opts, load.WithProgress(500*time.Millisecond, func(p load.Progress) { printProgress(e, p) }))
 	}
-	sum, err := load.Run(ctx, tg.client, tg.fixtures, setup.scenario, opts...)
+	run := setup.run
+	if run == nil {
+		run = load.Run
+	}
+	sum, err := run(ctx, tg.client, tg.fixtures, setup.scenario, opts...)
 	if e.stderrIsTTY {
 		fmt.Fprint(e.stderr, "\r\033[K")
 		flushOut(e.stderr)
@@ -138,33 +145,46 @@ func runLoadPhase(ctx context.Context, e *env, tg *target, setup *loadSetup, out
 	}
 	res := &loadResult{summary: sum, thresholds: load.EvaluateAll(setup.thresholds, sum)}
 	if out != "" {
-		results, sessions := filepath.Join(out, resultsFile), filepath.Join(out, sessionsFile)
-		files = append(files, results, sessions)
-		pp := filepath.Join(out, "plot.html")
-		if err := load.WritePlot(pp, "loyalcheck "+sum.Scenario, results, sessions); err != nil {
+		if res.files, err = writeLoadFiles(e, out, res, writeSummary); err != nil {
 			return nil, err
 		}
-		if err := e.redactFile(pp); err != nil {
-			return nil, err
-		}
-		files = append(files, pp)
 	}
-	if out != "" && writeSummary {
-		b, err := json.MarshalIndent(struct {
-			*load.Summary
-			Thresholds []load.ThresholdResult `json:"thresholds"`
-		}{sum, res.thresholds}, "", "  ")
-		if err != nil {
-			return nil, err
-		}
-		sp := filepath.Join(out, "summary.json")
-		if err := e.writeFile(sp, append(b, '\n')); err != nil {
-			return nil, err
-		}
-		files = append(files, sp)
-	}
-	res.files = files
 	return res, nil
+}
+
+// summaryFile is a load run's summary, thresholds included.
+const summaryFile = "summary.json"
+
+// writeLoadFiles writes the plot of the results files already in out
+// and, when writeSummary, summary.json; it returns every file of the run
+// besides the reports.
+func writeLoadFiles(e *env, out string, res *loadResult, writeSummary bool) ([]string, error) {
+	sum := res.summary
+	results, sessions := filepath.Join(out, resultsFile), filepath.Join(out, sessionsFile)
+	files := []string{results, sessions}
+	pp := filepath.Join(out, "plot.html")
+	if err := load.WritePlot(pp, "loyalcheck "+sum.Scenario, results, sessions); err != nil {
+		return nil, err
+	}
+	if err := e.redactFile(pp); err != nil {
+		return nil, err
+	}
+	files = append(files, pp)
+	if !writeSummary {
+		return files, nil
+	}
+	b, err := json.MarshalIndent(struct {
+		*load.Summary
+		Thresholds []load.ThresholdResult `json:"thresholds"`
+	}{sum, res.thresholds}, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	sp := filepath.Join(out, summaryFile)
+	if err := e.writeFile(sp, append(b, '\n')); err != nil {
+		return nil, err
+	}
+	return append(files, sp), nil
 }
 
 func printProgress(e *env, p load.Progress) {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"loyalcheck/api"
 	"loyalcheck/load"
 	"loyalcheck/load/promexport"
 	"loyalcheck/scenarios"
@@ -36,6 +37,10 @@ type loadFlags struct {
 	maxInFlight int
 	drain       time.Duration
 	metricsAddr string
+
+	// scenarioSource, when set, is the scenario's YAML, taken from a
+	// plan instead of from --scenario's name or file.
+	scenarioSource []byte
 
 	// Set by check: the run options the flags give, and whether
 	// --scenario was given.
@@ -128,6 +133,8 @@ type loadSetup struct {
 	thresholds []load.Threshold
 	opts       []load.Option
 	validator  *schemas.Validator
+	// run runs the load (default load.Run: run, then audit).
+	run func(context.Context, *api.Client, *api.Fixtures, *scenarios.Scenario, ...load.Option) (*load.Summary, error)
 	// metrics serves the run's metrics (--metrics-addr) until close.
 	metrics *promexport.Server
 }
@@ -157,7 +164,12 @@ func (l *loadFlags) resolve(e *env, cmd string, tf *targetFlags) (*loadSetup, in
 	if l.readOnlyDefault && tf.readOnly && !l.scenarioGiven {
 		name = "read-only"
 	}
-	sc, err := scenarios.Load(name)
+	var sc *scenarios.Scenario
+	if l.scenarioSource != nil {
+		sc, err = scenarios.Parse(l.scenarioSource, name)
+	} else {
+		sc, err = scenarios.Load(name)
+	}
 	if err != nil {
 		return nil, usageErr(e, cmd, "%v", err)
 	}

@@ -89,6 +89,8 @@ func commands() []command {
 		{"schemas", "list the API's JSON Schemas, write them to a directory, or export them as OpenAPI 3.1", runSchemas},
 		{"sandbox", "run the reference implementation of the API on a local port", runSandbox},
 		{"load", "replay checkout sessions at a set rate; measure latency and audit the ledger", runLoad},
+		{"plan", "plan a load run over several machines: preflight, initial balances, a common start time (then load --plan, merge)", runPlan},
+		{"merge", "join the shards of a planned run into one run with one ledger audit", runMerge},
 		{"capacity", "find the highest session rate that keeps the SLOs: grow the rate, then bisect", runCapacity},
 		{"scenarios", "list the built-in load scenarios", runScenarios},
 		{"rules", "list the API rules checked: class, endpoint, summary and the checks that verify each", runRules},

@@ -31,6 +31,9 @@ type targetFlags struct {
 	// delays slow endpoints of the embedded sandbox down (ENDPOINT=DUR),
 	// to see `loyalcheck compare` catch a slower build.
 	delays []string
+	// planned are the fixtures of a distributed run's plan, used instead
+	// of reading --fixtures.
+	planned *api.Fixtures
 }
 
 func (t *targetFlags) register(fs *pflag.FlagSet) {
@@ -157,9 +160,12 @@ func (t *targetFlags) open(ctx context.Context, e *env, cmd string, opts ...api.
 	if key == "" {
 		return nil, usageErr(e, cmd, "set the apikey in the environment variable %s (it is never taken from a flag)", api.APIKeyEnv)
 	}
-	fx, err := api.ReadFixtures(t.fixtures)
-	if err != nil {
-		return nil, usageErr(e, cmd, "%v", err)
+	fx := t.planned
+	if fx == nil {
+		var err error
+		if fx, err = api.ReadFixtures(t.fixtures); err != nil {
+			return nil, usageErr(e, cmd, "%v", err)
+		}
 	}
 	if t.caCert != "" || t.clientCert != "" || t.clientKey != "" {
 		tc, err := api.LoadTLSConfig(t.caCert, t.clientCert, t.clientKey)
