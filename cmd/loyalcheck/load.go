@@ -60,7 +60,7 @@ func runLoad(ctx context.Context, e *env, args []string) int {
 		return code
 	}
 	if sf.plan != "" {
-		return runShard(ctx, e, &sf)
+		return runShard(ctx, e, &sf, out)
 	}
 	setup, code := lf.resolve(e, "load", &tf)
 	if code != exitOK {

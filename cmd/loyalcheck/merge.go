@@ -35,9 +35,11 @@ unreachable or refusing the apikey (LOYALCHECK_APIKEY).`
 // mergeFlags are merge's own flags.
 type mergeFlags struct {
 	wait time.Duration
+	plan string
 }
 
 func (m *mergeFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&m.plan, "plan", "", "the run's plan.json (default: DIR/plan.json)")
 	fs.DurationVar(&m.wait, "wait", 2*time.Minute, "how long to wait for the shards still writing their results")
 }
 
@@ -59,7 +61,10 @@ func runMerge(ctx context.Context, e *env, args []string) int {
 		return code
 	}
 	dir := fs.Arg(0)
-	p, err := distributed.Read(filepath.Join(dir, distributed.PlanFile))
+	if mf.plan == "" {
+		mf.plan = filepath.Join(dir, distributed.PlanFile)
+	}
+	p, err := distributed.Read(mf.plan)
 	if err != nil {
 		return usageErr(e, "merge", "%v", err)
 	}

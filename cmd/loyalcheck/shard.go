@@ -35,7 +35,7 @@ type shardFlags struct {
 }
 
 func (s *shardFlags) register(fs *pflag.FlagSet) {
-	fs.StringVar(&s.plan, "plan", "", "run as one shard of the distributed run planned in this plan.json ('loyalcheck plan'); every other flag comes from the plan")
+	fs.StringVar(&s.plan, "plan", "", "run as one shard of the distributed run planned in this plan.json ('loyalcheck plan'), into --out (default: the plan's directory)/shard-I; every load and target flag comes from the plan")
 	fs.IntVar(&s.shard, "shard", -1, "with --plan, which shard to run, 0..N-1 (default: $"+jobIndexEnv+")")
 }
 
@@ -51,7 +51,7 @@ func (s *shardFlags) check(fs *pflag.FlagSet) error {
 	var extra string
 	fs.Visit(func(f *pflag.Flag) {
 		switch f.Name {
-		case "plan", "shard", "color":
+		case "plan", "shard", "color", "out":
 		default:
 			if extra == "" {
 				extra = f.Name
@@ -105,10 +105,10 @@ func planFlagsOf(e *env, p *distributed.Plan, cmd string, serveMetrics bool) (*t
 
 // runShard runs shard I of a plan: from the plan's start time, its share
 // of the sessions on the plan's clients, with no audit (it needs every
-// shard). It writes into the plan's directory, shard-I/, what load --out
-// writes, and its journal for the merge. It exits 0 when it ran: the
-// merge judges the run.
-func runShard(ctx context.Context, e *env, sf *shardFlags) int {
+// shard). It writes into the run directory (dir, or the plan's own),
+// shard-I/, what load --out writes, and its journal for the merge. It
+// exits 0 when it ran: the merge judges the run.
+func runShard(ctx context.Context, e *env, sf *shardFlags, dir string) int {
 	p, err := distributed.Read(sf.plan)
 	if err != nil {
 		return usageErr(e, "load", "%v", err)
@@ -122,7 +122,10 @@ func runShard(ctx context.Context, e *env, sf *shardFlags) int {
 		return code
 	}
 	defer setup.close()
-	out := distributed.ShardDir(filepath.Dir(sf.plan), i)
+	if dir == "" {
+		dir = filepath.Dir(sf.plan)
+	}
+	out := distributed.ShardDir(dir, i)
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return usageErr(e, "load", "shard directory: %v", err)
 	}
@@ -177,7 +180,7 @@ func runShard(ctx context.Context, e *env, sf *shardFlags) int {
 	}
 	s := res.summary.Sessions
 	fmt.Fprintf(e.stdout, "shard %d of %d: %d sessions started, %d requests; written to %s (run 'loyalcheck merge %s' once every shard is done)\n",
-		i, p.Shards, s.Started, res.summary.Totals().Requests, out, filepath.Dir(sf.plan))
+		i, p.Shards, s.Started, res.summary.Totals().Requests, out, dir)
 	return exitOK
 }
 
