@@ -274,3 +274,35 @@ func TestDistributedLateShardRefuses(t *testing.T) {
 	assert.Equal(t, exitUsage, code, errs)
 	assert.Contains(t, errs, "after the plan's start time")
 }
+
+// k8s prints the manifests of a plan (decoded strictly in the
+// distributed package's tests) and refuses what it cannot print.
+func TestK8sCommand(t *testing.T) {
+	url, fixtures, _, _ := distTarget(t, false)
+	dir := t.TempDir()
+	key := func(k string) string {
+		if k == api.APIKeyEnv {
+			return api.SandboxAPIKey
+		}
+		return ""
+	}
+	code, out, errs := inProcess(context.Background(), key, "plan", "--shards", "4", "--target", url, "--fixtures", fixtures, "--out", dir)
+	require.Equal(t, exitOK, code, out+errs)
+	plan := filepath.Join(dir, distributed.PlanFile)
+	code, out, errs = inProcess(context.Background(), key, "k8s", "--plan", plan, "--image", "loyalcheck:dev", "--namespace", "perf")
+	require.Equal(t, exitOK, code, errs)
+	assert.Contains(t, out, "completionMode: Indexed")
+	assert.Contains(t, out, "completions: 4")
+	assert.Contains(t, out, "secretKeyRef")
+	assert.NotContains(t, out, api.SandboxAPIKey)
+	for _, args := range [][]string{
+		{"k8s", "--image", "x"},
+		{"k8s", "--plan", plan},
+		{"k8s", "--plan", filepath.Join(dir, "none.json"), "--image", "x"},
+		{"k8s", "--plan", plan, "--image", "x", "--name", "Not_A_Name"},
+	} {
+		code, _, errs := inProcess(context.Background(), key, args...)
+		assert.Equal(t, exitUsage, code, "%v: %s", args, errs)
+		assert.NotEmpty(t, errs)
+	}
+}

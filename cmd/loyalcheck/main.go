@@ -91,6 +91,7 @@ func commands() []command {
 		{"load", "replay checkout sessions at a set rate; measure latency and audit the ledger", runLoad},
 		{"plan", "plan a load run over several machines: preflight, initial balances, a common start time (then load --plan, merge)", runPlan},
 		{"merge", "join the shards of a planned run into one run with one ledger audit", runMerge},
+		{"k8s", "print the Kubernetes manifests of a planned run: ConfigMap, Indexed Job of shards, merge Job", runK8s},
 		{"capacity", "find the highest session rate that keeps the SLOs: grow the rate, then bisect", runCapacity},
 		{"scenarios", "list the built-in load scenarios", runScenarios},
 		{"rules", "list the API rules checked: class, endpoint, summary and the checks that verify each", runRules},
