@@ -6,7 +6,7 @@ BIN     := bin/loyalcheck
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 
-.PHONY: all build demo test test-short race vet fmt docs tools bench bench-load bench-compare fuzz clean
+.PHONY: all build demo demo-distributed test test-short race vet fmt docs tools bench bench-load bench-compare fuzz clean
 
 all: build
 
@@ -17,6 +17,24 @@ build:
 # the checkout scenario with the ledger audit, thresholds, every report.
 demo: build
 	./$(BIN) accept
+
+# A distributed run on this machine, as Kubernetes would run it: a
+# sandbox on a loopback port, 'plan' for 3 shards, the 3 shard processes
+# (JOB_COMPLETION_INDEX set as an Indexed Job sets it), then 'merge' with
+# one ledger audit. Everything lands in DEMO_DIR.
+DEMO_DIR ?= demo-distributed
+demo-distributed: build
+	@rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR)
+	@set -e; export LOYALCHECK_APIKEY=sandbox-local-key; \
+	./$(BIN) sandbox --addr 127.0.0.1:0 --db '' --fixtures-out $(DEMO_DIR)/fixtures.json > $(DEMO_DIR)/sandbox.log 2>&1 & sb=$$!; \
+	trap 'kill $$sb 2>/dev/null' EXIT; \
+	for i in $$(seq 50); do grep -q '^listening on' $(DEMO_DIR)/sandbox.log && break; sleep 0.1; done; \
+	url=$$(sed -n 's/^listening on //p' $(DEMO_DIR)/sandbox.log); \
+	./$(BIN) plan --shards 3 --target $$url --fixtures $(DEMO_DIR)/fixtures.json --scenario hold-contention \
+		--rate 60/1s --duration 10s --start-in 3s --out $(DEMO_DIR); \
+	pids=; for i in 0 1 2; do JOB_COMPLETION_INDEX=$$i ./$(BIN) load --plan $(DEMO_DIR)/plan.json & pids="$$pids $$!"; done; \
+	for p in $$pids; do wait $$p; done; \
+	./$(BIN) merge $(DEMO_DIR)
 
 # The whole suite: vet, then every test with the race detector on.
 test:
