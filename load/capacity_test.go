@@ -586,7 +586,7 @@ func TestCapacityOfRateLimiter(t *testing.T) {
 // A ledger broken at any rate is reported as such, never as a capacity.
 func TestCapacityLedgerViolation(t *testing.T) {
 	c, fx, _ := target(t, pairWrites, sandbox.WithFaults("racy-debit"))
-	r, err := NewRunner(context.Background(), c, fx, scenario(t, "hold-contention"))
+	r, err := NewRunner(context.Background(), c, fx, holdPairs(t))
 	require.NoError(t, err)
 	ts, err := ParseThresholds([]string{"p50(session)<5s"})
 	require.NoError(t, err)
