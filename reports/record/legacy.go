@@ -1,0 +1,50 @@
+package record
+
+import (
+	"fmt"
+	"time"
+
+	"loyalcheck/contract"
+	"loyalcheck/load"
+)
+
+// legacy is a record of version 1 or 2, as earlier loyalcheck wrote it:
+// its sections were the engines' own results, so it is read into them and
+// converted by the same From* functions as a fresh run. Version 1 lacked
+// the load summary's total, which FromLoad sums from the steps. The
+// verdict is kept as it was judged when the run was recorded.
+type legacy struct {
+	Version     int                    `json:"version"`
+	Tool        Tool                   `json:"tool"`
+	Kind        string                 `json:"kind"`
+	Started     time.Time              `json:"started"`
+	Ended       time.Time              `json:"ended"`
+	Target      Target                 `json:"target"`
+	Fixtures    FixturesSummary        `json:"fixtures"`
+	Scenario    *ScenarioInfo          `json:"scenario,omitempty"`
+	Contract    *contract.Result       `json:"contract,omitempty"`
+	Load        *load.Summary          `json:"load,omitempty"`
+	Thresholds  []load.ThresholdResult `json:"thresholds"`
+	Capacity    *load.CapacityResult   `json:"capacity,omitempty"`
+	Error       *RunError              `json:"error,omitempty"`
+	Verdict     Verdict                `json:"verdict"`
+	Environment Environment            `json:"environment"`
+}
+
+// decodeLegacy decodes a version 1 or 2 record into the current shape.
+// Unknown fields are refused there too: they were in those versions.
+func decodeLegacy(b []byte, version int) (*Record, error) {
+	var l legacy
+	if err := strictJSON(b, &l); err != nil {
+		return nil, fmt.Errorf("run record version %d: %w", version, err)
+	}
+	return &Record{
+		Version: Version, Tool: l.Tool, Kind: l.Kind, Started: l.Started, Ended: l.Ended,
+		Target: l.Target, Fixtures: l.Fixtures, Scenario: l.Scenario,
+		Contract:   FromContract(l.Contract),
+		Load:       FromLoad(l.Load),
+		Thresholds: FromThresholds(l.Thresholds),
+		Capacity:   FromCapacity(l.Capacity),
+		Error:      l.Error, Verdict: l.Verdict, Environment: l.Environment,
+	}, nil
+}

@@ -1,0 +1,191 @@
+package record
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"loyalcheck/api"
+	"loyalcheck/contract"
+	"loyalcheck/load"
+)
+
+// legacyFile reads testdata/v2.KIND.run.json, a record the loyalcheck of
+// version 2 wrote, as bytes and as that loyalcheck's own types.
+func legacyFile(t *testing.T, kind string) ([]byte, legacy) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "v2."+kind+".run.json"))
+	require.NoError(t, err)
+	var l legacy
+	require.NoError(t, json.Unmarshal(b, &l))
+	require.Equal(t, 2, l.Version)
+	return b, l
+}
+
+func findingKeys[F any](fs []F) []string {
+	out := make([]string, 0, len(fs))
+	for _, f := range fs {
+		b, _ := json.Marshal(f)
+		out = append(out, string(b))
+	}
+	sort.Strings(out)
+	return out
+}
+
+// A version 2 record decodes into this version's types through the same
+// conversions as a fresh run: nothing it held is lost, and the judgements
+// are the engines' own over what it held.
+func TestDecodeVersion2(t *testing.T) {
+	for _, kind := range []string{KindAccept, KindContract, KindLoad, KindCapacity} {
+		t.Run(kind, func(t *testing.T) {
+			b, l := legacyFile(t, kind)
+			r, err := Decode(b)
+			require.NoError(t, err)
+			assert.Equal(t, Version, r.Version)
+			assert.Equal(t, l.Kind, r.Kind)
+			assert.Equal(t, l.Verdict, r.Verdict, "the verdict stays as judged when the run was recorded")
+			assert.Equal(t, l.Target, r.Target)
+			require.Equal(t, l.Contract == nil, r.Contract == nil)
+			require.Equal(t, l.Load == nil, r.Load == nil)
+			require.Equal(t, l.Capacity == nil, r.Capacity == nil)
+			assert.Len(t, r.Thresholds, len(l.Thresholds))
+			if c := l.Contract; c != nil {
+				assert.Equal(t, findingKeys(c.Findings), findingKeys(r.Contract.Findings()), "every finding, unchanged")
+				assert.Equal(t, CheckCounts(contract.Summarize(c)), r.Contract.Summary)
+				assert.Len(t, r.Contract.Coverage, len(api.Rules()))
+			}
+			if s := l.Load; s != nil {
+				require.Len(t, r.Load.Steps, len(s.Steps))
+				assert.Equal(t, s.Totals().Requests, r.Load.Total.Requests)
+				assert.Equal(t, s.Steps[0].Histogram, r.Load.Steps[0].Histogram)
+				assert.Equal(t, s.Ledger.Failed(), r.Load.Ledger.Failed)
+				assert.Equal(t, Latency(s.Session.Latency), r.Load.Session.Latency)
+			}
+			if c := l.Capacity; c != nil {
+				assert.Equal(t, c.Failed(), r.Capacity.Failed)
+				assert.Equal(t, c.MaxPassing, r.Capacity.MaxPassing)
+				assert.Len(t, r.Capacity.Steps, len(c.Steps))
+			}
+			// Written again it is a record of this version, read strictly.
+			out, err := r.Encode()
+			require.NoError(t, err)
+			again, err := Decode(out)
+			require.NoError(t, err)
+			out2, err := again.Encode()
+			require.NoError(t, err)
+			assert.Equal(t, string(out), string(out2))
+		})
+	}
+}
+
+// Version 1 had no total over all steps: it is summed from the steps.
+func TestDecodeVersion1(t *testing.T) {
+	b, l := legacyFile(t, KindLoad)
+	var m map[string]any
+	require.NoError(t, json.Unmarshal(b, &m))
+	m["version"] = 1
+	delete(m["load"].(map[string]any), "total")
+	v1, err := json.Marshal(m)
+	require.NoError(t, err)
+	r, err := Decode(v1)
+	require.NoError(t, err)
+	assert.Equal(t, Version, r.Version)
+	assert.Equal(t, l.Load.Total.Requests, r.Load.Total.Requests)
+	assert.Equal(t, l.Load.Total.Unexpected, r.Load.Total.Unexpected)
+}
+
+// Unknown fields are refused in every version this build reads; other
+// versions are refused with ErrVersion.
+func TestDecodeRejects(t *testing.T) {
+	v2, _ := legacyFile(t, KindLoad)
+	v2c, _ := legacyFile(t, KindContract)
+	r, err := Decode(v2)
+	require.NoError(t, err)
+	v3, err := r.Encode()
+	require.NoError(t, err)
+	for name, c := range map[string]struct {
+		doc  []byte
+		want string
+	}{
+		"unknown field, v3":         {[]byte(strings.Replace(string(v3), `"kind": "load",`, `"kind": "load", "x": 1,`, 1)), `unknown field "x"`},
+		"unknown latency field, v3": {[]byte(strings.Replace(string(v3), `"p50_ms":`, `"p42_ms": 1, "p50_ms":`, 1)), `unknown field "p42_ms"`},
+		"unknown field, v2":         {[]byte(strings.Replace(string(v2), `"kind": "load",`, `"kind": "load", "x": 1,`, 1)), `unknown field "x"`},
+		"a v2 contract as v3":       {[]byte(strings.Replace(string(v2c), `"version": 2`, `"version": 3`, 1)), `unknown field "findings"`},
+		"version 0":                 {[]byte(`{"version": 0, "kind": "load"}`), "record is version 0, this loyalcheck reads versions 1 to 3"},
+		"version 4":                 {[]byte(`{"version": 4, "kind": "load"}`), "use a newer loyalcheck"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := Decode(c.doc)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), c.want)
+		})
+	}
+	_, err = Decode([]byte(`{"version": 0}`))
+	assert.ErrorIs(t, err, ErrVersion)
+}
+
+// FromContract groups the findings as the reports show them and judges
+// them once: areas in catalogue order, a check with all its cases and the
+// worst status, counts by check, coverage and its notes.
+func TestFromContract(t *testing.T) {
+	assert.Nil(t, FromContract(nil))
+	assert.Nil(t, FromLoad(nil))
+	assert.Nil(t, FromCapacity(nil))
+	res := &contract.Result{Profile: "default", Only: []string{"C4", "S1", "S3"}, ReadOnly: true, Unreleased: []string{"h1"},
+		Findings: []contract.Finding{
+			{Rule: "C4", Check: "c4-earn", Area: api.AreaRecalc, Kind: api.KindDoc, Status: contract.Pass, Message: "ok",
+				Evidence: &contract.Evidence{Endpoint: "recalc", URL: "http://x/recalc", Status: 200}},
+			{Rule: "S1", Check: "s1-unknown", Area: api.AreaSearch, Kind: api.KindDoc, Status: contract.Pass, Message: "ok"},
+			{Rule: "C4", Check: "c4-earn", Area: api.AreaRecalc, Kind: api.KindDoc, Status: contract.Fail, Message: "earn 10; want 5"},
+			{Rule: "S3", Check: "s3-discount", Area: api.AreaSearch, Kind: api.KindDoc, Status: contract.Skip, Message: "fixtures have no discount client"},
+		}}
+	c := FromContract(res)
+	require.Len(t, c.Areas, 2)
+	assert.Equal(t, api.AreaSearch, c.Areas[0].Area, "catalogue order, not run order")
+	assert.Equal(t, api.AreaRecalc, c.Areas[1].Area)
+	require.Len(t, c.Areas[1].Checks, 1, "one check, two cases")
+	ch := c.Areas[1].Checks[0]
+	assert.Equal(t, Fail, ch.Status)
+	require.Len(t, ch.Cases, 2)
+	assert.Equal(t, "http://x/recalc", ch.Cases[0].Evidence.URL)
+	assert.Equal(t, []Finding{ch.Cases[1]}, ch.ProblemCases())
+	assert.Equal(t, CheckCounts{Pass: 1, Fail: 1, Skip: 1}, c.Summary)
+	assert.Equal(t, "3 checks: 1 pass, 1 fail, 1 unverified", c.Summary.String())
+	assert.Equal(t, CheckCounts{Pass: 1, Skip: 1}, c.Areas[0].Summary)
+	assert.Equal(t, 1, c.Rules.Failed)
+	assert.Equal(t, 1, c.Rules.Unverified)
+	require.Len(t, c.IncompleteRules(), 1)
+	assert.Equal(t, "S3", c.IncompleteRules()[0].Rule)
+	require.NotEmpty(t, c.CoverageNotes)
+	assert.Equal(t, Unverified, c.CoverageNotes[0].State)
+	assert.Equal(t, "S3 (doc)", c.CoverageNotes[0].RuleList())
+	require.Len(t, c.Notes, 2)
+	assert.Contains(t, c.Notes[0], "read-only")
+	assert.Contains(t, c.Notes[1], "HOLDS LEFT ACTIVE: 1 holds")
+	assert.Len(t, c.Findings(), 4)
+}
+
+// FromLoad always records the total, and the ledger's verdict.
+func TestFromLoad(t *testing.T) {
+	s := &load.Summary{RequestRate: 3, Steps: []load.StepMetrics{{Name: "search", Requests: 10, OK: 9, Unexpected: 1}, {Name: "retail", Requests: 5, OK: 5}},
+		Ledger: load.LedgerReport{Findings: []load.LedgerFinding{{Rule: "L1", Status: "fail", Client: "c1"}}, Unreleased: []string{"h9"}}}
+	l := FromLoad(s)
+	assert.Equal(t, uint64(15), l.Total.Requests)
+	assert.Equal(t, uint64(1), l.Total.Unexpected)
+	assert.True(t, l.Ledger.Failed)
+	assert.False(t, l.Ledger.Passed())
+	assert.Contains(t, l.Ledger.UnreleasedNote, "h9")
+	st, ok := l.Step("retail")
+	require.True(t, ok)
+	assert.Equal(t, uint64(5), st.Requests)
+	assert.NotNil(t, l.Steps[0].StatusCodes, "lists and maps are never null")
+	assert.NotNil(t, l.Violations)
+	s.Ledger.Findings[0].Status = "warn"
+	assert.False(t, FromLoad(s).Ledger.Failed, "a finding unanswered requests could explain does not fail the audit")
+}
