@@ -4,16 +4,17 @@ import (
 	"fmt"
 
 	"loyalcheck/load"
+	"loyalcheck/reports/record"
 )
 
-// FromSummary reads a load summary as one side of a comparison: a series
-// per step and one for sessions, histograms decoded. A series recorded
-// without its histogram (a summary older than histograms) keeps its counts
-// and has no latency to judge. The caller adds what the summary does not
-// hold: the target and the contract rules.
-func FromSummary(s *load.Summary) (*Run, error) {
+// FromLoad reads the load section of a run record as one side of a
+// comparison: a series per step and one for sessions, histograms decoded.
+// A series recorded without its histogram (a record older than histograms)
+// keeps its counts and has no latency to judge. The caller adds what the
+// section does not hold: the target and the contract rules.
+func FromLoad(s *record.Load) (*Run, error) {
 	r := &Run{Scenario: s.Scenario, Rate: s.AskedRate, Duration: s.Duration}
-	for _, m := range append(append([]load.StepMetrics{}, s.Steps...), s.Session) {
+	for _, m := range append(append([]record.StepMetrics{}, s.Steps...), s.Session) {
 		if m.Name == "" && m.Requests == 0 {
 			continue // a summary without sessions
 		}

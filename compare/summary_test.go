@@ -14,6 +14,7 @@ import (
 
 	"loyalcheck/api"
 	"loyalcheck/load"
+	"loyalcheck/reports/record"
 	"loyalcheck/sandbox"
 	"loyalcheck/scenarios"
 )
@@ -73,7 +74,7 @@ func sandboxPair(t *testing.T, delay time.Duration) (*Run, *Run) {
 	for i := range sums {
 		require.NoError(t, errs[i])
 		var err error
-		runs[i], err = FromSummary(sums[i])
+		runs[i], err = FromLoad(record.FromLoad(sums[i]))
 		require.NoError(t, err)
 	}
 	return runs[0], runs[1]
@@ -118,15 +119,15 @@ func TestSandboxRuns(t *testing.T) {
 	}
 }
 
-func TestFromSummary(t *testing.T) {
-	s := &load.Summary{Scenario: "checkout", AskedRate: 40, Duration: 10 * time.Second,
-		Steps: []load.StepMetrics{{Name: "retail", Requests: 10, Unexpected: 2}}}
-	r, err := FromSummary(s)
+func TestFromLoad(t *testing.T) {
+	s := record.FromLoad(&load.Summary{Scenario: "checkout", AskedRate: 40, Duration: 10 * time.Second,
+		Steps: []load.StepMetrics{{Name: "retail", Requests: 10, Unexpected: 2}}})
+	r, err := FromLoad(s)
 	require.NoError(t, err)
 	assert.Equal(t, &Run{Scenario: "checkout", Rate: 40, Duration: 10 * time.Second,
 		Series: []Series{{Name: "retail", Requests: 10, Errors: 2}}}, r)
 
 	s.Steps[0].Histogram = "bm90IGEgaGlzdG9ncmFt"
-	_, err = FromSummary(s)
+	_, err = FromLoad(s)
 	assert.ErrorContains(t, err, "series retail: decode histogram")
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"loyalcheck/load"
+	"loyalcheck/reports/record"
 	"loyalcheck/sandbox"
 	"loyalcheck/scenarios"
 )
@@ -78,7 +79,11 @@ func goldenCapacityStep(t0 time.Time, n int, phase string, d time.Duration, aske
 // grow the rate from 10/s (the first two too short to judge a p99) until
 // 320/s fails; 160/s is confirmed by a full step, then full steps bisect
 // to 247/s passing and 258/s failing. Every number is chosen.
-func goldenCapacityRecord() *Record {
+func goldenCapacityRecord() *record.Record { return capacityRecord(goldenCapacity()) }
+
+// goldenCapacity is the search of goldenCapacityRecord as the engine
+// returns it.
+func goldenCapacity() *load.CapacityResult {
 	t0 := time.Date(2026, 3, 14, 11, 0, 0, 0, time.UTC)
 	at := t0
 	var steps []load.CapacityStep
@@ -117,30 +122,36 @@ func goldenCapacityRecord() *Record {
 		Elapsed:  at.Sub(t0) + 1200*time.Millisecond,
 		Ledger:   load.LedgerReport{Clients: 200, Touched: 186, Spent: 120345, Earned: 98211.5, Findings: []load.LedgerFinding{}},
 	}
-	r := &Record{
-		Version:  RecordVersion,
-		Tool:     Tool{Name: "loyalcheck", Version: "v1.2.3", GoVersion: "go1.26.8"},
-		Kind:     KindCapacity,
+	return c
+}
+
+// capacityRecord is the judged record of the golden search's run with
+// the search c.
+func capacityRecord(c *load.CapacityResult) *record.Record {
+	t0 := time.Date(2026, 3, 14, 11, 0, 0, 0, time.UTC)
+	r := &record.Record{
+		Version:  record.Version,
+		Tool:     record.Tool{Name: "loyalcheck", Version: "v1.2.3", GoVersion: "go1.26.8"},
+		Kind:     record.KindCapacity,
 		Started:  t0,
 		Ended:    t0.Add(c.Elapsed + 100*time.Millisecond),
-		Target:   TargetOf("https://loyalty.example.test/api", false),
-		Fixtures: FixturesSummary{Points: 5, Clients: 200, ClientsByType: map[string]int{"cashback": 150, "discount": 50}},
-		Scenario: &ScenarioInfo{Name: "ramp", Description: "checkout mix on a linear ramp", Pacer: "linear", Rate: "5/1s", RampTo: "100/1s", Duration: "1m0s", MaxInFlight: 2000, Clients: "uniform",
-			Flows: []FlowInfo{{Name: "accrue", Weight: 70, Steps: []string{"search", "recalc", "retail(accrue)"}}, {Name: "spend", Weight: 30, Steps: []string{"search", "recalc", "retail(spend 0.5 of max)"}}},
+		Target:   record.TargetOf("https://loyalty.example.test/api", false),
+		Fixtures: record.FixturesSummary{Points: 5, Clients: 200, ClientsByType: map[string]int{"cashback": 150, "discount": 50}},
+		Scenario: &record.ScenarioInfo{Name: "ramp", Description: "checkout mix on a linear ramp", Pacer: "linear", Rate: "5/1s", RampTo: "100/1s", Duration: "1m0s", MaxInFlight: 2000, Clients: "uniform",
+			Flows: []record.FlowInfo{{Name: "accrue", Weight: 70, Steps: []string{"search", "recalc", "retail(accrue)"}}, {Name: "spend", Weight: 30, Steps: []string{"search", "recalc", "retail(spend 0.5 of max)"}}},
 			SLO:   []string{}},
-		Capacity:    c,
-		Thresholds:  CapacityThresholds(c),
-		Environment: Environment{OS: "linux", Arch: "amd64", CPUs: 8, GoVersion: "go1.26.8", Hostname: "ci-runner-7"},
+		Capacity:    record.FromCapacity(c),
+		Environment: record.Environment{OS: "linux", Arch: "amd64", CPUs: 8, GoVersion: "go1.26.8", Hostname: "ci-runner-7"},
 	}
-	r.Judge()
+	r.Thresholds = record.CapacityThresholds(r.Capacity)
+	Judge(r)
 	return r
 }
 
 // brokenCapacityRecord is the golden search where the target broke the
 // ledger (L2 on two clients) and the contract above its capacity.
-func brokenCapacityRecord() *Record {
-	r := goldenCapacityRecord()
-	c := r.Capacity
+func brokenCapacityRecord() *record.Record {
+	c := goldenCapacity()
 	c.Found = false
 	c.Ledger.Findings = []load.LedgerFinding{
 		{Rule: "L2", Status: "fail", Client: "c3", Message: "spent twice", Initial: 500, Expected: 300, Final: 100, Ops: []string{"spend 200 at p1: accepted", "spend 200 at p1 (retry): accepted"}},
@@ -150,19 +161,17 @@ func brokenCapacityRecord() *Record {
 	st.Violations = []load.ViolationCount{{Step: "search", Rule: "S7", Count: 4, Example: "client.level.percent: Must be less than or equal to 100 (got 1000)"}}
 	st.Reasons = append(st.Reasons, "contract violations: search S7 x4")
 	c.Note += "; but the ledger audit failed (L2): a target that loses or double-spends points has no capacity figure"
-	r.Thresholds = CapacityThresholds(c)
-	r.Judge()
-	return r
+	return capacityRecord(c)
 }
 
 var (
 	capacityOnce, brokenCapacityOnce sync.Once
-	capacityRec, brokenCapacityRec   *Record
+	capacityRec, brokenCapacityRec   *record.Record
 )
 
 // capacityRun is a real capacity search against a healthy sandbox: two
 // short probes of the read-only scenario, both passing.
-func capacityRun(t testing.TB) *Record {
+func capacityRun(t testing.TB) *record.Record {
 	capacityOnce.Do(func() { capacityRec = realCapacityRecord(t, "read-only", nil) })
 	require.NotNil(t, capacityRec)
 	return capacityRec
@@ -171,7 +180,7 @@ func capacityRun(t testing.TB) *Record {
 // brokenCapacityRun is a real capacity search against a sandbox that
 // breaks the contract under load (S7) and loses accruals (L1): it stops
 // at the first step.
-func brokenCapacityRun(t testing.TB) *Record {
+func brokenCapacityRun(t testing.TB) *record.Record {
 	brokenCapacityOnce.Do(func() {
 		brokenCapacityRec = realCapacityRecord(t, "ramp", []string{"percent-over-100", "accrue-lost"})
 	})
@@ -179,7 +188,7 @@ func brokenCapacityRun(t testing.TB) *Record {
 	return brokenCapacityRec
 }
 
-func realCapacityRecord(t testing.TB, scenario string, faults []string) *Record {
+func realCapacityRecord(t testing.TB, scenario string, faults []string) *record.Record {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -196,15 +205,15 @@ func realCapacityRecord(t testing.TB, scenario string, faults []string) *Record 
 	require.NoError(t, err)
 	res, err := load.SearchCapacity(ctx, r, ts, load.CapacityOptions{Start: 20, Max: 40, StepDuration: 2 * time.Second, Budget: 20 * time.Second})
 	require.NoError(t, err)
-	rec := NewRecord(KindCapacity, "v0.0.0-test")
+	rec := record.New(record.KindCapacity, "v0.0.0-test")
 	rec.Started = res.Started.UTC()
-	rec.Target = TargetOf(sb.URL(), true)
-	rec.Fixtures = SummarizeFixtures(sb.Fixtures())
-	rec.Scenario = ScenarioInfoOf(sc)
-	rec.Capacity = res
-	rec.Thresholds = CapacityThresholds(res)
+	rec.Target = record.TargetOf(sb.URL(), true)
+	rec.Fixtures = record.SummarizeFixtures(sb.Fixtures())
+	rec.Scenario = record.ScenarioInfoOf(sc)
+	rec.Capacity = record.FromCapacity(res)
+	rec.Thresholds = record.CapacityThresholds(rec.Capacity)
 	rec.Ended = time.Now().UTC()
-	rec.Judge()
+	Judge(rec)
 	return rec
 }
 
@@ -223,7 +232,7 @@ func TestGoldenCapacityRecordFile(t *testing.T) {
 	require.NoError(t, err)
 	golden(t, "golden.capacity.run.json", b)
 	validateRecord(t, b)
-	r, err := ReadRecord(filepath.Join("testdata", "golden.capacity.run.json"))
+	r, err := record.Read(filepath.Join("testdata", "golden.capacity.run.json"))
 	require.NoError(t, err)
 	again, err := r.Encode()
 	require.NoError(t, err)
@@ -234,7 +243,7 @@ func TestGoldenCapacityRecordFile(t *testing.T) {
 }
 
 func TestCapacityRecordsMatchSchema(t *testing.T) {
-	for name, r := range map[string]*Record{
+	for name, r := range map[string]*record.Record{
 		"golden": goldenCapacityRecord(), "broken": brokenCapacityRecord(), "real": capacityRun(t), "real, broken target": brokenCapacityRun(t),
 		"sparse": sparseRecords()["capacity"],
 	} {
@@ -323,10 +332,9 @@ func TestJudgeCapacity(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			r := goldenCapacityRecord()
-			tc.mutate(r.Capacity)
-			r.Thresholds = CapacityThresholds(r.Capacity)
-			r.Judge()
+			c := goldenCapacity()
+			tc.mutate(c)
+			r := capacityRecord(c)
 			assert.Equal(t, len(tc.reasons) == 0, r.Verdict.Pass)
 			assert.Equal(t, nonNil(tc.reasons), r.Verdict.Reasons)
 			assert.Equal(t, nonNil(tc.notes), r.Verdict.Notes)
@@ -472,7 +480,7 @@ func TestCapacityCharts(t *testing.T) {
 	assert.NotContains(t, ch, "knee-band")
 
 	// Nothing measured at all still draws.
-	empty := &load.CapacityResult{Stopped: load.StopBudget}
+	empty := record.FromCapacity(&load.CapacityResult{Stopped: load.StopBudget})
 	for _, svg := range []string{capacityLatencyChart(empty), capacityErrorChart(empty), capacityRateChart(empty)} {
 		wellFormed(t, svg)
 	}
@@ -488,19 +496,19 @@ func TestCapacityHTML(t *testing.T) {
 // hostileCapacityRecord carries a server's hostile text where a capacity
 // search records it: an error outcome, a violation's example, a step's
 // reasons and the ledger.
-func hostileCapacityRecord() *Record {
+func hostileCapacityRecord() *record.Record {
 	r := brokenCapacityRecord()
 	nasty := "a\x00b\x1b[31mc <script>alert(1)</script> & \"q\" 'q' ]]> \xff\xfe |*_` \uFFFE end"
 	c := r.Capacity
 	st := &c.Steps[5]
-	st.TopErrors = []load.ErrorCount{{Error: "search: " + nasty, Count: 3}}
+	st.TopErrors = []record.ErrorCount{{Error: "search: " + nasty, Count: 3}}
 	st.Violations[0].Example = nasty
 	st.Reasons = append(st.Reasons, nasty)
 	c.BrokenBy = append(c.BrokenBy, nasty)
 	c.Steps[10].Reasons = append(c.Steps[10].Reasons, nasty)
 	c.Ledger.Findings[0].Message = nasty
 	c.Note = nasty
-	r.Judge()
+	Judge(r)
 	return r
 }
 

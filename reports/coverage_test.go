@@ -13,24 +13,25 @@ import (
 
 	"loyalcheck/api"
 	"loyalcheck/contract"
+	"loyalcheck/reports/record"
 )
 
 // incompleteRecord is a contract run where nothing failed but S3 (doc)
 // could not be exercised: its verdict is INCOMPLETE.
-func incompleteRecord(accept ...string) *Record {
-	r := goldenRecord()
-	r.Kind, r.Load, r.Scenario, r.Thresholds = KindContract, nil, nil, nil
+func incompleteRecord(accept ...string) *record.Record {
+	c, _, _ := goldenRun()
 	var kept []contract.Finding
-	for _, f := range r.Contract.Findings {
+	for _, f := range c.Findings {
 		if f.Status != contract.Fail {
 			kept = append(kept, f)
 		}
 	}
-	r.Contract.Findings = kept
-	r.Contract.Only = []string{"G2", "G4", "S1", "S3", "S6", "C5", "H6", "H7", "L1", "B1"}
-	r.Contract.AcceptUnverified = append([]string{"C5"}, accept...)
-	r.Contract.Summary = summaryOf(r.Contract)
-	r.Judge()
+	c.Findings = kept
+	c.Only = []string{"G2", "G4", "S1", "S3", "S6", "C5", "H6", "H7", "L1", "B1"}
+	c.AcceptUnverified = append([]string{"C5"}, accept...)
+	r := goldenRecordOf(c, nil, nil)
+	r.Kind, r.Scenario = record.KindContract, nil
+	Judge(r)
 	return r
 }
 
@@ -70,7 +71,7 @@ func TestIncompleteInEveryFormat(t *testing.T) {
 // in every format, its cases shown as its evidence.
 func TestSummaryCountsChecks(t *testing.T) {
 	r := goldenRecord()
-	s := summaryOf(r.Contract)
+	s := r.Contract.Summary
 	assert.Equal(t, 2, s.Fail, "C4 (three cases) and RT1")
 	txt := render(t, r, FormatText)
 	assert.Contains(t, txt, "12 checks: 6 pass, 2 fail, 1 warn, 2 unverified, 1 not in scope")
@@ -84,7 +85,7 @@ func TestSummaryCountsChecks(t *testing.T) {
 	doc, err := html.Parse(strings.NewReader(page))
 	require.NoError(t, err)
 	rows := bodyRows(byID(doc, "findings-table"))
-	assert.Len(t, rows, len(contract.CheckVerdicts(r.Contract.Findings)), "one row per check")
+	assert.Len(t, rows, checkCount(r.Contract), "one row per check")
 	var c4 []*html.Node
 	for _, row := range rows {
 		if strings.Contains(text(row), "c4-earn") {
@@ -112,9 +113,10 @@ func TestSummaryCountsChecks(t *testing.T) {
 // the endpoint a check happened to call; the legend promises no numbers;
 // vegeta's "hits" read "sessions".
 func TestHTMLMatrixWholeRunRows(t *testing.T) {
-	r := goldenRecord()
-	r.Contract.Findings = append(r.Contract.Findings, contract.Finding{Rule: "G3", Check: "g3-bad-key", Area: api.AreaGeneral, Kind: api.KindInterp, Status: contract.Pass,
+	c, s, ts := goldenRun()
+	c.Findings = append(c.Findings, contract.Finding{Rule: "G3", Check: "g3-bad-key", Area: api.AreaGeneral, Kind: api.KindInterp, Status: contract.Pass,
 		Message: "a wrong key is refused", Evidence: &contract.Evidence{Endpoint: "retail", URL: "https://x.test/r", Status: 422}})
+	r := goldenRecordOf(c, s, ts)
 	page := render(t, r, FormatHTML)
 	doc, err := html.Parse(strings.NewReader(page))
 	require.NoError(t, err)

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -11,9 +13,9 @@ import (
 	"unicode/utf8"
 
 	"loyalcheck/api"
-	"loyalcheck/contract"
-	"loyalcheck/load"
 	"loyalcheck/reports/chart"
+
+	"loyalcheck/reports/record"
 )
 
 // Helpers shared by the renderers: how numbers, latencies, thresholds,
@@ -93,7 +95,7 @@ func fmtTime(t time.Time) string {
 }
 
 // limitText writes a threshold's limit in the unit it was given in.
-func limitText(t load.Threshold) string {
+func limitText(t record.Threshold) string {
 	switch t.Unit {
 	case "ns":
 		return fmtLatency(time.Duration(t.Limit))
@@ -106,8 +108,8 @@ func limitText(t load.Threshold) string {
 }
 
 // stepRows returns the per-step metrics followed by the whole-session row.
-func stepRows(s *load.Summary) []load.StepMetrics {
-	rows := append([]load.StepMetrics{}, s.Steps...)
+func stepRows(s *record.Load) []record.StepMetrics {
+	rows := append([]record.StepMetrics{}, s.Steps...)
 	if s.Session.Requests > 0 {
 		rows = append(rows, s.Session)
 	}
@@ -115,67 +117,16 @@ func stepRows(s *load.Summary) []load.StepMetrics {
 }
 
 // rowName is a step's name in tables, "session (whole)" for sessions.
-func rowName(m load.StepMetrics) string {
+func rowName(m record.StepMetrics) string {
 	if m.Name == "session" {
 		return "session (whole)"
 	}
 	return m.Name
 }
 
-// areaGroup is the findings of one area, in run order, and its checks
-// (a check on a rule, with its cases), which the counts count.
-type areaGroup struct {
-	Area     string
-	Findings []contract.Finding
-	Checks   []contract.CheckVerdict
-	Count    contract.Summary
-}
-
-// byArea groups findings by area in report order; areas the catalogue
-// does not know come last, in order of appearance.
-func byArea(fs []contract.Finding) []areaGroup {
-	idx := map[string]int{}
-	var out []areaGroup
-	for _, a := range api.Areas() {
-		idx[a] = len(out)
-		out = append(out, areaGroup{Area: a})
-	}
-	for _, f := range fs {
-		i, ok := idx[f.Area]
-		if !ok {
-			i = len(out)
-			idx[f.Area] = i
-			out = append(out, areaGroup{Area: f.Area})
-		}
-		out[i].Findings = append(out[i].Findings, f)
-	}
-	kept := out[:0]
-	for _, g := range out {
-		if len(g.Findings) > 0 {
-			g.Checks = contract.CheckVerdicts(g.Findings)
-			g.Count = contract.Summarize(&contract.Result{Findings: g.Findings})
-			kept = append(kept, g)
-		}
-	}
-	return kept
-}
-
-// countText is "44 checks: 41 pass, 1 fail, 2 warn, 1 unverified", leaving
-// out zeros except pass.
-func countText(s contract.Summary) string { return contract.CheckCountText(s) }
-
-// summaryOf counts checks by verdict (the recorded Summary may be absent
-// from a hand-edited record; the findings are the truth).
-func summaryOf(c *contract.Result) contract.Summary { return contract.Summarize(c) }
-
-// rulesText is "45 rules: 44 verified, 1 failed".
-func rulesText(c *contract.Result) string {
-	return contract.RuleCountText(contract.CountRules(contract.CoverageOf(c)))
-}
-
 // endpointOf is the endpoint a finding's evidence concerns, "" when it has
 // no evidence.
-func endpointOf(f contract.Finding) string {
+func endpointOf(f record.Finding) string {
 	if f.Evidence != nil && f.Evidence.Endpoint != "" {
 		return f.Evidence.Endpoint
 	}
@@ -192,7 +143,7 @@ func ruleSummary(id string) string {
 
 // evidenceLines writes one exchange as lines of text: the call and its
 // status, the request and the response body, and any note.
-func evidenceLines(e *contract.Evidence, bodyMax int) []string {
+func evidenceLines(e *record.Evidence, bodyMax int) []string {
 	if e == nil {
 		return nil
 	}
@@ -282,7 +233,7 @@ func printable(s string) string {
 }
 
 // targetText describes the target in one line.
-func targetText(t Target) string {
+func targetText(t record.Target) string {
 	if t.Embedded {
 		return t.URL + " (loyalcheck's embedded sandbox)"
 	}
@@ -290,7 +241,7 @@ func targetText(t Target) string {
 }
 
 // fixturesText is "5 points, 200 clients (150 cashback, 50 discount)".
-func fixturesText(f FixturesSummary) string {
+func fixturesText(f record.FixturesSummary) string {
 	s := fmt.Sprintf("%s, %s", plural(f.Points, "point"), plural(f.Clients, "client"))
 	var parts []string
 	for _, k := range sortedKeys(f.ClientsByType) {
@@ -303,7 +254,7 @@ func fixturesText(f FixturesSummary) string {
 }
 
 // ledgerLine is the ledger's verdict in one sentence.
-func ledgerLine(l load.LedgerReport) string {
+func ledgerLine(l record.Ledger) string {
 	switch {
 	case l.Skipped != "":
 		return "not audited: " + l.Skipped
@@ -327,7 +278,7 @@ func ledgerLine(l load.LedgerReport) string {
 }
 
 // thresholdsPassed counts thresholds met.
-func thresholdsPassed(ts []load.ThresholdResult) int {
+func thresholdsPassed(ts []record.ThresholdResult) int {
 	n := 0
 	for _, t := range ts {
 		if t.Pass {
@@ -340,3 +291,8 @@ func thresholdsPassed(ts []load.ThresholdResult) int {
 // pacerText is vegeta's pacer description in loyalcheck's words: vegeta
 // paces "hits", which here are session starts.
 func pacerText(p string) string { return strings.ReplaceAll(p, " hits/", " sessions/") }
+
+// sortedKeys returns a map's keys in order.
+func sortedKeys[V any](m map[string]V) []string {
+	return slices.Sorted(maps.Keys(m))
+}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"loyalcheck/reports/record"
 )
 
 // FuzzDecodeRecord feeds arbitrary bytes to the run.json reader behind
@@ -20,7 +21,7 @@ func FuzzDecodeRecord(f *testing.F) {
 		require.NoError(f, err)
 		f.Add(b)
 	}
-	v := strconv.Itoa(RecordVersion)
+	v := strconv.Itoa(record.Version)
 	for _, s := range []string{
 		`{"version":` + v + `,"kind":"load"}`,
 		`{"version":` + v + `,"kind":"capacity","capacity":{"steps":[{}]},"thresholds":[{}]}`,
@@ -31,13 +32,13 @@ func FuzzDecodeRecord(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		r, err := DecodeRecord(b)
+		r, err := record.Decode(b)
 		if err != nil {
 			return
 		}
 		first, err := r.Encode()
 		require.NoError(t, err)
-		r2, err := DecodeRecord(first)
+		r2, err := record.Decode(first)
 		require.NoError(t, err, "%s", first)
 		second, err := r2.Encode()
 		require.NoError(t, err)
@@ -46,6 +47,6 @@ func FuzzDecodeRecord(f *testing.F) {
 		for _, f := range Formats() {
 			_ = Render(io.Discard, r2, f)
 		}
-		r2.Judge()
+		Judge(r2)
 	})
 }

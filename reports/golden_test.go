@@ -17,6 +17,7 @@ import (
 	"loyalcheck/api"
 	"loyalcheck/contract"
 	"loyalcheck/load"
+	"loyalcheck/reports/record"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -25,7 +26,10 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 // with every status (evidence and trail included), a load run with a
 // violation, a ledger failure, contention and thresholds met, missed and
 // unmeasurable. Every number is chosen, so the reports are byte-stable.
-func goldenRecord() *Record {
+func goldenRecord() *record.Record { return goldenRecordOf(goldenRun()) }
+
+// goldenRun is the run of goldenRecord as the engines return it.
+func goldenRun() (*contract.Result, *load.Summary, []load.ThresholdResult) {
 	t0 := time.Date(2026, 3, 14, 9, 30, 0, 0, time.UTC)
 	ms := func(v float64) time.Duration { return time.Duration(v * float64(time.Millisecond)) }
 	lat := func(count int64, p50, p90, p95, p99, p999, max float64) load.Latency {
@@ -65,9 +69,6 @@ func goldenRecord() *Record {
 			{Rule: "B1", Check: "b1-malformed", Area: api.AreaBadInput, Kind: api.KindDoc, Status: contract.Pass, Message: "160 bad requests over the five endpoints were all refused with 422 and an error body"},
 		},
 	}
-	c.Summary = summaryOf(c)
-	c.Coverage = contract.CoverageOf(c)
-	c.Rules = contract.CountRules(c.Coverage)
 
 	step := func(name string, n, refused, unexpected, viol uint64, l load.Latency) load.StepMetrics {
 		m := load.StepMetrics{Name: name, Requests: n, Rate: float64(n) / 10, OK: n - refused - unexpected, Refused: refused, Unexpected: unexpected, Violations: viol,
@@ -124,23 +125,31 @@ func goldenRecord() *Record {
 		}
 		ts = append(ts, th.Evaluate(s))
 	}
-	r := &Record{
-		Version:  RecordVersion,
-		Tool:     Tool{Name: "loyalcheck", Version: "v1.2.3", GoVersion: "go1.26.8"},
-		Kind:     KindAccept,
+	return c, s, ts
+}
+
+// goldenRecordOf is the judged record of the golden run with these
+// results (nil leaves a section out).
+func goldenRecordOf(c *contract.Result, s *load.Summary, ts []load.ThresholdResult) *record.Record {
+	t0 := time.Date(2026, 3, 14, 9, 30, 0, 0, time.UTC)
+	const base = "https://loyalty.example.test/api"
+	r := &record.Record{
+		Version:  record.Version,
+		Tool:     record.Tool{Name: "loyalcheck", Version: "v1.2.3", GoVersion: "go1.26.8"},
+		Kind:     record.KindAccept,
 		Started:  t0,
 		Ended:    t0.Add(16 * time.Second),
-		Target:   TargetOf(base, false),
-		Fixtures: FixturesSummary{Points: 5, Clients: 200, ClientsByType: map[string]int{"cashback": 150, "discount": 50}},
-		Scenario: &ScenarioInfo{Name: "checkout", Description: "realistic checkout mix", Pacer: "constant", Rate: "20/1s", Duration: "30s", MaxInFlight: 1000, Clients: "uniform",
-			Flows: []FlowInfo{{Name: "accrue", Weight: 60, Steps: []string{"search", "recalc", "retail(accrue)"}}, {Name: "spend-with-hold", Weight: 40, Steps: []string{"search", "recalc", "hold(max, 5 min)", "retail(spend max, with hold)"}}},
+		Target:   record.TargetOf(base, false),
+		Fixtures: record.FixturesSummary{Points: 5, Clients: 200, ClientsByType: map[string]int{"cashback": 150, "discount": 50}},
+		Scenario: &record.ScenarioInfo{Name: "checkout", Description: "realistic checkout mix", Pacer: "constant", Rate: "20/1s", Duration: "30s", MaxInFlight: 1000, Clients: "uniform",
+			Flows: []record.FlowInfo{{Name: "accrue", Weight: 60, Steps: []string{"search", "recalc", "retail(accrue)"}}, {Name: "spend-with-hold", Weight: 40, Steps: []string{"search", "recalc", "hold(max, 5 min)", "retail(spend max, with hold)"}}},
 			SLO:   []string{"p99(session)<1s", "errors<1%", "violations==0"}},
-		Contract:    c,
-		Load:        s,
-		Thresholds:  ts,
-		Environment: Environment{OS: "linux", Arch: "amd64", CPUs: 8, GoVersion: "go1.26.8", Hostname: "ci-runner-7"},
+		Contract:    record.FromContract(c),
+		Load:        record.FromLoad(s),
+		Thresholds:  record.FromThresholds(ts),
+		Environment: record.Environment{OS: "linux", Arch: "amd64", CPUs: 8, GoVersion: "go1.26.8", Hostname: "ci-runner-7"},
 	}
-	r.Judge()
+	Judge(r)
 	return r
 }
 
@@ -176,7 +185,7 @@ func firstDiff(want, got string) string {
 	return "(same lines; a trailing newline differs)"
 }
 
-func render(t *testing.T, r *Record, f Format, opts ...Option) string {
+func render(t *testing.T, r *record.Record, f Format, opts ...Option) string {
 	t.Helper()
 	var buf bytes.Buffer
 	require.NoError(t, Render(&buf, r, f, opts...))
@@ -197,14 +206,14 @@ func TestGoldenMarkdown(t *testing.T) {
 
 // The checked-in record is what this version writes and reads: a field
 // renamed, added or removed breaks this test, a reminder that the shape
-// only changes with RecordVersion (and schemas/run.schema.json).
+// only changes with record.Version (and schemas/run.schema.json).
 func TestGoldenRecordFile(t *testing.T) {
 	b, err := goldenRecord().Encode()
 	require.NoError(t, err)
 	golden(t, "golden.run.json", b)
 	validateRecord(t, b)
 
-	r, err := ReadRecord(filepath.Join("testdata", "golden.run.json"))
+	r, err := record.Read(filepath.Join("testdata", "golden.run.json"))
 	require.NoError(t, err)
 	again, err := r.Encode()
 	require.NoError(t, err)
@@ -225,4 +234,13 @@ func stripANSI(s string) string {
 		s = strings.ReplaceAll(s, c, "")
 	}
 	return s
+}
+
+// checkCount is how many checks a contract run has.
+func checkCount(c *record.Contract) int {
+	n := 0
+	for _, a := range c.Areas {
+		n += len(a.Checks)
+	}
+	return n
 }

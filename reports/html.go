@@ -8,8 +8,7 @@ import (
 	"math"
 	"strings"
 
-	"loyalcheck/contract"
-	"loyalcheck/load"
+	"loyalcheck/reports/record"
 )
 
 // The HTML report is one self-contained file: the CSS, the script and
@@ -33,7 +32,7 @@ var reportJS string
 
 var htmlTemplate = template.Must(template.New("report").Parse(htmlSource))
 
-func renderHTML(w io.Writer, r *Record) error {
+func renderHTML(w io.Writer, r *record.Record) error {
 	var b strings.Builder
 	if err := htmlTemplate.Execute(&b, buildView(r)); err != nil {
 		return err
@@ -58,7 +57,7 @@ type htmlView struct {
 	Thresholds []thresholdRow
 	Contract   *contractView
 	Load       *loadView
-	Scenario   *ScenarioInfo
+	Scenario   *record.ScenarioInfo
 	Flows      []flowRow
 	Arrival    string
 	Capacity   *capacityView
@@ -86,7 +85,7 @@ type thresholdRow struct {
 // gauge places a threshold's measured value and limit on one bar that
 // reaches 15% past the larger; only for ordered comparisons of something
 // measured.
-func gauge(t load.ThresholdResult, row *thresholdRow) {
+func gauge(t record.ThresholdResult, row *thresholdRow) {
 	if t.MeasuredText == "" || t.Limit <= 0 || t.Measured < 0 || !strings.ContainsAny(t.Op, "<>") {
 		return
 	}
@@ -96,7 +95,7 @@ func gauge(t load.ThresholdResult, row *thresholdRow) {
 	row.Mark = math.Round(t.Limit/top*1000) / 10
 }
 
-func buildView(r *Record) *htmlView {
+func buildView(r *record.Record) *htmlView {
 	v := &htmlView{
 		Title:   fmt.Sprintf("loyalcheck %s: %s", r.Kind, r.Verdict.Word()),
 		CSS:     template.CSS(reportCSS),
@@ -157,16 +156,16 @@ func buildView(r *Record) *htmlView {
 	return v
 }
 
-func tiles(r *Record, v *htmlView) []tile {
+func tiles(r *record.Record, v *htmlView) []tile {
 	var out []tile
 	if c := r.Contract; c != nil {
-		s := summaryOf(c)
+		s := c.Summary
 		t := tile{Title: "Contract", Big: fmt.Sprintf("%d / %d", s.Pass, s.Pass+s.Fail+s.Warn+s.Skip+s.NotInScope), Small: "checks pass" + problemsText(s), Class: "pass", Href: "#contract"}
 		if n := len(c.IncompleteRules()); n > 0 {
 			t.Small += fmt.Sprintf("; %s unverified", plural(n, "doc rule"))
 		}
 		switch {
-		case s.Fail > 0 || c.Incomplete():
+		case s.Fail > 0 || len(c.IncompleteRules()) > 0:
 			t.Class = "fail"
 		case s.Warn > 0:
 			t.Class = "warn"
@@ -177,26 +176,26 @@ func tiles(r *Record, v *htmlView) []tile {
 		t := tile{Title: "Load", Big: fmtLatency(l.Session.Latency.P99), Small: fmt.Sprintf("p99 per session; %d sessions, %.1f requests/s", l.Sessions.Started, l.RequestRate), Class: "pass", Href: "#load"}
 		if len(l.Violations) > 0 || l.Interrupted {
 			t.Class = "fail"
-		} else if l.Totals().Unexpected > 0 || l.Sessions.Dropped > 0 {
+		} else if l.Total.Unexpected > 0 || l.Sessions.Dropped > 0 {
 			t.Class = "warn"
 		}
 		out = append(out, t, ledgerTile(l.Ledger))
 	}
 	if c := r.Capacity; c != nil {
 		t := tile{Title: "Capacity", Class: "pass", Href: "#capacity"}
-		pass := passingStep(c)
+		pass := c.PassingStep()
 		switch {
-		case c.Ledger.Failed():
+		case c.Ledger.Failed:
 			t.Big, t.Small, t.Class = "none", "the ledger audit "+ledgerFailure(c.Ledger)+": no figure stands", "fail"
 		case !c.Found || pass == nil:
 			t.Big, t.Small, t.Class = "none found", c.Stopped+": "+c.Note, "fail"
 		default:
-			t.Big = load.FormatRate(c.MaxPassing) + "/s"
+			t.Big = record.FormatRate(c.MaxPassing) + "/s"
 			if c.FirstFailing == 0 {
 				t.Big = "≥ " + t.Big
 			}
 			t.Small = fmt.Sprintf("sessions/s keeping the SLOs (%s requests/s); %s", fmtNum(c.MaxPassingRequests), firstFailingShort(c))
-			if c.Failed() {
+			if c.Failed {
 				t.Class = "fail"
 			}
 		}
@@ -216,7 +215,7 @@ func tiles(r *Record, v *htmlView) []tile {
 	return out
 }
 
-func ledgerTile(l load.LedgerReport) tile {
+func ledgerTile(l record.Ledger) tile {
 	lt := tile{Title: "Ledger", Big: "OK", Small: fmt.Sprintf("%d clients audited, none lost or double-spent", l.Clients), Class: "pass", Href: "#ledger"}
 	switch {
 	case l.Skipped != "":
@@ -231,7 +230,7 @@ func ledgerTile(l load.LedgerReport) tile {
 
 // firstFailingShort is the first failing rate and what broke there, in
 // few words.
-func firstFailingShort(c *load.CapacityResult) string {
+func firstFailingShort(c *record.Capacity) string {
 	if c.FirstFailing == 0 {
 		return "no rate tried failed"
 	}
@@ -239,11 +238,11 @@ func firstFailingShort(c *load.CapacityResult) string {
 	for _, r := range c.BrokenBy {
 		why = append(why, shortReason(r))
 	}
-	return fmt.Sprintf("%s/s fails: %s", load.FormatRate(c.FirstFailing), strings.Join(why, "; "))
+	return fmt.Sprintf("%s/s fails: %s", record.FormatRate(c.FirstFailing), strings.Join(why, "; "))
 }
 
 // problemsText is "; 8 fail, 7 warn, 1 skipped" without the zeros.
-func problemsText(s contract.Summary) string {
+func problemsText(s record.CheckCounts) string {
 	var parts []string
 	if s.Fail > 0 {
 		parts = append(parts, fmt.Sprintf("%d fail", s.Fail))
@@ -265,7 +264,7 @@ func problemsText(s contract.Summary) string {
 
 // arrivalText says how sessions arrive as the scenario configures it and,
 // when the run overrode that, as it ran.
-func arrivalText(sc *ScenarioInfo, s *load.Summary) string {
+func arrivalText(sc *record.ScenarioInfo, s *record.Load) string {
 	t := pacerText(sc.Pacer) + " at " + sc.Rate
 	if sc.RampTo != "" {
 		t += " rising to " + sc.RampTo
@@ -278,7 +277,7 @@ func arrivalText(sc *ScenarioInfo, s *load.Summary) string {
 }
 
 // arrivalTextOf is arrivalText, or what a capacity search did instead.
-func arrivalTextOf(r *Record) string {
+func arrivalTextOf(r *record.Record) string {
 	if r.Capacity != nil && r.Load == nil {
 		return "the capacity search replaced the scenario's arrival with constant rates, one per step (see Capacity)"
 	}
@@ -293,7 +292,7 @@ type flowRow struct {
 	Color  string
 }
 
-func flowRows(sc *ScenarioInfo) []flowRow {
+func flowRows(sc *record.ScenarioInfo) []flowRow {
 	total := 0.0
 	for _, f := range sc.Flows {
 		total += f.Weight

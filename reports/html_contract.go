@@ -6,14 +6,15 @@ import (
 	"strings"
 
 	"loyalcheck/api"
-	"loyalcheck/contract"
+
+	"loyalcheck/reports/record"
 )
 
 // The contract section of the HTML report: the coverage and the matrix of
 // rules by endpoint, the findings and the evidence of each case.
 
 type contractView struct {
-	Summary  contract.Summary
+	Summary  record.CheckCounts
 	Rules    string
 	Coverage []coverageRow
 	Accepted string
@@ -64,26 +65,26 @@ type evidenceView struct {
 // otherColumn holds findings that concern no single call.
 const otherColumn = "whole run"
 
-func statusRank(s contract.Status) int {
+func statusRank(s record.Status) int {
 	switch s {
-	case contract.Fail:
+	case record.Fail:
 		return 4
-	case contract.Warn:
+	case record.Warn:
 		return 3
-	case contract.Pass:
+	case record.Pass:
 		return 2
-	case contract.Skip:
+	case record.Skip:
 		return 1
 	}
 	return 0
 }
 
-func buildContractView(c *contract.Result) *contractView {
-	cv := &contractView{Summary: summaryOf(c), Rules: rulesText(c), Profile: c.Profile, Took: fmtDuration(c.Ended.Sub(c.Started)),
+func buildContractView(c *record.Contract) *contractView {
+	cv := &contractView{Summary: c.Summary, Rules: c.Rules.String(), Profile: c.Profile, Took: fmtDuration(c.Ended.Sub(c.Started)),
 		Accepted: strings.Join(c.AcceptUnverified, ",")}
-	for _, n := range contract.CoverageNotes(contract.CoverageOf(c)) {
+	for _, n := range c.CoverageNotes {
 		class := "skip"
-		if n.State == contract.Unverified {
+		if n.State == record.Unverified {
 			class = "fail"
 		}
 		cv.Coverage = append(cv.Coverage, coverageRow{Class: class, State: n.Label(), Rules: n.RuleList(), Reason: n.Reason})
@@ -104,7 +105,7 @@ func buildContractView(c *contract.Result) *contractView {
 	first := map[string]string{}
 	cells := map[string][]*cellAgg{}
 	unknown := map[string]bool{}
-	for _, g := range byArea(c.Findings) {
+	for _, g := range c.Areas {
 		for _, ch := range g.Checks {
 			anchor := fmt.Sprintf("f%d", len(cv.Findings)+1)
 			if _, ok := first[ch.Rule]; !ok {
@@ -116,7 +117,7 @@ func buildContractView(c *contract.Result) *contractView {
 			if row.Multi {
 				row.Message = fmt.Sprintf("%d of %d cases %s", len(cases), len(ch.Cases), caseVerb(ch.Status))
 			}
-			if ch.Status != contract.Pass {
+			if ch.Status != record.Pass {
 				cv.Problems++
 			}
 			for _, f := range ch.Cases {
@@ -151,7 +152,7 @@ func buildContractView(c *contract.Result) *contractView {
 		if first[r.ID] == "" {
 			row.Href = ""
 		}
-		worst := contract.Status("")
+		worst := record.Status("")
 		for ci := range cv.Columns {
 			var a *cellAgg
 			if cells[r.ID] != nil {
@@ -164,7 +165,7 @@ func buildContractView(c *contract.Result) *contractView {
 			if statusRank(a.worst) > statusRank(worst) {
 				worst = a.worst
 			}
-			text := map[contract.Status]string{contract.Pass: "✓", contract.Fail: "✗", contract.Warn: "!", contract.Skip: "–"}[a.worst]
+			text := map[record.Status]string{record.Pass: "✓", record.Fail: "✗", record.Warn: "!", record.Skip: "–"}[a.worst]
 			row.Cells = append(row.Cells, matrixCell{Class: string(a.worst), Text: text, Title: strings.Join(a.lines, "\n"), Href: a.href})
 		}
 		if worst != "" {
@@ -178,13 +179,13 @@ func buildContractView(c *contract.Result) *contractView {
 // cellAgg is one cell of the rule matrix: the worst status of the cases
 // in it, a line per case for its title, and the check its link targets.
 type cellAgg struct {
-	worst contract.Status
+	worst record.Status
 	lines []string
 	href  string
 }
 
 // cellOf adds a case to the matrix cells of its rule.
-func cellOf(cells map[string][]*cellAgg, unknown map[string]bool, f contract.Finding, anchor string, col map[string]int, ncol int) {
+func cellOf(cells map[string][]*cellAgg, unknown map[string]bool, f record.Finding, anchor string, col map[string]int, ncol int) {
 	if cells[f.Rule] == nil {
 		cells[f.Rule] = make([]*cellAgg, ncol)
 		if _, known := api.RuleByID(f.Rule); !known {
@@ -205,13 +206,13 @@ func cellOf(cells map[string][]*cellAgg, unknown map[string]bool, f contract.Fin
 	}
 }
 
-func caseVerb(s contract.Status) string {
+func caseVerb(s record.Status) string {
 	switch s {
-	case contract.Fail:
+	case record.Fail:
 		return "failed"
-	case contract.Warn:
+	case record.Warn:
 		return "warned"
-	case contract.Skip:
+	case record.Skip:
 		return "skipped"
 	}
 	return "passed"
@@ -222,7 +223,7 @@ func caseVerb(s contract.Status) string {
 // call, not for the endpoint a check happened to use), else every
 // endpoint its evidence and trail called, else its area's endpoint, else
 // the whole-run column.
-func findingColumns(f contract.Finding, col map[string]int) []int {
+func findingColumns(f record.Finding, col map[string]int) []int {
 	if f.Area == api.AreaGeneral || f.Area == api.AreaLedger {
 		return []int{col[otherColumn]}
 	}
@@ -250,7 +251,7 @@ func findingColumns(f contract.Finding, col map[string]int) []int {
 	return out
 }
 
-func evidenceViewOf(label string, e *contract.Evidence) evidenceView {
+func evidenceViewOf(label string, e *record.Evidence) evidenceView {
 	method := e.Method
 	if method == "" {
 		method = "POST"

@@ -6,8 +6,9 @@ import (
 	"math"
 	"time"
 
-	"loyalcheck/load"
 	"loyalcheck/reports/chart"
+
+	"loyalcheck/reports/record"
 )
 
 // The load section of the HTML report: per-step latencies, unexpected
@@ -21,7 +22,7 @@ type loadView struct {
 	Session     template.HTML
 	Throughput  template.HTML
 	Errors      template.HTML
-	Violations  []load.ViolationCount
+	Violations  []record.ViolationCount
 	Unexpected  []unexpectedRow
 	Contention  *contentionView
 	Ledger      ledgerView
@@ -47,11 +48,11 @@ type contentionView struct {
 type ledgerView struct {
 	Class, Word, Line, Lead string
 	Stats                   []fact
-	Findings                []load.LedgerFinding
+	Findings                []record.LedgerFinding
 	Uncertain               uint64
 }
 
-func buildLoadView(s *load.Summary) *loadView {
+func buildLoadView(s *record.Load) *loadView {
 	ss := s.Sessions
 	lv := &loadView{
 		Facts: []fact{
@@ -99,7 +100,7 @@ func buildLoadView(s *load.Summary) *loadView {
 	return lv
 }
 
-func buildLedgerView(l load.LedgerReport) ledgerView {
+func buildLedgerView(l record.Ledger) ledgerView {
 	v := ledgerView{Class: "pass", Word: "OK", Line: ledgerLine(l), Findings: l.Findings, Uncertain: l.Uncertain,
 		Lead: "After the run every client's balance was compared with the harness's own books: a point lost (L1), spent twice (L2) or held forever (L3) shows here."}
 	switch {
@@ -125,7 +126,7 @@ func buildLedgerView(l load.LedgerReport) ledgerView {
 // percentileChart draws p50, p90, p99 and p99.9 of each step as grouped
 // bars (the whole session, much longer, is in the table and has its own
 // chart over time).
-func percentileChart(s *load.Summary) string {
+func percentileChart(s *record.Load) string {
 	var groups []string
 	ps := []chart.Series{
 		{Name: "p50", Color: "#9ecae1"},
@@ -148,7 +149,7 @@ func percentileChart(s *load.Summary) string {
 	return c.SVG()
 }
 
-func contentionChart(c *load.Contention) string {
+func contentionChart(c *record.Contention) string {
 	var groups []string
 	hot := chart.Series{Name: "p99 on hot clients", Color: "#D55E00"}
 	cold := chart.Series{Name: "p99 on the other clients", Color: "#0072B2"}
@@ -186,7 +187,7 @@ type timeline struct {
 // maxChartPoints bounds the points per line.
 const maxChartPoints = 300
 
-func timelineOf(s *load.Summary) *timeline {
+func timelineOf(s *record.Load) *timeline {
 	t := &timeline{width: 1, reqs: map[string][]float64{}, errs: map[string][]float64{}, p99: map[string][]float64{}}
 	for _, m := range s.Steps {
 		t.steps = append(t.steps, m.Name)

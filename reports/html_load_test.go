@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"loyalcheck/load"
+	"loyalcheck/reports/record"
 )
 
 // Every chart of the golden record is well-formed SVG.
@@ -42,8 +42,8 @@ func TestLongTimeline(t *testing.T) {
 	assert.Contains(t, tl.throughputChart(), "4 s per point")
 }
 
-func bucketAt(sec int) load.Bucket {
-	return load.Bucket{Second: sec, Requests: map[string]uint64{"search": 22, "retail": 18}, Errors: map[string]uint64{},
+func bucketAt(sec int) record.Bucket {
+	return record.Bucket{Second: sec, Requests: map[string]uint64{"search": 22, "retail": 18}, Errors: map[string]uint64{},
 		P99Ms: map[string]float64{"search": 1, "retail": 2}, Sessions: 20, SessionP99: 200}
 }
 

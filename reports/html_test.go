@@ -18,7 +18,7 @@ import (
 	"golang.org/x/net/html"
 
 	"loyalcheck/api"
-	"loyalcheck/contract"
+	"loyalcheck/reports/record"
 )
 
 // The HTML report is tested in a real browser: headless Chromium loads the
@@ -115,7 +115,7 @@ const interact = `<script>
 </body>`
 
 // renderInBrowser writes r's HTML report and loads it in the browser.
-func renderInBrowser(t *testing.T, r *Record) *html.Node {
+func renderInBrowser(t *testing.T, r *record.Record) *html.Node {
 	t.Helper()
 	page := filepath.Join(t.TempDir(), "report.html")
 	src := render(t, r, FormatHTML)
@@ -235,9 +235,9 @@ func TestHTMLInBrowser(t *testing.T) {
 	root := find(doc, tag("html"))
 	assert.Equal(t, "4", attr(root, "data-charts"), "the script wired the four line charts")
 	assert.Equal(t, "4", attr(root, "data-hovered"), "hovering each line chart shows its read-out")
-	assert.Equal(t, strconv.Itoa(len(contract.CheckVerdicts(r.Contract.Findings))), attr(root, "data-shown"), "the filter's All shows every check")
+	assert.Equal(t, strconv.Itoa(checkCount(r.Contract)), attr(root, "data-shown"), "the filter's All shows every check")
 
-	// Verdict banner.
+	// record.Verdict banner.
 	banner := byID(doc, "verdict")
 	require.NotNil(t, banner)
 	assert.True(t, hasClass(banner, "fail"))
@@ -280,7 +280,7 @@ func TestHTMLInBrowser(t *testing.T) {
 	findings := byID(doc, "findings-table")
 	require.NotNil(t, findings)
 	rows := bodyRows(findings)
-	assert.Len(t, rows, len(contract.CheckVerdicts(r.Contract.Findings)), "one row per check, its cases inside")
+	assert.Len(t, rows, checkCount(r.Contract), "one row per check, its cases inside")
 	hiddenFirst := strings.Fields(attr(root, "data-hidden-first"))
 	for _, row := range rows { // the script's default filter showed problems only
 		assert.Equal(t, attr(row, "data-status") == "pass", slices.Contains(hiddenFirst, attr(row, "id")), attr(row, "id"))
@@ -346,7 +346,7 @@ func TestBrowserCatchesPageErrors(t *testing.T) {
 // The page needs nothing from the network: no external scripts, styles,
 // images, fonts or frames.
 func TestHTMLSelfContained(t *testing.T) {
-	for name, r := range map[string]*Record{"golden": goldenRecord(), "hostile": hostileRecord(), "capacity": goldenCapacityRecord(), "hostile capacity": hostileCapacityRecord()} {
+	for name, r := range map[string]*record.Record{"golden": goldenRecord(), "hostile": hostileRecord(), "capacity": goldenCapacityRecord(), "hostile capacity": hostileCapacityRecord()} {
 		page := render(t, r, FormatHTML)
 		doc, err := html.Parse(strings.NewReader(page))
 		require.NoError(t, err, name)

@@ -7,8 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"loyalcheck/contract"
-	"loyalcheck/load"
+	"loyalcheck/reports/record"
 )
 
 // The JUnit report is the CI verdict: CI tools show one test per rule
@@ -107,7 +106,7 @@ type junitBuilder struct {
 	out   []string
 }
 
-func newJUnitSuite(r *Record, name string, started time.Time, took time.Duration) *junitBuilder {
+func newJUnitSuite(r *record.Record, name string, started time.Time, took time.Duration) *junitBuilder {
 	host := r.Environment.Hostname
 	if strings.TrimSpace(host) == "" {
 		host = "localhost"
@@ -172,7 +171,7 @@ func seconds(d time.Duration) string {
 	return fmt.Sprintf("%.3f", d.Seconds())
 }
 
-func renderJUnit(w io.Writer, r *Record) error {
+func renderJUnit(w io.Writer, r *record.Record) error {
 	var suites []junitSuite
 	if r.Error != nil {
 		suites = append(suites, junitError(r))
@@ -206,14 +205,14 @@ func renderJUnit(w io.Writer, r *Record) error {
 	return err
 }
 
-func junitContract(r *Record, c *contract.Result) junitSuite {
+func junitContract(r *record.Record, c *record.Contract) junitSuite {
 	j := newJUnitSuite(r, "contract", c.Started, c.Ended.Sub(c.Started))
 	j.suite.Props = append(j.suite.Props, junitProperty{"contract.profile", c.Profile})
 	if len(c.AcceptUnverified) > 0 {
 		j.suite.Props = append(j.suite.Props, junitProperty{"contract.accept_unverified", strings.Join(c.AcceptUnverified, ",")})
 	}
 	// One test case per check on a rule; its cases are its evidence.
-	for _, g := range byArea(c.Findings) {
+	for _, g := range c.Areas {
 		class := "contract." + strings.ReplaceAll(g.Area, " ", "_")
 		for _, ch := range g.Checks {
 			tc := junitCase{Name: ch.Rule + " " + ch.Check, Classname: class}
@@ -223,7 +222,7 @@ func junitContract(r *Record, c *contract.Result) junitSuite {
 				msg = fmt.Sprintf("%d cases: %s", len(cases), msg)
 			}
 			switch {
-			case ch.Status == contract.Fail:
+			case ch.Status == record.Fail:
 				var b strings.Builder
 				for i, f := range cases {
 					if len(cases) > 1 {
@@ -237,9 +236,9 @@ func junitContract(r *Record, c *contract.Result) junitSuite {
 				tc.Failure = newFailure(msg, ch.Rule+" ("+string(ch.Kind)+")", b.String())
 			case ch.NotInScope:
 				tc.Skipped = &junitSkipped{Message: "not in scope: " + msg}
-			case ch.Status == contract.Skip:
+			case ch.Status == record.Skip:
 				tc.Skipped = &junitSkipped{Message: "unverified: " + msg}
-			case ch.Status == contract.Warn:
+			case ch.Status == record.Warn:
 				for _, f := range cases {
 					j.note("WARN "+tc.Name, f.Message)
 				}
@@ -255,12 +254,12 @@ func junitContract(r *Record, c *contract.Result) junitSuite {
 			Failure: newFailure("unverified: "+why, rc.Rule+" (unverified)",
 				fmt.Sprintf("%s (%s, %s): %s\nunverified: %s\naccept it with --accept-unverified %s\n", rc.Rule, rc.Kind, rc.Area, ruleSummary(rc.Rule), why, rc.Rule))})
 	}
-	for _, n := range contract.CoverageNotes(contract.CoverageOf(c)) {
-		if n.State != contract.Unverified {
+	for _, n := range c.CoverageNotes {
+		if n.State != record.Unverified {
 			j.note(strings.ToUpper(n.Label())+" "+n.RuleList(), n.Reason)
 		}
 	}
-	for _, n := range c.Notes() {
+	for _, n := range c.Notes {
 		j.note("contract", n)
 	}
 	return j.done()
@@ -268,7 +267,7 @@ func junitContract(r *Record, c *contract.Result) junitSuite {
 
 // findingText is a failure's full text: the rule, the message and every
 // exchange it rests on.
-func findingText(f contract.Finding) string {
+func findingText(f record.Finding) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s (%s, %s): %s\n", f.Rule, f.Kind, f.Area, ruleSummary(f.Rule))
 	fmt.Fprintf(&b, "%s\n", f.Message)
@@ -287,7 +286,7 @@ func findingText(f contract.Finding) string {
 	return b.String()
 }
 
-func junitThresholds(r *Record) junitSuite {
+func junitThresholds(r *record.Record) junitSuite {
 	var started time.Time
 	var took time.Duration
 	if r.Load != nil {
@@ -307,11 +306,11 @@ func junitThresholds(r *Record) junitSuite {
 	return j.done()
 }
 
-func junitLedger(r *Record, started time.Time, took time.Duration, l load.LedgerReport, class string) junitSuite {
+func junitLedger(r *record.Record, started time.Time, took time.Duration, l record.Ledger, class string) junitSuite {
 	j := newJUnitSuite(r, "ledger", started, took)
 	for _, rule := range []string{"L1", "L2", "L3"} {
 		tc := junitCase{Name: rule + " " + ruleSummary(rule), Classname: class}
-		var fails, warns []load.LedgerFinding
+		var fails, warns []record.LedgerFinding
 		for _, f := range l.Findings {
 			if f.Rule != rule {
 				continue
@@ -340,13 +339,13 @@ func junitLedger(r *Record, started time.Time, took time.Duration, l load.Ledger
 	if l.Skipped == "" {
 		j.note("ledger", ledgerLine(l))
 	}
-	if n := l.UnreleasedNote(); n != "" {
+	if n := l.UnreleasedNote; n != "" {
 		j.note("ledger", n)
 	}
 	return j.done()
 }
 
-func ledgerFindingText(f load.LedgerFinding) string {
+func ledgerFindingText(f record.LedgerFinding) string {
 	s := fmt.Sprintf("client %s: %s\n", f.Client, oneLine(f.Message))
 	for _, op := range f.Ops {
 		s += "  " + op + "\n"
@@ -356,9 +355,9 @@ func ledgerFindingText(f load.LedgerFinding) string {
 
 // junitViolations has one case per step that ran under load: it fails
 // when responses of that step broke the contract.
-func junitViolations(r *Record, s *load.Summary) junitSuite {
+func junitViolations(r *record.Record, s *record.Load) junitSuite {
 	j := newJUnitSuite(r, "load-contract", s.Started, s.Elapsed)
-	by := map[string][]load.ViolationCount{}
+	by := map[string][]record.ViolationCount{}
 	for _, v := range s.Violations {
 		by[v.Step] = append(by[v.Step], v)
 	}
@@ -397,17 +396,17 @@ func junitViolations(r *Record, s *load.Summary) junitSuite {
 // step too short to judge, or interrupted, is skipped). The result's case
 // fails when no capacity was found, the ledger voided it or a step's
 // responses broke the contract.
-func junitCapacity(r *Record, c *load.CapacityResult) junitSuite {
+func junitCapacity(r *record.Record, c *record.Capacity) junitSuite {
 	j := newJUnitSuite(r, "capacity", c.Started, c.Elapsed)
 	j.suite.Props = append(j.suite.Props,
 		junitProperty{"capacity.scenario", c.Scenario},
 		junitProperty{"capacity.slo", sloText(c)},
 		junitProperty{"capacity.found", fmt.Sprint(c.Found)},
-		junitProperty{"capacity.max_passing_rate", load.FormatRate(c.MaxPassing)},
-		junitProperty{"capacity.first_failing_rate", load.FormatRate(c.FirstFailing)},
+		junitProperty{"capacity.max_passing_rate", record.FormatRate(c.MaxPassing)},
+		junitProperty{"capacity.first_failing_rate", record.FormatRate(c.FirstFailing)},
 		junitProperty{"capacity.stopped", c.Stopped})
 	for _, st := range c.Steps {
-		tc := junitCase{Name: fmt.Sprintf("step %d: %s/s (%s, %s)", st.N, load.FormatRate(st.Asked), st.Phase, st.Duration), Classname: "capacity.steps", Time: seconds(st.Elapsed)}
+		tc := junitCase{Name: fmt.Sprintf("step %d: %s/s (%s, %s)", st.N, record.FormatRate(st.Asked), st.Phase, st.Duration), Classname: "capacity.steps", Time: seconds(st.Elapsed)}
 		status, _ := stepStatus(st)
 		why := strings.Join(st.Reasons, "; ")
 		switch status {
@@ -422,7 +421,7 @@ func junitCapacity(r *Record, c *load.CapacityResult) junitSuite {
 	}
 	tc := junitCase{Name: "capacity keeping " + sloText(c), Classname: "capacity", Time: seconds(c.Elapsed)}
 	var problems []string
-	if !c.Found || c.Ledger.Failed() {
+	if !c.Found || c.Ledger.Failed {
 		problems = append(problems, capacityFigure(c))
 	}
 	for _, v := range capacityViolations(c) {
@@ -439,8 +438,8 @@ func junitCapacity(r *Record, c *load.CapacityResult) junitSuite {
 }
 
 // stepSummary is what a capacity step measured, in one line.
-func stepSummary(st load.CapacityStep) string {
+func stepSummary(st record.CapacityStep) string {
 	return fmt.Sprintf("asked %s/s, achieved %s/s, %.1f requests/s; %d sessions, p50 %s, p99 %s, p99.9 %s; errors %s, %d violations, %d dropped",
-		load.FormatRate(st.Asked), load.FormatRate(st.Achieved), st.RequestRate, st.Sessions, fmtLatency(st.Session.P50), fmtLatency(st.Session.P99), fmtLatency(st.Session.P999),
+		record.FormatRate(st.Asked), record.FormatRate(st.Achieved), st.RequestRate, st.Sessions, fmtLatency(st.Session.P50), fmtLatency(st.Session.P99), fmtLatency(st.Session.P999),
 		fmtPct(st.ErrorFraction), st.ViolationTotal(), st.Dropped)
 }

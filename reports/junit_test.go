@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"loyalcheck/contract"
+	"loyalcheck/reports/record"
 )
 
 // requireTool returns the path of the first of names installed. Without
@@ -40,7 +40,7 @@ func TestJUnitValidAgainstXSD(t *testing.T) {
 	xmllint := requireTool(t, "xmllint")
 	xsd, err := filepath.Abs(filepath.Join("testdata", "junit.xsd"))
 	require.NoError(t, err)
-	records := map[string]*Record{
+	records := map[string]*record.Record{
 		"golden": goldenRecord(), "accept-faulty": faultyRun(t), "contract-only": contractOnly(t), "load-only": loadOnly(t),
 		"hostile": hostileRecord(), "capacity-golden": goldenCapacityRecord(), "capacity-broken": brokenCapacityRecord(),
 		"capacity-real": capacityRun(t), "capacity-real-broken": brokenCapacityRun(t),
@@ -73,16 +73,17 @@ func TestJUnitValidAgainstXSD(t *testing.T) {
 
 // hostileRecord has text no report may pass through raw: control
 // characters, invalid UTF-8, markup and quotes, in messages and evidence.
-func hostileRecord() *Record {
-	r := goldenRecord()
+func hostileRecord() *record.Record {
+	c, s, ts := goldenRun()
 	nasty := "a\x00b\x1b[31mc <script>alert(1)</script> & \"q\" 'q' ]]> \xff\xfe |*_` \uFFFE end"
-	f := &r.Contract.Findings[4]
+	f := &c.Findings[4]
 	f.Message = nasty
 	f.Check = "c4 <x>"
 	f.Evidence.Body = json.RawMessage(mustJSON(nasty))
 	f.Evidence.Note = nasty
-	r.Load.Ledger.Findings[0].Message = nasty
-	r.Load.Violations[0].Example = nasty
+	s.Ledger.Findings[0].Message = nasty
+	s.Violations[0].Example = nasty
+	r := goldenRecordOf(c, s, ts)
 	r.Verdict.Reasons = append(r.Verdict.Reasons, nasty)
 	return r
 }
@@ -121,7 +122,7 @@ type jSuites struct {
 	} `xml:"testsuite"`
 }
 
-func parseJUnit(t *testing.T, r *Record) jSuites {
+func parseJUnit(t *testing.T, r *record.Record) jSuites {
 	t.Helper()
 	var s jSuites
 	require.NoError(t, xml.Unmarshal([]byte(render(t, r, FormatJUnit)), &s))
@@ -141,12 +142,12 @@ func TestJUnitContent(t *testing.T) {
 	// it tried; failures carry the evidence of every case, skips are
 	// skipped, warnings pass with their message in system-out.
 	c := s.Suites[0]
-	checks := contract.CheckVerdicts(r.Contract.Findings)
-	require.Len(t, c.Cases, len(checks))
-	sum := summaryOf(r.Contract)
+	checks := checkCount(r.Contract)
+	require.Len(t, c.Cases, checks)
+	sum := r.Contract.Summary
 	assert.Equal(t, sum.Fail, c.Failures)
 	assert.Equal(t, sum.Skip+sum.NotInScope, c.Skipped)
-	assert.Equal(t, len(checks), c.Tests)
+	assert.Equal(t, checks, c.Tests)
 	seen := map[string]bool{}
 	var c4 int
 	for _, tc := range c.Cases {
@@ -164,8 +165,8 @@ func TestJUnitContent(t *testing.T) {
 		}
 	}
 	assert.Equal(t, 1, c4, "one failed check, however many cases failed")
-	for _, f := range r.Contract.Findings {
-		if f.Status == contract.Warn {
+	for _, f := range r.Contract.Findings() {
+		if f.Status == record.Warn {
 			assert.Contains(t, c.SystemOut, "WARN "+f.Rule+" "+f.Check)
 		}
 	}
@@ -202,7 +203,7 @@ func TestJUnitContent(t *testing.T) {
 }
 
 func TestJUnitSuitesFollowTheRecord(t *testing.T) {
-	names := func(r *Record) []string {
+	names := func(r *record.Record) []string {
 		var out []string
 		for _, s := range parseJUnit(t, r).Suites {
 			out = append(out, s.Name)
@@ -211,7 +212,7 @@ func TestJUnitSuitesFollowTheRecord(t *testing.T) {
 	}
 	assert.Equal(t, []string{"contract"}, names(contractOnly(t)))
 	assert.Equal(t, []string{"thresholds", "ledger", "load-contract"}, names(loadOnly(t)))
-	assert.Empty(t, names(judged(NewRecord(KindLoad, "dev"))))
+	assert.Empty(t, names(judged(record.New(record.KindLoad, "dev"))))
 	assert.Equal(t, []string{"capacity", "ledger"}, names(goldenCapacityRecord()), "a capacity search's thresholds are its passing step's")
 
 	r := goldenRecord()

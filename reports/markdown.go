@@ -5,8 +5,7 @@ import (
 	"io"
 	"strings"
 
-	"loyalcheck/contract"
-	"loyalcheck/load"
+	"loyalcheck/reports/record"
 )
 
 // The Markdown report fits a pull-request comment: the verdict and why,
@@ -22,7 +21,7 @@ const (
 	mdBodyMax     = 1200 // a request or response body in evidence
 )
 
-func renderMarkdown(w io.Writer, r *Record) error {
+func renderMarkdown(w io.Writer, r *record.Record) error {
 	var b strings.Builder
 	mdVerdict(&b, r)
 	if r.Contract != nil {
@@ -42,7 +41,7 @@ func renderMarkdown(w io.Writer, r *Record) error {
 	return err
 }
 
-func mdVerdict(b *strings.Builder, r *Record) {
+func mdVerdict(b *strings.Builder, r *record.Record) {
 	icon := "✅"
 	switch {
 	case r.Verdict.Incomplete:
@@ -83,16 +82,16 @@ func mdVerdict(b *strings.Builder, r *Record) {
 	b.WriteString("\n")
 }
 
-func mdContract(b *strings.Builder, c *contract.Result) {
-	sum := summaryOf(c)
-	fmt.Fprintf(b, "\n### Contract: %s; %s (profile %s)\n\n", countText(sum), rulesText(c), mdEscape(c.Profile))
-	var failed, other []contract.CheckVerdict
-	for _, g := range byArea(c.Findings) {
+func mdContract(b *strings.Builder, c *record.Contract) {
+	sum := c.Summary
+	fmt.Fprintf(b, "\n### Contract: %s; %s (profile %s)\n\n", sum.String(), c.Rules.String(), mdEscape(c.Profile))
+	var failed, other []record.CheckVerdict
+	for _, g := range c.Areas {
 		for _, ch := range g.Checks {
 			switch ch.Status {
-			case contract.Fail:
+			case record.Fail:
 				failed = append(failed, ch)
-			case contract.Warn, contract.Skip:
+			case record.Warn, record.Skip:
 				other = append(other, ch)
 			}
 		}
@@ -132,11 +131,11 @@ func mdContract(b *strings.Builder, c *contract.Result) {
 		}
 		b.WriteString("</details>\n")
 	}
-	if notes := contract.CoverageNotes(contract.CoverageOf(c)); len(notes) > 0 {
+	if notes := c.CoverageNotes; len(notes) > 0 {
 		b.WriteString("\n**Rules not fully verified**\n\n| State | Rules | Why |\n|---|---|---|\n")
 		for _, n := range notes {
 			icon := "⏭️"
-			if n.State == contract.Unverified {
+			if n.State == record.Unverified {
 				icon = "❓"
 			}
 			fmt.Fprintf(b, "| %s %s | %s | %s |\n", icon, n.Label(), mdEscape(n.RuleList()), mdEscape(oneLine(n.Reason)))
@@ -148,7 +147,7 @@ func mdContract(b *strings.Builder, c *contract.Result) {
 	if len(other) > 0 {
 		var warn, skip int
 		for _, ch := range other {
-			if ch.Status == contract.Warn {
+			if ch.Status == record.Warn {
 				warn++
 			} else {
 				skip++
@@ -159,7 +158,7 @@ func mdContract(b *strings.Builder, c *contract.Result) {
 	rows:
 		for i, ch := range other {
 			icon := "⚠️"
-			if ch.Status == contract.Skip {
+			if ch.Status == record.Skip {
 				icon = "⏭️"
 			}
 			for _, f := range ch.ProblemCases() {
@@ -175,7 +174,7 @@ func mdContract(b *strings.Builder, c *contract.Result) {
 	}
 }
 
-func mdThresholds(b *strings.Builder, ts []load.ThresholdResult, at string) {
+func mdThresholds(b *strings.Builder, ts []record.ThresholdResult, at string) {
 	if at != "" {
 		at = " " + at
 	}
@@ -189,7 +188,7 @@ func mdThresholds(b *strings.Builder, ts []load.ThresholdResult, at string) {
 	}
 }
 
-func mdLoad(b *strings.Builder, s *load.Summary) {
+func mdLoad(b *strings.Builder, s *record.Load) {
 	ss := s.Sessions
 	fmt.Fprintf(b, "\n### Latency per step (ms)\n\n%d sessions started (%.1f/s of %.1f/s asked), %d dropped, %d failed; %.1f requests/s.",
 		ss.Started, s.AchievedRate, s.AskedRate, ss.Dropped, ss.Failed, s.RequestRate)
@@ -212,7 +211,7 @@ func mdLoad(b *strings.Builder, s *load.Summary) {
 }
 
 // mdLedger writes the ledger audit in one line, and its findings.
-func mdLedger(b *strings.Builder, l load.LedgerReport) {
+func mdLedger(b *strings.Builder, l record.Ledger) {
 	icon := "✅"
 	switch {
 	case l.Skipped != "":
@@ -239,14 +238,14 @@ func mdLedger(b *strings.Builder, l load.LedgerReport) {
 	}
 }
 
-func mdCapacity(b *strings.Builder, c *load.CapacityResult) {
+func mdCapacity(b *strings.Builder, c *record.Capacity) {
 	title := "none found"
 	switch {
 	case capacityOK(c) && c.FirstFailing == 0:
-		title = fmt.Sprintf("at least %s sessions/s", load.FormatRate(c.MaxPassing))
+		title = fmt.Sprintf("at least %s sessions/s", record.FormatRate(c.MaxPassing))
 	case capacityOK(c) || c.Found:
-		title = fmt.Sprintf("%s sessions/s", load.FormatRate(c.MaxPassing))
-	case c.Ledger.Failed():
+		title = fmt.Sprintf("%s sessions/s", record.FormatRate(c.MaxPassing))
+	case c.Ledger.Failed:
 		title = "none (the ledger audit failed)"
 	}
 	icon := "✅"
@@ -257,7 +256,7 @@ func mdCapacity(b *strings.Builder, c *load.CapacityResult) {
 	fmt.Fprintf(b, "Stopped (%s): %s\n", mdEscape(c.Stopped), mdEscape(c.Note))
 	if len(c.Steps) > 0 {
 		b.WriteString("\n| | # | Step | Asked/s | Achieved/s | Req/s | p50 | p99 | p99.9 | Errors | Violations | Why |\n|---|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|---|\n")
-		pass, fail := kneeN(passingStep(c), c.Found), kneeN(failingStep(c), true)
+		pass, fail := kneeN(c.PassingStep(), c.Found), kneeN(c.FailingStep(), true)
 		for i, st := range stepsByRate(c) {
 			if i == mdMaxRows {
 				fmt.Fprintf(b, "| | | | | | | | | | | | … and %d more steps (see report.html) |\n", len(c.Steps)-mdMaxRows)
@@ -277,7 +276,7 @@ func mdCapacity(b *strings.Builder, c *load.CapacityResult) {
 					why = append(why, mdEscape(shortReason(r)))
 				}
 			}
-			fmt.Fprintf(b, "| %s | %d | %s %s | %s | %s | %.1f | %s | %s | %s | %s | %d | %s |\n", icon, st.N, mdEscape(st.Phase), st.Duration, load.FormatRate(st.Asked), load.FormatRate(st.Achieved), st.RequestRate,
+			fmt.Fprintf(b, "| %s | %d | %s %s | %s | %s | %.1f | %s | %s | %s | %s | %d | %s |\n", icon, st.N, mdEscape(st.Phase), st.Duration, record.FormatRate(st.Asked), record.FormatRate(st.Achieved), st.RequestRate,
 				fmtMs(st.Session.P50), fmtMs(st.Session.P99), fmtMs(st.Session.P999), fmtPct(st.ErrorFraction), st.ViolationTotal(), strings.Join(why, "; "))
 		}
 		b.WriteString("\nLatencies of whole sessions, in ms; steps in rate order, # the order they ran.\n")

@@ -17,22 +17,22 @@ import (
 // A run that breaks everything still fits a GitHub comment (65536
 // characters), saying how much it left out.
 func TestMarkdownFitsAComment(t *testing.T) {
-	r := goldenRecord()
+	c, s, ts := goldenRun()
 	big := strings.Repeat(`{"k":"`+strings.Repeat("x", 100)+`"},`, 60)
 	for i := range 2000 {
 		st := contract.Fail
 		if i%3 == 0 {
 			st = contract.Warn
 		}
-		r.Contract.Findings = append(r.Contract.Findings, contract.Finding{Rule: "C4", Check: fmt.Sprintf("c4-earn-%d", i), Area: api.AreaRecalc, Kind: api.KindDoc, Status: st,
+		c.Findings = append(c.Findings, contract.Finding{Rule: "C4", Check: fmt.Sprintf("c4-earn-%d", i), Area: api.AreaRecalc, Kind: api.KindDoc, Status: st,
 			Message: strings.Repeat("long message ", 20),
 			Evidence: &contract.Evidence{Endpoint: "recalc", URL: "https://x.test/integration/general/recalc", Request: json.RawMessage(`{}`), Status: 200,
 				Body: json.RawMessage(mustJSON(big))}})
 	}
 	for i := range 500 {
-		r.Load.Ledger.Findings = append(r.Load.Ledger.Findings, load.LedgerFinding{Rule: "L1", Status: "fail", Client: fmt.Sprint(i), Message: strings.Repeat("m", 200)})
+		s.Ledger.Findings = append(s.Ledger.Findings, load.LedgerFinding{Rule: "L1", Status: "fail", Client: fmt.Sprint(i), Message: strings.Repeat("m", 200)})
 	}
-	r.Judge()
+	r := goldenRecordOf(c, s, ts)
 	md := render(t, r, FormatMarkdown)
 	assert.Less(t, len(md), 60000, "the comment must stay under GitHub's limit")
 	assert.Contains(t, md, "more failed checks (see report.html)")

@@ -12,6 +12,7 @@ import (
 
 	"loyalcheck/contract"
 	"loyalcheck/load"
+	"loyalcheck/reports/record"
 	"loyalcheck/sandbox"
 	"loyalcheck/scenarios"
 )
@@ -32,7 +33,7 @@ type run struct {
 }
 
 // realRecord runs r and returns its judged record.
-func realRecord(t testing.TB, r run) *Record {
+func realRecord(t testing.TB, r run) *record.Record {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -42,44 +43,44 @@ func realRecord(t testing.TB, r run) *Record {
 	c, err := sb.Client()
 	require.NoError(t, err)
 
-	rec := NewRecord(r.kind, "v0.0.0-test")
-	rec.Target = TargetOf(sb.URL(), true)
-	rec.Fixtures = SummarizeFixtures(sb.Fixtures())
+	rec := record.New(r.kind, "v0.0.0-test")
+	rec.Target = record.TargetOf(sb.URL(), true)
+	rec.Fixtures = record.SummarizeFixtures(sb.Fixtures())
 	if r.contract {
 		res, err := contract.Run(ctx, c, sb.Fixtures(), contract.WithAPIKey(testAPIKey))
 		require.NoError(t, err)
-		rec.Contract = res
+		rec.Contract = record.FromContract(res)
 	}
 	if r.scenario != "" {
 		sc, err := scenarios.Load(r.scenario)
 		require.NoError(t, err)
-		rec.Scenario = ScenarioInfoOf(sc)
+		rec.Scenario = record.ScenarioInfoOf(sc)
 		sum, err := load.Run(ctx, c, sb.Fixtures(), sc, load.WithDuration(r.duration))
 		require.NoError(t, err)
-		rec.Load = sum
+		rec.Load = record.FromLoad(sum)
 		ts, err := load.ParseThresholds(append(append([]string{}, sc.SLO...), r.slo...))
 		require.NoError(t, err)
-		rec.Thresholds = load.EvaluateAll(ts, sum)
+		rec.Thresholds = record.FromThresholds(load.EvaluateAll(ts, sum))
 	}
 	rec.Ended = time.Now().UTC()
-	rec.Judge()
+	Judge(rec)
 	return rec
 }
 
 // The runs shared by the tests, each made once per test binary.
 var (
 	faultyOnce sync.Once
-	faultyRec  *Record
+	faultyRec  *record.Record
 )
 
 // faultyRun is an accept run (contract, then load) against a sandbox with
 // faults that break a doc rule (C4: recalc's earn), a rule checked under
 // load (S7: search's level percent) and the ledger (L1: accruals lost),
 // with one threshold that cannot be met.
-func faultyRun(t testing.TB) *Record {
+func faultyRun(t testing.TB) *record.Record {
 	faultyOnce.Do(func() {
 		faultyRec = realRecord(t, run{
-			kind: KindAccept, contract: true,
+			kind: record.KindAccept, contract: true,
 			faults:   []string{"earn-wrong", "percent-over-100", "accrue-lost"},
 			scenario: "hold-contention", duration: 2 * time.Second,
 			slo: []string{"p99(retail)<1us", "p99(search)<5s"},
@@ -98,7 +99,7 @@ func TestWriteDemo(t *testing.T) {
 		t.Skip("set -demo-dir to write the demo run")
 	}
 	rec := realRecord(t, run{
-		kind: KindAccept, contract: true,
+		kind: record.KindAccept, contract: true,
 		faults:   []string{"earn-wrong", "percent-over-100", "accrue-lost"},
 		scenario: "hold-contention", duration: 10 * time.Second,
 		slo: []string{"p99(retail)<50ms", "p99.9(session)<1s"},

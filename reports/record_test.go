@@ -17,6 +17,7 @@ import (
 	"loyalcheck/api"
 	"loyalcheck/contract"
 	"loyalcheck/load"
+	"loyalcheck/reports/record"
 )
 
 // The published schema of run.json, read from the schemas package's
@@ -54,26 +55,26 @@ func schemaErrors(t *testing.T, doc []byte) []string {
 }
 
 // writeValidated writes a record as a run would and validates the file.
-func writeValidated(t *testing.T, dir string, r *Record) {
+func writeValidated(t *testing.T, dir string, r *record.Record) {
 	t.Helper()
-	require.NoError(t, WriteRecord(dir, r))
-	b, err := os.ReadFile(filepath.Join(dir, RecordFile))
+	require.NoError(t, record.Write(dir, r))
+	b, err := os.ReadFile(filepath.Join(dir, record.File))
 	require.NoError(t, err)
 	validateRecord(t, b)
 }
 
 // Real runs of every kind produce records valid against the schema.
 func TestRecordsMatchSchema(t *testing.T) {
-	cases := map[string]*Record{
+	cases := map[string]*record.Record{
 		"golden":          goldenRecord(),
 		"accept, faulty":  faultyRun(t),
 		"contract only":   contractOnly(t),
 		"load only":       loadOnly(t),
-		"nothing":         judged(NewRecord(KindContract, "dev")),
+		"nothing":         judged(record.New(record.KindContract, "dev")),
 		"capacity":        goldenCapacityRecord(),
 		"capacity, real":  capacityRun(t),
-		"bare scenario":   judged(&Record{Version: RecordVersion, Kind: KindLoad, Scenario: &ScenarioInfo{Name: "x", Flows: []FlowInfo{{Name: "f"}}}}),
-		"nil contract fs": judged(&Record{Version: RecordVersion, Kind: KindContract, Contract: &contract.Result{Profile: "strict"}}),
+		"bare scenario":   judged(&record.Record{Version: record.Version, Kind: record.KindLoad, Scenario: &record.ScenarioInfo{Name: "x", Flows: []record.FlowInfo{{Name: "f"}}}}),
+		"nil contract fs": judged(&record.Record{Version: record.Version, Kind: record.KindContract, Contract: record.FromContract(&contract.Result{Profile: "strict"})}),
 	}
 	for name, r := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -82,24 +83,24 @@ func TestRecordsMatchSchema(t *testing.T) {
 	}
 }
 
-func judged(r *Record) *Record { r.Judge(); return r }
+func judged(r *record.Record) *record.Record { Judge(r); return r }
 
 var (
 	contractOnce, loadOnce sync.Once
-	contractRec, loadRec   *Record
+	contractRec, loadRec   *record.Record
 )
 
 // contractOnly is a real contract run against a healthy sandbox.
-func contractOnly(t *testing.T) *Record {
-	contractOnce.Do(func() { contractRec = realRecord(t, run{kind: KindContract, contract: true}) })
+func contractOnly(t *testing.T) *record.Record {
+	contractOnce.Do(func() { contractRec = realRecord(t, run{kind: record.KindContract, contract: true}) })
 	require.NotNil(t, contractRec)
 	return contractRec
 }
 
 // loadOnly is a real short checkout load run against a healthy sandbox.
-func loadOnly(t *testing.T) *Record {
+func loadOnly(t *testing.T) *record.Record {
 	loadOnce.Do(func() {
-		loadRec = realRecord(t, run{kind: KindLoad, scenario: "checkout", duration: 2 * time.Second, slo: []string{"p99(hold)<10s"}})
+		loadRec = realRecord(t, run{kind: record.KindLoad, scenario: "checkout", duration: 2 * time.Second, slo: []string{"p99(hold)<10s"}})
 	})
 	require.NotNil(t, loadRec)
 	return loadRec
@@ -125,20 +126,31 @@ func TestSchemaIsStrict(t *testing.T) {
 		}
 		return m
 	}
+	// finding is the first case of the first check of the first area.
+	finding := func(m map[string]any) map[string]any {
+		a := obj(m, "contract")["areas"].([]any)[0].(map[string]any)
+		return a["checks"].([]any)[0].(map[string]any)["cases"].([]any)[0].(map[string]any)
+	}
 	bad := map[string][]byte{
 		"unknown top-level field": mutate(func(m map[string]any) { m["apikey"] = "x" }),
 		"unknown load field":      mutate(func(m map[string]any) { obj(m, "load")["extra"] = 1 }),
 		"unknown step field":      mutate(func(m map[string]any) { obj(m, "load")["steps"].([]any)[0].(map[string]any)["p42"] = 1 }),
-		"unknown finding field":   mutate(func(m map[string]any) { obj(m, "contract")["findings"].([]any)[0].(map[string]any)["x"] = 1 }),
+		"unknown finding field":   mutate(func(m map[string]any) { finding(m)["x"] = 1 }),
 		"a key value in key_sent": mutate(func(m map[string]any) {
-			obj(m, "contract")["findings"].([]any)[0].(map[string]any)["evidence"].(map[string]any)["key_sent"] = "sandbox-local-key"
+			finding(m)["evidence"].(map[string]any)["key_sent"] = "sandbox-local-key"
 		}),
-		"missing verdict":   mutate(func(m map[string]any) { delete(m, "verdict") }),
-		"missing latency":   mutate(func(m map[string]any) { delete(obj(m, "load", "session"), "latency") }),
-		"another version":   mutate(func(m map[string]any) { m["version"] = RecordVersion + 1 }),
-		"unknown kind":      mutate(func(m map[string]any) { m["kind"] = "smoke" }),
-		"bad status":        mutate(func(m map[string]any) { obj(m, "contract")["findings"].([]any)[0].(map[string]any)["status"] = "ok" }),
-		"time without zone": mutate(func(m map[string]any) { m["started"] = "2026-03-14T09:30:00" }),
+		"unknown check field": mutate(func(m map[string]any) {
+			obj(m, "contract")["areas"].([]any)[0].(map[string]any)["checks"].([]any)[0].(map[string]any)["x"] = 1
+		}),
+		"missing coverage notes": mutate(func(m map[string]any) { delete(obj(m, "contract"), "coverage_notes") }),
+		"missing ledger verdict": mutate(func(m map[string]any) { delete(obj(m, "load", "ledger"), "failed") }),
+		"missing total":          mutate(func(m map[string]any) { delete(obj(m, "load"), "total") }),
+		"missing verdict":        mutate(func(m map[string]any) { delete(m, "verdict") }),
+		"missing latency":        mutate(func(m map[string]any) { delete(obj(m, "load", "session"), "latency") }),
+		"another version":        mutate(func(m map[string]any) { m["version"] = record.Version + 1 }),
+		"unknown kind":           mutate(func(m map[string]any) { m["kind"] = "smoke" }),
+		"bad status":             mutate(func(m map[string]any) { finding(m)["status"] = "ok" }),
+		"time without zone":      mutate(func(m map[string]any) { m["started"] = "2026-03-14T09:30:00" }),
 	}
 	for name, doc := range bad {
 		assert.NotEmpty(t, schemaErrors(t, doc), name)
@@ -149,12 +161,12 @@ func TestRecordRoundTrip(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "run", "nested")
 	r := faultyRun(t)
 	writeValidated(t, dir, r)
-	fi, err := os.Stat(filepath.Join(dir, RecordFile))
+	fi, err := os.Stat(filepath.Join(dir, record.File))
 	require.NoError(t, err)
 	assert.Equal(t, os.FileMode(0o644), fi.Mode().Perm())
 
-	for _, p := range []string{dir, filepath.Join(dir, RecordFile)} {
-		got, err := ReadRecord(p)
+	for _, p := range []string{dir, filepath.Join(dir, record.File)} {
+		got, err := record.Read(p)
 		require.NoError(t, err)
 		want, _ := r.Encode()
 		again, _ := got.Encode()
@@ -168,12 +180,12 @@ func TestRecordRoundTrip(t *testing.T) {
 func TestReadRecordRejects(t *testing.T) {
 	good, err := goldenRecord().Encode()
 	require.NoError(t, err)
-	this, next := fmt.Sprintf(`"version": %d`, RecordVersion), fmt.Sprintf(`"version": %d`, RecordVersion+1)
+	this, next := fmt.Sprintf(`"version": %d`, record.Version), fmt.Sprintf(`"version": %d`, record.Version+1)
 	cases := map[string]struct {
 		doc  string
 		want string
 	}{
-		"newer version": {strings.Replace(string(good), this, next, 1), fmt.Sprintf("record is version %d, this loyalcheck reads version %d: use a newer loyalcheck", RecordVersion+1, RecordVersion)},
+		"newer version": {strings.Replace(string(good), this, next, 1), fmt.Sprintf("record is version %d, this loyalcheck reads versions 1 to %d: use a newer loyalcheck", record.Version+1, record.Version)},
 		"older version": {`{"version": 0, "kind": "load"}`, "record is version 0"},
 		"no version":    {`{"kind": "load"}`, "no \"version\""},
 		"not JSON":      {`<html>`, "not a run record"},
@@ -183,17 +195,17 @@ func TestReadRecordRejects(t *testing.T) {
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
-			require.NoError(t, os.WriteFile(filepath.Join(dir, RecordFile), []byte(c.doc), 0o644))
-			_, err := ReadRecord(dir)
+			require.NoError(t, os.WriteFile(filepath.Join(dir, record.File), []byte(c.doc), 0o644))
+			_, err := record.Read(dir)
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), c.want)
-			assert.Contains(t, err.Error(), RecordFile, "the error names the file")
+			assert.Contains(t, err.Error(), record.File, "the error names the file")
 		})
 	}
-	_, err = ReadRecord(t.TempDir())
+	_, err = record.Read(t.TempDir())
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "not found")
-	assert.ErrorIs(t, func() error { _, err := DecodeRecord([]byte(`{"version": 9}`)); return err }(), ErrVersion)
+	assert.ErrorIs(t, func() error { _, err := record.Decode([]byte(`{"version": 9}`)); return err }(), record.ErrVersion)
 }
 
 func TestJudge(t *testing.T) {
@@ -205,58 +217,58 @@ func TestJudge(t *testing.T) {
 	}
 	cases := []struct {
 		name       string
-		rec        Record
+		rec        record.Record
 		pass       bool
 		incomplete bool
 		reasons    []string
 		notes      []string
 	}{
-		{name: "nothing measured", rec: Record{}, reasons: []string{"nothing was measured: the record holds no contract, load or capacity result"}},
-		{name: "clean contract", rec: Record{Contract: &contract.Result{Only: []string{"C4"}, Findings: []contract.Finding{finding("C4", contract.Pass)}}}, pass: true,
+		{name: "nothing measured", rec: record.Record{}, reasons: []string{"nothing was measured: the record holds no contract, load or capacity result"}},
+		{name: "clean contract", rec: record.Record{Contract: record.FromContract(&contract.Result{Only: []string{"C4"}, Findings: []contract.Finding{finding("C4", contract.Pass)}})}, pass: true,
 			notes: []string{"contract: 44 rules not in scope: not selected by --only"}},
-		{name: "contract failures, warnings, skips", rec: Record{Contract: &contract.Result{Only: []string{"RT1", "C4", "S6", "H6", "H7"}, Findings: []contract.Finding{
+		{name: "contract failures, warnings, skips", rec: record.Record{Contract: record.FromContract(&contract.Result{Only: []string{"RT1", "C4", "S6", "H6", "H7"}, Findings: []contract.Finding{
 			finding("RT1", contract.Fail), finding("C4", contract.Fail), finding("C4", contract.Fail), finding("S6", contract.Warn), finding("H6", contract.Skip), finding("Z9", contract.Fail),
-			{Rule: "H7", Check: "h7-x", Status: contract.Skip, Kind: api.KindDoc, Message: "needs --slow", NotInScope: true}}}},
+			{Rule: "H7", Check: "h7-x", Status: contract.Skip, Kind: api.KindDoc, Message: "needs --slow", NotInScope: true}}})},
 			reasons: []string{"contract: 3 rules failed (C4, RT1, Z9)", "contract: H6 (doc) unverified: h6-x:"},
 			notes: []string{"contract: 1 warning on interpretive rules (see the findings)", "contract: 40 rules not in scope: not selected by --only",
 				"contract: H7 not in scope: h7-x: needs --slow"}},
-		{name: "a doc rule unverified makes it incomplete", rec: Record{Contract: &contract.Result{Only: []string{"S3", "C5", "S1"}, Findings: []contract.Finding{
+		{name: "a doc rule unverified makes it incomplete", rec: record.Record{Contract: record.FromContract(&contract.Result{Only: []string{"S3", "C5", "S1"}, Findings: []contract.Finding{
 			finding("S1", contract.Pass),
 			{Rule: "S3", Check: "s3-x", Status: contract.Skip, Kind: api.KindDoc, Message: "fixtures have no discount client"},
-			{Rule: "C5", Check: "c5-x", Status: contract.Skip, Kind: api.KindInterp, Message: "fixtures have no discount client"}}}},
+			{Rule: "C5", Check: "c5-x", Status: contract.Skip, Kind: api.KindInterp, Message: "fixtures have no discount client"}}})},
 			incomplete: true,
 			reasons:    []string{"contract: S3 (doc) unverified: s3-x: fixtures have no discount client"},
 			notes:      []string{"contract: C5 unverified (interpretive): c5-x: fixtures have no discount client", "contract: 42 rules not in scope: not selected by --only"}},
-		{name: "doc rules unverified for one reason share a line", rec: Record{Contract: &contract.Result{Only: []string{"S1", "S2", "S3"}, Findings: []contract.Finding{
-			finding("S1", contract.Pass)}}},
+		{name: "doc rules unverified for one reason share a line", rec: record.Record{Contract: record.FromContract(&contract.Result{Only: []string{"S1", "S2", "S3"}, Findings: []contract.Finding{
+			finding("S1", contract.Pass)}})},
 			incomplete: true,
 			reasons:    []string{"contract: S2, S3 (doc rules) unverified: no check reached a verdict on it (the run ended early)"},
 			notes:      []string{"contract: 42 rules not in scope: not selected by --only"}},
-		{name: "accepted by name, it passes", rec: Record{Contract: &contract.Result{Only: []string{"S3", "S1"}, AcceptUnverified: []string{"S3"}, Findings: []contract.Finding{
+		{name: "accepted by name, it passes", rec: record.Record{Contract: record.FromContract(&contract.Result{Only: []string{"S3", "S1"}, AcceptUnverified: []string{"S3"}, Findings: []contract.Finding{
 			finding("S1", contract.Pass),
-			{Rule: "S3", Check: "s3-x", Status: contract.Skip, Kind: api.KindDoc, Message: "fixtures have no discount client"}}}},
+			{Rule: "S3", Check: "s3-x", Status: contract.Skip, Kind: api.KindDoc, Message: "fixtures have no discount client"}}})},
 			pass:  true,
 			notes: []string{"contract: S3 unverified, accepted by --accept-unverified: s3-x: fixtures have no discount client", "contract: 43 rules not in scope: not selected by --only"}},
-		{name: "ledger fails whatever the thresholds", rec: Record{
-			Load: &load.Summary{Ledger: load.LedgerReport{Findings: []load.LedgerFinding{
-				{Rule: "L1", Status: "fail", Client: "a"}, {Rule: "L1", Status: "fail", Client: "b"}, {Rule: "L1", Status: "fail", Client: "b"}, {Rule: "L3", Status: "warn", Client: "c"}}}},
-			Thresholds: []load.ThresholdResult{thr("p99(retail)<300ms", true)}},
+		{name: "ledger fails whatever the thresholds", rec: record.Record{
+			Load: record.FromLoad(&load.Summary{Ledger: load.LedgerReport{Findings: []load.LedgerFinding{
+				{Rule: "L1", Status: "fail", Client: "a"}, {Rule: "L1", Status: "fail", Client: "b"}, {Rule: "L1", Status: "fail", Client: "b"}, {Rule: "L3", Status: "warn", Client: "c"}}}}),
+			Thresholds: record.FromThresholds([]load.ThresholdResult{thr("p99(retail)<300ms", true)})},
 			reasons: []string{"ledger: L1 on 2 clients"},
 			notes:   []string{"ledger: L3 on 1 client could be explained by requests that got no answer"}},
-		{name: "violations, interrupt and thresholds", rec: Record{
-			Load: &load.Summary{Interrupted: true, Elapsed: 12 * time.Second, Duration: 30 * time.Second,
+		{name: "violations, interrupt and thresholds", rec: record.Record{
+			Load: record.FromLoad(&load.Summary{Interrupted: true, Elapsed: 12 * time.Second, Duration: 30 * time.Second,
 				Violations: []load.ViolationCount{{Step: "search", Rule: "S7", Count: 1}}, Ledger: load.LedgerReport{Skipped: "interrupted before the audit"},
-				Sessions: load.Sessions{Dropped: 3, MaxInFlight: 10}},
-			Thresholds: []load.ThresholdResult{thr("p99(retail)<300ms", false), {Threshold: load.Threshold{Expr: "p99(hold)<1s"}, Note: "step hold never ran"}}},
+				Sessions: load.Sessions{Dropped: 3, MaxInFlight: 10}}),
+			Thresholds: record.FromThresholds([]load.ThresholdResult{thr("p99(retail)<300ms", false), {Threshold: load.Threshold{Expr: "p99(hold)<1s"}, Note: "step hold never ran"}})},
 			reasons: []string{"load: S7 broken once in search responses", "load: interrupted after 12s of 30s: an incomplete run cannot pass",
 				"threshold p99(retail)<300ms: 412ms", "threshold p99(hold)<1s: not measured (step hold never ran)"},
 			notes: []string{"ledger: not audited: interrupted before the audit", "load: 3 session starts dropped at the in-flight cap of 10"}},
-		{name: "a contract run that checked nothing", rec: Record{Contract: &contract.Result{}}, reasons: []string{"contract: no check ran, so nothing was verified"}},
-		{name: "capacity alone is something", rec: Record{Capacity: goldenCapacityRecord().Capacity}, pass: true},
+		{name: "a contract run that checked nothing", rec: record.Record{Contract: record.FromContract(&contract.Result{})}, reasons: []string{"contract: no check ran, so nothing was verified"}},
+		{name: "capacity alone is something", rec: record.Record{Capacity: goldenCapacityRecord().Capacity}, pass: true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			c.rec.Judge()
+			Judge(&c.rec)
 			assert.Equal(t, c.pass, c.rec.Verdict.Pass)
 			assert.Equal(t, c.incomplete, c.rec.Verdict.Incomplete)
 			if c.incomplete {
@@ -288,15 +300,15 @@ func TestSafeURL(t *testing.T) {
 		"http://127.0.0.1:8080/?apikey=secret":           "http://127.0.0.1:8080/",
 		"not a url":                                      "(unparsable URL)",
 	} {
-		assert.Equal(t, want, SafeURL(in), in)
+		assert.Equal(t, want, record.SafeURL(in), in)
 	}
-	assert.Equal(t, Target{URL: "http://h", Embedded: true}, TargetOf("http://k:s@h", true))
+	assert.Equal(t, record.Target{URL: "http://h", Embedded: true}, record.TargetOf("http://k:s@h", true))
 }
 
 func TestScrub(t *testing.T) {
 	const key = "s3cr<t>-key/+="
 	r := goldenRecord()
-	r.Contract.Findings[0].Message = `sent "s3cr<t>-key/+=" as the key`
+	r.Contract.Areas[0].Checks[0].Cases[0].Message = `sent "s3cr<t>-key/+=" as the key`
 	r.Load.Ledger.Findings[0].Ops = append(r.Load.Ledger.Findings[0].Ops, `note s3cr\u003ct>-key/+=`)
 	found, err := r.Scrub(api.NewRedactor(key))
 	require.NoError(t, err)
@@ -339,7 +351,7 @@ func TestScenarioInfo(t *testing.T) {
 	assert.Contains(t, all, "retail(spend max, with hold")
 	assert.Contains(t, all, "hold(0.8 of max) release(think 10ms-50ms)")
 	assert.Contains(t, all, "retail(spend over)")
-	assert.Nil(t, ScenarioInfoOf(nil))
+	assert.Nil(t, record.ScenarioInfoOf(nil))
 }
 
 func TestFormats(t *testing.T) {
@@ -379,7 +391,7 @@ func TestWriteAll(t *testing.T) {
 // No report of a real run holds the apikey: it never enters the record,
 // so no renderer can print it. The runs used it on every call.
 func TestNoAPIKeyInAnyReport(t *testing.T) {
-	for name, r := range map[string]*Record{"accept": faultyRun(t), "contract": contractOnly(t), "load": loadOnly(t), "capacity": capacityRun(t)} {
+	for name, r := range map[string]*record.Record{"accept": faultyRun(t), "contract": contractOnly(t), "load": loadOnly(t), "capacity": capacityRun(t)} {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
 			paths, err := WriteAll(dir, r)
@@ -398,8 +410,8 @@ func TestNoAPIKeyInAnyReport(t *testing.T) {
 				html, _ := os.ReadFile(paths[FormatHTML])
 				assert.True(t, strings.Contains(string(html), api.EpRecalc.Path()), "the HTML report shows the exchanges")
 				sent := map[string]bool{}
-				for _, f := range r.Contract.Findings {
-					for _, e := range append([]contract.Evidence{}, f.Trail...) {
+				for _, f := range r.Contract.Findings() {
+					for _, e := range f.Trail {
 						sent[e.KeySent] = true
 					}
 					if f.Evidence != nil {
@@ -415,18 +427,18 @@ func TestNoAPIKeyInAnyReport(t *testing.T) {
 // sparseRecords are records with as little in them as a run can leave:
 // an interrupted load that measured nothing, a contract run with no
 // finding, a capacity result alone, nothing at all.
-func sparseRecords() map[string]*Record {
-	return map[string]*Record{
-		"empty load":     judged(&Record{Version: RecordVersion, Kind: KindLoad, Load: &load.Summary{Interrupted: true}, Thresholds: []load.ThresholdResult{{Threshold: load.Threshold{Expr: "p99(retail)<1s", Op: "<", Limit: 1e9, Unit: "ns"}, Note: "step retail never ran"}}}),
-		"empty contract": judged(&Record{Version: RecordVersion, Kind: KindContract, Contract: &contract.Result{Profile: "default"}}),
-		"capacity": judged(&Record{Version: RecordVersion, Kind: KindCapacity, Capacity: &load.CapacityResult{
+func sparseRecords() map[string]*record.Record {
+	return map[string]*record.Record{
+		"empty load":     judged(&record.Record{Version: record.Version, Kind: record.KindLoad, Load: record.FromLoad(&load.Summary{Interrupted: true}), Thresholds: record.FromThresholds([]load.ThresholdResult{{Threshold: load.Threshold{Expr: "p99(retail)<1s", Op: "<", Limit: 1e9, Unit: "ns"}, Note: "step retail never ran"}})}),
+		"empty contract": judged(&record.Record{Version: record.Version, Kind: record.KindContract, Contract: record.FromContract(&contract.Result{Profile: "default"})}),
+		"capacity": judged(&record.Record{Version: record.Version, Kind: record.KindCapacity, Capacity: record.FromCapacity(&load.CapacityResult{
 			Scenario:   "read-only",
 			Thresholds: []load.Threshold{{Expr: "p99(session)<1s", Metric: "p99", Step: "session", Op: "<", Limit: 1e9, Unit: "ns"}},
 			Settings:   load.CapacityOptions{Start: 10, Max: 10000, Growth: 2, Tolerance: 0.05, StepDuration: 20 * time.Second, Warmup: 4 * time.Second, ProbeDuration: 5 * time.Second, Budget: 3 * time.Minute},
 			Stopped:    load.StopCancelled, Note: "interrupted before any rate passed",
 			Ledger: load.LedgerReport{Skipped: "interrupted before the audit"},
-		}}),
-		"nothing": judged(NewRecord(KindAccept, "dev")),
+		})}),
+		"nothing": judged(record.New(record.KindAccept, "dev")),
 	}
 }
 
@@ -447,7 +459,7 @@ func TestRenderSparseRecords(t *testing.T) {
 
 // The same record renders to the same bytes, so reports diff cleanly.
 func TestRenderingIsDeterministic(t *testing.T) {
-	for _, rec := range []func() *Record{goldenRecord, goldenCapacityRecord} {
+	for _, rec := range []func() *record.Record{goldenRecord, goldenCapacityRecord} {
 		for _, f := range Formats() {
 			first := render(t, rec(), f)
 			for range 3 {

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"loyalcheck/api"
+
+	"loyalcheck/reports/record"
 )
 
 // Format names a report format.
@@ -24,7 +26,7 @@ const (
 )
 
 // A Reporter writes a record in one format, like vegeta's Reporter.
-type Reporter func(io.Writer, *Record) error
+type Reporter func(io.Writer, *record.Record) error
 
 // FormatSpec is one report format: one row of the table every command
 // and help text reads, so that a format is added in one place.
@@ -38,7 +40,7 @@ type FormatSpec struct {
 	Write Reporter
 	// styled writes the format with the options it reads (the text
 	// report's colour and evidence of passes); nil when it reads none.
-	styled func(io.Writer, *Record, options) error
+	styled func(io.Writer, *record.Record, options) error
 	// IsRecord marks the run record itself: re-rendering a run's reports
 	// leaves it as it is.
 	IsRecord bool
@@ -48,11 +50,11 @@ type FormatSpec struct {
 func FormatSpecs() []FormatSpec {
 	return []FormatSpec{
 		{Name: FormatText, Aliases: []string{"txt"}, File: "report.txt", About: "the terminal report",
-			Write: func(w io.Writer, r *Record) error { return renderText(w, r, options{}) }, styled: renderText},
+			Write: func(w io.Writer, r *record.Record) error { return renderText(w, r, options{}) }, styled: renderText},
 		{Name: FormatMarkdown, Aliases: []string{"markdown"}, File: "report.md", About: "Markdown for a pull-request comment", Write: renderMarkdown},
 		{Name: FormatHTML, File: "report.html", About: "the self-contained HTML report", Write: renderHTML},
 		{Name: FormatJUnit, Aliases: []string{"xml"}, File: "junit.xml", About: "JUnit XML for CI", Write: renderJUnit},
-		{Name: FormatJSON, File: RecordFile, About: "the run record itself", Write: writeJSON, IsRecord: true},
+		{Name: FormatJSON, File: record.File, About: "the run record itself", Write: writeJSON, IsRecord: true},
 	}
 }
 
@@ -153,7 +155,7 @@ func WithVerbose(on bool) Option { return func(o *options) { o.verbose = on } }
 
 // Render writes the record in format f. It renders the record as it is:
 // the verdict is the recorded one (call Judge to compute it).
-func Render(w io.Writer, r *Record, f Format, opts ...Option) error {
+func Render(w io.Writer, r *record.Record, f Format, opts ...Option) error {
 	if r == nil {
 		return fmt.Errorf("reports: no record")
 	}
@@ -167,7 +169,7 @@ func Render(w io.Writer, r *Record, f Format, opts ...Option) error {
 	}
 	write := s.Write
 	if s.styled != nil {
-		write = func(w io.Writer, r *Record) error { return s.styled(w, r, o) }
+		write = func(w io.Writer, r *record.Record) error { return s.styled(w, r, o) }
 	}
 	if o.red == nil {
 		return write(w, r)
@@ -180,7 +182,7 @@ func Render(w io.Writer, r *Record, f Format, opts ...Option) error {
 	return err
 }
 
-func writeJSON(w io.Writer, r *Record) error {
+func writeJSON(w io.Writer, r *record.Record) error {
 	b, err := r.Encode()
 	if err != nil {
 		return err
@@ -192,14 +194,14 @@ func writeJSON(w io.Writer, r *Record) error {
 // WriteAll writes every format into dir (created if needed): the reports
 // (no colour) and run.json. It returns the path of each file written.
 // Options apply to every file (colour is for the terminal: leave it off).
-func WriteAll(dir string, r *Record, opts ...Option) (map[Format]string, error) {
+func WriteAll(dir string, r *record.Record, opts ...Option) (map[Format]string, error) {
 	return WriteFormats(dir, r, Formats(), opts...)
 }
 
 // WriteFormats writes the given formats into dir, each under its
 // FileName; `loyalcheck report` uses it to re-render reports without
 // rewriting run.json.
-func WriteFormats(dir string, r *Record, formats []Format, opts ...Option) (map[Format]string, error) {
+func WriteFormats(dir string, r *record.Record, formats []Format, opts ...Option) (map[Format]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("reports: %w", err)
 	}

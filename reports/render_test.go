@@ -6,6 +6,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"loyalcheck/reports/record"
 )
 
 // The format table is the only place a format is defined: every row
@@ -39,7 +40,7 @@ func TestFormatTable(t *testing.T) {
 		}
 		if f.IsRecord {
 			records++
-			assert.Equal(t, RecordFile, f.File)
+			assert.Equal(t, record.File, f.File)
 		}
 	}
 	assert.Equal(t, 1, records, "one row is the run record")

@@ -8,16 +8,17 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"loyalcheck/reports/record"
 )
 
 // A run that stopped before judging the target still yields a record and
 // every report, failing with the reason, so CI shows why the gate failed.
 func TestRecordOfAStoppedRun(t *testing.T) {
-	r := NewRecord(KindAccept, "test")
-	r.Target = TargetOf("http://127.0.0.1:1", false)
-	r.Error = &RunError{Kind: ErrorConfig, Message: "fixtures do not match the target: 2 of 3 fixture clients unknown to the target (1, 2)"}
+	r := record.New(record.KindAccept, "test")
+	r.Target = record.TargetOf("http://127.0.0.1:1", false)
+	r.Error = &record.RunError{Kind: record.ErrorConfig, Message: "fixtures do not match the target: 2 of 3 fixture clients unknown to the target (1, 2)"}
 	r.Ended = r.Started
-	r.Judge()
+	Judge(r)
 	assert.False(t, r.Verdict.Pass)
 	assert.Equal(t, []string{"run stopped (config): " + r.Error.Message}, r.Verdict.Reasons)
 
@@ -52,7 +53,7 @@ func TestRecordOfAStoppedRun(t *testing.T) {
 	assert.Equal(t, "config", c.Failure.Type)
 	assert.Contains(t, c.Failure.Message, "unknown to the target")
 
-	back, err := ReadRecord(dir)
+	back, err := record.Read(dir)
 	require.NoError(t, err)
 	assert.Equal(t, r.Error, back.Error)
 }

@@ -6,8 +6,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"loyalcheck/contract"
-	"loyalcheck/load"
+	"loyalcheck/reports/record"
 )
 
 // The terminal report: the verdict first, then the contract findings by
@@ -75,14 +74,14 @@ func (t *textWriter) status(s string) string {
 	return w
 }
 
-func (t *textWriter) verdictWord(v Verdict) string {
+func (t *textWriter) verdictWord(v record.Verdict) string {
 	if v.Pass {
 		return t.paint(ansiBold+ansiGreen, v.Word())
 	}
 	return t.paint(ansiBold+ansiRed, v.Word())
 }
 
-func renderText(w io.Writer, r *Record, o options) error {
+func renderText(w io.Writer, r *record.Record, o options) error {
 	t := &textWriter{color: o.color, verbose: o.verbose}
 	t.verdict(r)
 	t.header(r)
@@ -106,7 +105,7 @@ func renderText(w io.Writer, r *Record, o options) error {
 	return err
 }
 
-func (t *textWriter) verdict(r *Record) {
+func (t *textWriter) verdict(r *record.Record) {
 	t.printf("%s %s: %s\n", t.paint(ansiBold, "loyalcheck"), r.Kind, t.verdictWord(r.Verdict))
 	for _, s := range r.Verdict.Reasons {
 		t.printf("  %s %s\n", t.paint(ansiRed, "x"), s)
@@ -116,7 +115,7 @@ func (t *textWriter) verdict(r *Record) {
 	}
 }
 
-func (t *textWriter) header(r *Record) {
+func (t *textWriter) header(r *record.Record) {
 	t.printf("\n")
 	t.printf("target    %s\n", targetText(r.Target))
 	t.printf("run       %s, %s; loyalcheck %s (%s), record v%d\n", fmtTime(r.Started), fmtDuration(r.Ended.Sub(r.Started)),
@@ -127,22 +126,22 @@ func (t *textWriter) header(r *Record) {
 	}
 }
 
-func (t *textWriter) contract(c *contract.Result) {
-	t.heading(fmt.Sprintf("CONTRACT (profile %s): %s; %s", c.Profile, countText(summaryOf(c)), rulesText(c)))
-	for _, g := range byArea(c.Findings) {
-		line := fmt.Sprintf("  %-10s %s", g.Area, countText(g.Count))
-		if g.Count.Fail > 0 {
+func (t *textWriter) contract(c *record.Contract) {
+	t.heading(fmt.Sprintf("CONTRACT (profile %s): %s; %s", c.Profile, c.Summary.String(), c.Rules.String()))
+	for _, g := range c.Areas {
+		line := fmt.Sprintf("  %-10s %s", g.Area, g.Summary.String())
+		if g.Summary.Fail > 0 {
 			line = t.paint(ansiRed, line)
 		}
 		t.printf("%s\n", line)
 		for _, ch := range g.Checks {
-			if ch.Status == contract.Pass && !t.verbose {
+			if ch.Status == record.Pass && !t.verbose {
 				continue
 			}
 			t.check(ch)
 		}
 	}
-	if notes := contract.CoverageNotes(contract.CoverageOf(c)); len(notes) > 0 {
+	if notes := c.CoverageNotes; len(notes) > 0 {
 		t.printf("  rules not fully verified\n")
 		for _, n := range notes {
 			t.printf("    %s %s: %s\n", t.coverageWord(n.State), n.RuleList(), oneLine(n.Reason))
@@ -155,7 +154,7 @@ func (t *textWriter) contract(c *contract.Result) {
 
 // check writes a check that did not pass (any check when verbose); its
 // cases, when more than one, are listed under it as its evidence.
-func (t *textWriter) check(ch contract.CheckVerdict) {
+func (t *textWriter) check(ch record.CheckVerdict) {
 	cases := ch.ProblemCases()
 	st := string(ch.Status)
 	if ch.NotInScope {
@@ -164,7 +163,7 @@ func (t *textWriter) check(ch contract.CheckVerdict) {
 	if len(cases) == 1 {
 		f := cases[0]
 		t.printf("    %s %-4s %s  %s\n", t.status(st), ch.Rule, t.paint(ansiDim, ch.Check), oneLine(f.Message))
-		if ch.Status == contract.Fail || t.verbose {
+		if ch.Status == record.Fail || t.verbose {
 			t.evidence(f, "              ")
 		}
 		return
@@ -172,7 +171,7 @@ func (t *textWriter) check(ch contract.CheckVerdict) {
 	t.printf("    %s %-4s %s  %d cases\n", t.status(st), ch.Rule, t.paint(ansiDim, ch.Check), len(cases))
 	for i, f := range cases {
 		t.printf("              - %s\n", oneLine(f.Message))
-		if ch.Status != contract.Fail && !t.verbose {
+		if ch.Status != record.Fail && !t.verbose {
 			continue
 		}
 		if i >= textEvidencePerCheck && !t.verbose {
@@ -187,7 +186,7 @@ func (t *textWriter) check(ch contract.CheckVerdict) {
 
 // evidence writes a case's exchange and, when verbose, the earlier
 // exchanges its verdict rests on.
-func (t *textWriter) evidence(f contract.Finding, indent string) {
+func (t *textWriter) evidence(f record.Finding, indent string) {
 	for _, l := range evidenceLines(f.Evidence, textBodyMax) {
 		t.printf("%s%s\n", indent, t.paint(ansiDim, l))
 	}
@@ -204,18 +203,18 @@ func (t *textWriter) evidence(f contract.Finding, indent string) {
 	}
 }
 
-func (t *textWriter) coverageWord(s contract.CoverageState) string {
+func (t *textWriter) coverageWord(s record.CoverageState) string {
 	w := strings.ToUpper(string(s))
 	switch s {
-	case contract.Unverified:
+	case record.Unverified:
 		return t.paint(ansiBold+ansiRed, w)
-	case contract.Accepted:
+	case record.Accepted:
 		return t.paint(ansiYellow, w)
 	}
 	return t.paint(ansiDim, w)
 }
 
-func (t *textWriter) load(s *load.Summary) {
+func (t *textWriter) load(s *record.Load) {
 	head := fmt.Sprintf("LOAD scenario %s, %s for %s (took %s)", s.Scenario, pacerText(s.Pacer), s.Duration, fmtDuration(s.Elapsed))
 	if s.Interrupted {
 		head += ", INTERRUPTED"
@@ -272,7 +271,7 @@ func (t *textWriter) load(s *load.Summary) {
 	}
 }
 
-func (t *textWriter) ledger(l load.LedgerReport) {
+func (t *textWriter) ledger(l record.Ledger) {
 	word := t.paint(ansiBold+ansiGreen, "OK")
 	switch {
 	case l.Skipped != "":
@@ -293,7 +292,7 @@ func (t *textWriter) ledger(l load.LedgerReport) {
 	}
 }
 
-func (t *textWriter) thresholds(ts []load.ThresholdResult, at string) {
+func (t *textWriter) thresholds(ts []record.ThresholdResult, at string) {
 	if len(ts) == 0 {
 		return
 	}
@@ -318,7 +317,7 @@ func (t *textWriter) thresholds(ts []load.ThresholdResult, at string) {
 	}
 }
 
-func (t *textWriter) capacity(c *load.CapacityResult) {
+func (t *textWriter) capacity(c *record.Capacity) {
 	t.heading(fmt.Sprintf("CAPACITY scenario %s, %s (took %s)", c.Scenario, plural(len(c.Steps), "step"), fmtDuration(c.Elapsed)))
 	head := capacityHeadline(c)
 	if capacityOK(c) {
@@ -347,14 +346,14 @@ func (t *textWriter) capacity(c *load.CapacityResult) {
 			word = t.paint(ansiDim, word)
 		}
 		switch st.N {
-		case kneeN(passingStep(c), c.Found):
+		case kneeN(c.PassingStep(), c.Found):
 			word += "  <- capacity"
-		case kneeN(failingStep(c), true):
+		case kneeN(c.FailingStep(), true):
 			word += "  <- first failing"
 		}
 		// The verdict is the line's last cell, outside the columns, so
 		// that colour codes do not change the padding.
-		fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\t%s\t%.1f\t%d\t%s\t%s\t%s\t%s\t%d\t%d\t  %s\n", st.N, st.Phase, st.Duration, load.FormatRate(st.Asked), load.FormatRate(st.Achieved), st.RequestRate, st.Sessions,
+		fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\t%s\t%.1f\t%d\t%s\t%s\t%s\t%s\t%d\t%d\t  %s\n", st.N, st.Phase, st.Duration, record.FormatRate(st.Asked), record.FormatRate(st.Achieved), st.RequestRate, st.Sessions,
 			fmtLatency(st.Session.P50), fmtLatency(st.Session.P99), fmtLatency(st.Session.P999), fmtPct(st.ErrorFraction), st.ViolationTotal(), st.Dropped, word)
 	}
 	tw.Flush()
@@ -368,15 +367,15 @@ func (t *textWriter) capacity(c *load.CapacityResult) {
 		if status == "skip" {
 			what = "not judged"
 		}
-		t.printf("  %s/s (#%d, %s) %s: %s\n", load.FormatRate(st.Asked), st.N, st.Duration, what, oneLine(strings.Join(st.Reasons, "; ")))
+		t.printf("  %s/s (#%d, %s) %s: %s\n", record.FormatRate(st.Asked), st.N, st.Duration, what, oneLine(strings.Join(st.Reasons, "; ")))
 	}
 }
 
 // thresholdsAt says where a record's thresholds were measured when that
 // is not the whole run: a capacity search's at its highest passing step.
-func thresholdsAt(r *Record) string {
+func thresholdsAt(r *record.Record) string {
 	if c := r.Capacity; c != nil && r.Load == nil {
-		return fmt.Sprintf("at %s/s, the highest passing rate", load.FormatRate(c.MaxPassing))
+		return fmt.Sprintf("at %s/s, the highest passing rate", record.FormatRate(c.MaxPassing))
 	}
 	return ""
 }

@@ -8,34 +8,9 @@ import (
 	"time"
 
 	"loyalcheck/api"
-	"loyalcheck/contract"
-	"loyalcheck/load"
+
+	"loyalcheck/reports/record"
 )
-
-// Verdict is the run's outcome. Pass is false when anything that must
-// hold did not; Reasons then says each thing, one line each. Notes are
-// what a reader should know that did not fail the run (warnings, skipped
-// checks, an audit that could not run).
-type Verdict struct {
-	Pass bool `json:"pass"`
-	// Incomplete is set when nothing failed but the contract left a doc
-	// rule unverified that the user did not accept: the run does not pass
-	// (coverage fails closed), and Reasons name each rule and why.
-	Incomplete bool     `json:"incomplete,omitempty"`
-	Reasons    []string `json:"reasons"`
-	Notes      []string `json:"notes"`
-}
-
-// Word is PASS, FAIL or INCOMPLETE.
-func (v Verdict) Word() string {
-	switch {
-	case v.Pass:
-		return "PASS"
-	case v.Incomplete:
-		return "INCOMPLETE"
-	}
-	return "FAIL"
-}
 
 // Judge computes the verdict from the record's results. A run fails on
 // any failed contract finding, a contract result without findings, any
@@ -46,32 +21,33 @@ func (v Verdict) Word() string {
 // whatever the thresholds say. Warnings, skipped checks, an audit that
 // could not run, unexpected outcomes and dropped sessions are notes: the
 // thresholds decide whether those fail the run.
-func (r *Record) Judge() {
+func Judge(r *record.Record) {
 	var reasons, notes, incomplete []string
 	if r.Error != nil {
 		reasons = append(reasons, "run stopped ("+r.Error.Kind+"): "+r.Error.Message)
 	}
 	if c := r.Contract; c != nil {
 		rules, n := failedRules(c)
-		if len(c.Findings) == 0 {
+		findings := c.Findings()
+		if len(findings) == 0 {
 			reasons = append(reasons, "contract: no check ran, so nothing was verified")
 		}
 		if n > 0 {
 			reasons = append(reasons, fmt.Sprintf("contract: %s failed (%s)", plural(len(rules), "rule"), strings.Join(rules, ", ")))
 		}
 		var warn int
-		for _, f := range c.Findings {
-			if f.Status == contract.Warn {
+		for _, f := range findings {
+			if f.Status == record.Warn {
 				warn++
 			}
 		}
 		if warn > 0 {
 			notes = append(notes, fmt.Sprintf("contract: %s on interpretive rules (see the findings)", plural(warn, "warning")))
 		}
-		if len(c.Findings) > 0 {
+		if len(findings) > 0 {
 			incomplete, notes = judgeCoverage(c, notes)
 		}
-		for _, n := range c.Notes() {
+		for _, n := range c.Notes {
 			notes = append(notes, "contract: "+n)
 		}
 	}
@@ -81,7 +57,7 @@ func (r *Record) Judge() {
 		if l.Skipped != "" {
 			notes = append(notes, "ledger: not audited: "+l.Skipped)
 		}
-		if n := l.UnreleasedNote(); n != "" {
+		if n := l.UnreleasedNote; n != "" {
 			notes = append(notes, "load: "+n)
 		}
 		for _, v := range s.Violations {
@@ -90,7 +66,7 @@ func (r *Record) Judge() {
 		if s.Interrupted {
 			reasons = append(reasons, fmt.Sprintf("load: interrupted after %s of %s: an incomplete run cannot pass", s.Elapsed.Round(time.Second), s.Duration))
 		}
-		if t := s.Totals(); t.Unexpected > 0 {
+		if t := s.Total; t.Unexpected > 0 {
 			notes = append(notes, fmt.Sprintf("load: %d of %d requests had an unexpected outcome (%.3g%%)", t.Unexpected, t.Requests, float64(t.Unexpected)/float64(max(t.Requests, 1))*100))
 		}
 		if s.Sessions.Dropped > 0 {
@@ -108,7 +84,7 @@ func (r *Record) Judge() {
 	if r.Contract == nil && r.Load == nil && r.Capacity == nil && r.Error == nil {
 		reasons = append(reasons, "nothing was measured: the record holds no contract, load or capacity result")
 	}
-	r.Verdict = Verdict{Pass: len(reasons) == 0 && len(incomplete) == 0, Incomplete: len(reasons) == 0 && len(incomplete) > 0,
+	r.Verdict = record.Verdict{Pass: len(reasons) == 0 && len(incomplete) == 0, Incomplete: len(reasons) == 0 && len(incomplete) > 0,
 		Reasons: nonNil(append(reasons, incomplete...)), Notes: nonNil(notes)}
 }
 
@@ -116,14 +92,14 @@ func (r *Record) Judge() {
 // (without the user's acceptance: each makes the run incomplete), and adds
 // notes for the other rules not fully verified: interp rules unverified,
 // rules accepted unverified, rules not in scope by the user's choice.
-func judgeCoverage(c *contract.Result, notes []string) (incomplete, _ []string) {
-	for _, n := range contract.CoverageNotes(contract.CoverageOf(c)) {
+func judgeCoverage(c *record.Contract, notes []string) (incomplete, _ []string) {
+	for _, n := range c.CoverageNotes {
 		var doc, other []string
 		// A rule alone on its line keeps its full reason, which names the
 		// check that gave it.
 		docWhy, otherWhy := n.Reason, n.Reason
 		for _, rc := range n.Rules {
-			if n.State == contract.Unverified && rc.Doc() {
+			if n.State == record.Unverified && rc.Doc() {
 				doc = append(doc, rc.Rule)
 				docWhy = rc.Reason
 			} else {
@@ -149,17 +125,17 @@ func judgeCoverage(c *contract.Result, notes []string) (incomplete, _ []string) 
 		}
 		n.Reason = otherWhy
 		list := strings.Join(other, ", ")
-		if n.Reason == contract.OnlyReason && len(other) > 1 {
+		if n.Reason == record.OnlyReason && len(other) > 1 {
 			list = plural(len(other), "rule")
 		}
 		switch n.State {
-		case contract.Unverified:
+		case record.Unverified:
 			notes = append(notes, fmt.Sprintf("contract: %s unverified (interpretive): %s", list, oneLine(n.Reason)))
-		case contract.Accepted:
+		case record.Accepted:
 			notes = append(notes, fmt.Sprintf("contract: %s unverified, accepted by --accept-unverified: %s", list, oneLine(strings.TrimSuffix(n.Reason, " (accepted by --accept-unverified)"))))
-		case contract.NotInScope:
+		case record.NotInScope:
 			notes = append(notes, fmt.Sprintf("contract: %s not in scope: %s", list, oneLine(n.Reason)))
-		case contract.Verified:
+		case record.Verified:
 			notes = append(notes, fmt.Sprintf("contract: %s verified, %s", list, oneLine(n.Reason)))
 		}
 	}
@@ -170,26 +146,26 @@ func judgeCoverage(c *contract.Result, notes []string) (incomplete, _ []string) 
 // when no capacity was found, when the ledger audit failed or could not
 // run (a target that loses points has no capacity figure) and when any
 // step's responses broke the contract, at whatever rate: the semantics of
-// load.CapacityResult's Found and Failed.
-func judgeCapacity(c *load.CapacityResult, reasons, notes []string) ([]string, []string) {
+// record.Capacity's Found and Failed.
+func judgeCapacity(c *record.Capacity, reasons, notes []string) ([]string, []string) {
 	l := c.Ledger
 	reasons, notes = judgeLedger(l, reasons, notes)
 	if l.Skipped != "" {
 		reasons = append(reasons, "ledger: not audited: "+l.Skipped+" (a capacity figure needs a clean ledger)")
 	}
-	if n := l.UnreleasedNote(); n != "" {
+	if n := l.UnreleasedNote; n != "" {
 		notes = append(notes, "capacity: "+n)
 	}
 	for _, v := range capacityViolations(c) {
 		reasons = append(reasons, fmt.Sprintf("capacity: %s broken %s in %s responses (at %s)", v.rule, times(v.count), v.step, strings.Join(v.rates, ", ")))
 	}
-	pass := passingStep(c)
+	pass := c.PassingStep()
 	switch {
-	case l.Failed() && pass != nil:
-		reasons = append(reasons, fmt.Sprintf("capacity: no figure stands: the SLOs held up to %s/s, but the ledger audit failed", load.FormatRate(pass.Asked)))
+	case l.Failed && pass != nil:
+		reasons = append(reasons, fmt.Sprintf("capacity: no figure stands: the SLOs held up to %s/s, but the ledger audit failed", record.FormatRate(pass.Asked)))
 	case !c.Found:
 		reasons = append(reasons, fmt.Sprintf("capacity: none found (%s: %s)", c.Stopped, c.Note))
-	case c.Stopped != load.StopConverged:
+	case c.Stopped != record.StopConverged:
 		notes = append(notes, fmt.Sprintf("capacity: %s: %s", c.Stopped, c.Note))
 	case pass != nil && pass.Duration < c.Settings.StepDuration:
 		notes = append(notes, "capacity: "+c.Note)
@@ -200,7 +176,7 @@ func judgeCapacity(c *load.CapacityResult, reasons, notes []string) ([]string, [
 // judgeLedger adds a ledger audit's failed rules to reasons and those an
 // unanswered request could explain (warnings) to notes, per rule with the
 // number of clients.
-func judgeLedger(l load.LedgerReport, reasons, notes []string) ([]string, []string) {
+func judgeLedger(l record.Ledger, reasons, notes []string) ([]string, []string) {
 	for _, g := range ledgerGroups(l.Findings, "fail") {
 		reasons = append(reasons, fmt.Sprintf("ledger: %s on %s", g.rule, plural(g.clients, "client")))
 	}
@@ -218,7 +194,7 @@ type capacityViolation struct {
 
 // capacityViolations sums the contract violations of a search's steps by
 // step and rule, with the rates they appeared at, in run order.
-func capacityViolations(c *load.CapacityResult) []capacityViolation {
+func capacityViolations(c *record.Capacity) []capacityViolation {
 	var out []capacityViolation
 	idx := map[[2]string]int{}
 	for _, st := range c.Steps {
@@ -231,7 +207,7 @@ func capacityViolations(c *load.CapacityResult) []capacityViolation {
 				out = append(out, capacityViolation{step: v.Step, rule: v.Rule})
 			}
 			out[i].count += v.Count
-			rate := load.FormatRate(st.Asked) + "/s"
+			rate := record.FormatRate(st.Asked) + "/s"
 			if !slices.Contains(out[i].rates, rate) {
 				out[i].rates = append(out[i].rates, rate)
 			}
@@ -240,54 +216,13 @@ func capacityViolations(c *load.CapacityResult) []capacityViolation {
 	return out
 }
 
-// passingStep is the step that passed at the search's highest passing
-// rate (a full step over a probe), nil when none passed.
-func passingStep(c *load.CapacityResult) *load.CapacityStep {
-	var best *load.CapacityStep
-	for i := range c.Steps {
-		st := &c.Steps[i]
-		if !st.Pass || st.Interrupted || c.MaxPassing == 0 || st.Asked != c.MaxPassing {
-			continue
-		}
-		if best == nil || st.Duration >= best.Duration {
-			best = st
-		}
-	}
-	return best
-}
-
-// failingStep is the step that failed at the search's first failing
-// rate, nil when none failed.
-func failingStep(c *load.CapacityResult) *load.CapacityStep {
-	for i := range c.Steps {
-		st := &c.Steps[i]
-		if !st.Pass && !st.Inconclusive && !st.Interrupted && c.FirstFailing != 0 && st.Asked == c.FirstFailing {
-			return st
-		}
-	}
-	return nil
-}
-
-// CapacityThresholds are the SLOs of a capacity search as measured at its
-// highest passing step (the run record's Thresholds); nil when there is
-// no capacity figure (no rate passed, or the ledger voided it).
-func CapacityThresholds(c *load.CapacityResult) []load.ThresholdResult {
-	if c == nil || !c.Found {
-		return nil
-	}
-	if st := passingStep(c); st != nil {
-		return append([]load.ThresholdResult{}, st.Thresholds...)
-	}
-	return nil
-}
-
 // failedRules lists the distinct rules of failed findings in catalogue
 // order, and how many findings failed.
-func failedRules(c *contract.Result) ([]string, int) {
+func failedRules(c *record.Contract) ([]string, int) {
 	seen := map[string]bool{}
 	n := 0
-	for _, f := range c.Findings {
-		if f.Status == contract.Fail {
+	for _, f := range c.Findings() {
+		if f.Status == record.Fail {
 			n++
 			seen[f.Rule] = true
 		}
@@ -306,11 +241,11 @@ func failedRules(c *contract.Result) ([]string, int) {
 type ledgerGroup struct {
 	rule    string
 	clients int
-	items   []load.LedgerFinding
+	items   []record.LedgerFinding
 }
 
 // ledgerGroups groups ledger findings of one status by rule, in rule order.
-func ledgerGroups(fs []load.LedgerFinding, status string) []ledgerGroup {
+func ledgerGroups(fs []record.LedgerFinding, status string) []ledgerGroup {
 	by := map[string]*ledgerGroup{}
 	clients := map[string]map[string]bool{}
 	for _, f := range fs {
@@ -337,7 +272,7 @@ func ledgerGroups(fs []load.LedgerFinding, status string) []ledgerGroup {
 }
 
 // measuredText is what a threshold measured, or why nothing was.
-func measuredText(t load.ThresholdResult) string {
+func measuredText(t record.ThresholdResult) string {
 	switch {
 	case t.Note != "" && t.MeasuredText == "":
 		return "not measured (" + t.Note + ")"

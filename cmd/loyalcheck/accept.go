@@ -10,6 +10,7 @@ import (
 	"loyalcheck/api"
 	"loyalcheck/contract"
 	"loyalcheck/reports"
+	"loyalcheck/reports/record"
 )
 
 const acceptHelp = `
@@ -69,7 +70,7 @@ func runAccept(ctx context.Context, e *env, args []string) int {
 		return usageErr(e, cmd, "--out: %v", err)
 	}
 
-	rec := reports.NewRecord(reports.KindAccept, toolVersion())
+	rec := record.New(record.KindAccept, toolVersion())
 	tg, code := tf.open(ctx, e, cmd, api.WithMaxConns(api.DefaultMaxConns))
 	if code != exitOK {
 		return code
@@ -91,7 +92,7 @@ func runAccept(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "loyalcheck %s: %v\n", cmd, scrub(err, key))
 		return exitFail
 	}
-	rec.Contract = res
+	rec.Contract = record.FromContract(res)
 	if res != nil {
 		s := res.Summary
 		fmt.Fprintf(e.stderr, "accept: contract: %s; %s in %s\n", contract.CheckCountText(s), contract.RuleCountText(res.Rules), res.Duration().Round(time.Millisecond))
@@ -112,8 +113,8 @@ func runAccept(ctx context.Context, e *env, args []string) int {
 			fmt.Fprintf(e.stderr, "loyalcheck %s: load: %v\n", cmd, scrub(err, key))
 			return exitFail
 		default:
-			rec.Load = lr.summary
-			rec.Thresholds = lr.thresholds
+			rec.Load = record.FromLoad(lr.summary)
+			rec.Thresholds = record.FromThresholds(lr.thresholds)
 			files = lr.files
 		}
 	}

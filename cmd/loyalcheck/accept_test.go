@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"loyalcheck/api"
-	"loyalcheck/reports"
+	"loyalcheck/reports/record"
 )
 
 func TestAcceptPassesOnTheSandbox(t *testing.T) {
@@ -22,10 +22,10 @@ func TestAcceptPassesOnTheSandbox(t *testing.T) {
 	for _, f := range []string{"run.json", "report.txt", "report.md", "report.html", "junit.xml", "results.bin", "sessions.bin", "plot.html"} {
 		assert.FileExists(t, filepath.Join(dir, f))
 	}
-	rec, err := reports.ReadRecord(dir)
+	rec, err := record.Read(dir)
 	require.NoError(t, err)
 	assert.True(t, rec.Verdict.Pass)
-	assert.Equal(t, reports.KindAccept, rec.Kind)
+	assert.Equal(t, record.KindAccept, rec.Kind)
 	require.NotNil(t, rec.Contract)
 	require.NotNil(t, rec.Load)
 	assert.Zero(t, rec.Contract.Summary.Fail)
@@ -49,7 +49,7 @@ func TestAcceptFailsOnAFault(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, string(junit), "<failure")
 	assert.Contains(t, string(junit), "C4")
-	rec, err := reports.ReadRecord(dir)
+	rec, err := record.Read(dir)
 	require.NoError(t, err)
 	assert.False(t, rec.Verdict.Pass)
 	assert.True(t, strings.Contains(strings.Join(rec.Verdict.Reasons, "\n"), "C4"), "%v", rec.Verdict.Reasons)
@@ -66,7 +66,7 @@ func TestAcceptIncompleteUntilAccepted(t *testing.T) {
 	require.Equal(t, exitFail, code, "stdout:\n%s\nstderr:\n%s", out, errs)
 	assert.Contains(t, out, "loyalcheck accept: INCOMPLETE")
 	assert.Contains(t, out, "contract: S3 (doc) unverified: s3-discount-balance: fixtures have no discount client")
-	rec, err := reports.ReadRecord(dir)
+	rec, err := record.Read(dir)
 	require.NoError(t, err)
 	assert.True(t, rec.Verdict.Incomplete)
 	for _, f := range []string{"report.md", "report.html", "junit.xml"} {
@@ -82,7 +82,7 @@ func TestAcceptIncompleteUntilAccepted(t *testing.T) {
 	dir = t.TempDir()
 	code, out, errs = cliRun(t, vars, "accept", "--target", url, "--fixtures", fx, "--duration", "1s", "--out", dir, "--accept-unverified", "S3")
 	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errs)
-	rec, err = reports.ReadRecord(dir)
+	rec, err = record.Read(dir)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"S3"}, rec.Contract.AcceptUnverified)
 	assert.Contains(t, strings.Join(rec.Verdict.Notes, "\n"), "S3 unverified, accepted by --accept-unverified")

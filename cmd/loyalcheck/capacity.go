@@ -12,6 +12,7 @@ import (
 
 	"loyalcheck/load"
 	"loyalcheck/reports"
+	"loyalcheck/reports/record"
 	"loyalcheck/scenarios"
 )
 
@@ -100,7 +101,7 @@ func runCapacity(ctx context.Context, e *env, args []string) int {
 	}
 	defer tg.close()
 
-	rec := tg.describe(reports.NewRecord(reports.KindCapacity, toolVersion()), setup.scenario)
+	rec := tg.describe(record.New(record.KindCapacity, toolVersion()), setup.scenario)
 	pre, st := checkTarget(ctx, e, cmd, tg)
 	if st != nil {
 		return stopRun(e, cmd, rec, *out, tg.key(e), st)
@@ -125,8 +126,8 @@ func runCapacity(ctx context.Context, e *env, args []string) int {
 		return exitFail
 	}
 	rec.Started = res.Started.UTC()
-	rec.Capacity = res
-	rec.Thresholds = reports.CapacityThresholds(res)
+	rec.Capacity = record.FromCapacity(res)
+	rec.Thresholds = record.CapacityThresholds(rec.Capacity)
 	return finishRun(e, cmd, rec, tg.key(e), runOutput{dir: *out, opts: []reports.Option{reports.WithColor(color.on(e))}})
 }
 

@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"loyalcheck/api"
-	"loyalcheck/reports"
+	"loyalcheck/reports/record"
 	"loyalcheck/schemas"
 )
 
@@ -46,9 +46,9 @@ func TestCapacityEmbeddedSandbox(t *testing.T) {
 	sch, err := schemas.Compile("run.schema.json")
 	require.NoError(t, err)
 	assert.Empty(t, sch.Validate(b))
-	rec, err := reports.ReadRecord(dir)
+	rec, err := record.Read(dir)
 	require.NoError(t, err)
-	assert.Equal(t, reports.KindCapacity, rec.Kind)
+	assert.Equal(t, record.KindCapacity, rec.Kind)
 	assert.True(t, rec.Verdict.Pass)
 	require.NotNil(t, rec.Capacity)
 	res := rec.Capacity
@@ -91,7 +91,7 @@ func TestCapacityFailures(t *testing.T) {
 		assert.Contains(t, out, "contract violations: search S6")
 		assert.Contains(t, out, "stopped  broken-target: at 20/s, the lowest rate tried, the target broke the contract")
 		assert.Contains(t, out, "verdict: FAIL")
-		rec, err := reports.ReadRecord(dir)
+		rec, err := record.Read(dir)
 		require.NoError(t, err)
 		assert.False(t, rec.Verdict.Pass)
 		assert.Empty(t, rec.Thresholds, "no rate passed")

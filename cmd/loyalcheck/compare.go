@@ -8,8 +8,8 @@ import (
 	"strings"
 
 	"loyalcheck/compare"
-	"loyalcheck/contract"
 	"loyalcheck/reports"
+	"loyalcheck/reports/record"
 )
 
 const compareHelp = `
@@ -44,7 +44,7 @@ incomparable runs (a run.json without histograms: re-run it).`
 // comparedRun reads one side of a comparison from a run directory or
 // run.json. It is the one place that knows the run record's shape.
 func comparedRun(path string) (reports.ComparedRun, error) {
-	rec, err := reports.ReadRecord(path)
+	rec, err := record.Read(path)
 	if err != nil {
 		return reports.ComparedRun{}, err
 	}
@@ -52,7 +52,7 @@ func comparedRun(path string) (reports.ComparedRun, error) {
 	run := &compare.Run{}
 	switch s := rec.Load; {
 	case s != nil:
-		if run, err = compare.FromSummary(s); err != nil {
+		if run, err = compare.FromLoad(s); err != nil {
 			return out, fmt.Errorf("%s: %w", path, err)
 		}
 		for _, se := range run.Series {
@@ -74,11 +74,11 @@ func comparedRun(path string) (reports.ComparedRun, error) {
 	}
 	if rec.Contract != nil {
 		run.Rules = map[string]bool{}
-		for _, c := range contract.CoverageOf(rec.Contract) {
+		for _, c := range rec.Contract.Coverage {
 			switch c.State {
-			case contract.Verified, contract.Warned:
+			case record.Verified, record.Warned:
 				run.Rules[c.Rule] = true
-			case contract.Failed:
+			case record.Failed:
 				run.Rules[c.Rule] = false
 			}
 		}

@@ -15,7 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"loyalcheck/api"
-	"loyalcheck/reports"
+	"loyalcheck/reports/record"
 )
 
 // loadRuns writes run directories of short loopback loads of the
@@ -66,7 +66,7 @@ func slowRecalc(t *testing.T, dirs ...string) time.Duration {
 	t.Helper()
 	d := 50 * time.Millisecond
 	for _, dir := range dirs {
-		rec, err := reports.ReadRecord(dir)
+		rec, err := record.Read(dir)
 		require.NoError(t, err)
 		for _, m := range rec.Load.Steps {
 			if m.Name == string(api.EpRecalc) {

@@ -9,6 +9,7 @@ import (
 	"loyalcheck/api"
 	"loyalcheck/contract"
 	"loyalcheck/reports"
+	"loyalcheck/reports/record"
 )
 
 const contractHelp = `
@@ -107,14 +108,14 @@ func runContract(ctx context.Context, e *env, args []string) int {
 	defer tg.close()
 
 	key := tg.key(e)
-	rec := tg.describe(reports.NewRecord(reports.KindContract, toolVersion()), nil)
+	rec := tg.describe(record.New(record.KindContract, toolVersion()), nil)
 	stop := func(st *stopped) int {
 		code := stopRun(e, cmd, rec, *outDir, key, st)
 		if *jsonOut != "" {
 			if rec.Error == nil { // stopRun records the stop only with --out
-				rec.Error = &reports.RunError{Kind: st.kind, Message: scrub(st.err, key)}
+				rec.Error = &record.RunError{Kind: st.kind, Message: scrub(st.err, key)}
 				rec.Ended = nowUTC()
-				rec.Judge()
+				reports.Judge(rec)
 			}
 			if err := writeRecordFile(e, *jsonOut, rec, key); err != nil {
 				fmt.Fprintf(e.stderr, "loyalcheck %s: %v\n", cmd, err)
@@ -138,7 +139,7 @@ func runContract(ctx context.Context, e *env, args []string) int {
 	switch {
 	case err == nil:
 	case errors.Is(err, contract.ErrUnreachable):
-		return stop(&stopped{reports.ErrorUnreachable, fmt.Errorf("%s: %w", tg.url, err), exitUnreachable})
+		return stop(&stopped{record.ErrorUnreachable, fmt.Errorf("%s: %w", tg.url, err), exitUnreachable})
 	case ctx.Err() != nil && res != nil:
 		fmt.Fprintf(e.stderr, "loyalcheck %s: interrupted; the report below is partial\n", cmd)
 	default:
@@ -148,7 +149,7 @@ func runContract(ctx context.Context, e *env, args []string) int {
 	if res == nil {
 		return exitUsage
 	}
-	rec.Contract = res
+	rec.Contract = record.FromContract(res)
 	code = finishRun(e, cmd, rec, key, runOutput{dir: *outDir, recordFile: *jsonOut,
 		opts: []reports.Option{reports.WithColor(*color), reports.WithVerbose(*verbose)}})
 	if ctx.Err() != nil {

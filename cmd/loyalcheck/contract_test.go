@@ -15,6 +15,7 @@ import (
 
 	"loyalcheck/api"
 	"loyalcheck/reports"
+	"loyalcheck/reports/record"
 	"loyalcheck/sandbox"
 	"loyalcheck/schemas"
 )
@@ -99,26 +100,16 @@ func TestContractFaultFails(t *testing.T) {
 	assert.Contains(t, out, "FAIL RT1")
 	assert.Contains(t, out, `response: {"spend":"Not enough bonuses."}`)
 	// --json writes the run record, as run.json holds it.
-	var rec struct {
-		Kind     string
-		Contract struct {
-			Findings []struct {
-				Rule, Status, Message string
-				Evidence              json.RawMessage
-			}
-			Summary map[string]int
-		}
-	}
-	b, err := os.ReadFile(js)
+	rec, err := record.Read(js)
 	require.NoError(t, err)
-	require.NoError(t, json.Unmarshal(b, &rec))
-	assert.Equal(t, "contract", rec.Kind)
-	fs := rec.Contract.Findings
+	assert.Equal(t, record.KindContract, rec.Kind)
+	require.NotNil(t, rec.Contract)
+	fs := rec.Contract.Findings()
 	require.NotEmpty(t, fs)
 	assert.Equal(t, "RT1", fs[0].Rule)
-	assert.Equal(t, "fail", fs[0].Status)
-	assert.NotEmpty(t, fs[0].Evidence)
-	assert.Equal(t, 1, rec.Contract.Summary["fail"])
+	assert.Equal(t, record.Fail, fs[0].Status)
+	assert.NotNil(t, fs[0].Evidence)
+	assert.Equal(t, 1, rec.Contract.Summary.Fail)
 }
 
 func TestContractStrictProfile(t *testing.T) {
@@ -264,11 +255,11 @@ func TestContractThroughTheRecord(t *testing.T) {
 				assert.FileExists(t, filepath.Join(dir, f.File))
 				assert.Contains(t, out, filepath.Join(dir, f.File), "listed as written")
 			}
-			b, err := os.ReadFile(filepath.Join(dir, reports.RecordFile))
+			b, err := os.ReadFile(filepath.Join(dir, record.File))
 			require.NoError(t, err)
-			rec, err := reports.DecodeRecord(b)
+			rec, err := record.Decode(b)
 			require.NoError(t, err)
-			assert.Equal(t, reports.KindContract, rec.Kind)
+			assert.Equal(t, record.KindContract, rec.Kind)
 			require.NotNil(t, rec.Contract)
 			compat, err := os.ReadFile(js)
 			require.NoError(t, err)

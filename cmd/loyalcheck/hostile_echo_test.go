@@ -18,7 +18,7 @@ import (
 
 	"loyalcheck/api"
 	"loyalcheck/internal/keyforms"
-	"loyalcheck/reports"
+	"loyalcheck/reports/record"
 	"loyalcheck/sandbox"
 )
 
@@ -209,7 +209,7 @@ func TestHostileEchoNeverShowsTheKey(t *testing.T) {
 					assert.Positive(t, marks, "%s: the echo never reached the output: the test proves nothing", r.name)
 				}
 			}
-			rec, err := reports.ReadRecord(accDir)
+			rec, err := record.Read(accDir)
 			require.NoError(t, err, "run.json stays a valid record")
 			require.NotNil(t, rec.Load)
 			assert.Positive(t, rec.Load.AskedRate)
@@ -253,7 +253,7 @@ func jsonPaths(t *testing.T, b []byte) []string {
 // long key, and still take a whole-token echo of the short key.
 func TestShortKeyLeavesReportsIntact(t *testing.T) {
 	type run struct {
-		rec       *reports.Record
+		rec       *record.Record
 		paths     []string
 		out, errs string
 		files     map[string][]byte
@@ -265,9 +265,9 @@ func TestShortKeyLeavesReportsIntact(t *testing.T) {
 		// A busy machine may breach the scenario's latency thresholds
 		// (exit 1): the figures are what is compared, not the verdict.
 		require.Contains(t, []int{exitOK, exitFail}, code, "key %q: stdout:\n%s\nstderr:\n%s", key, out, errs)
-		rec, err := reports.ReadRecord(dir)
+		rec, err := record.Read(dir)
 		require.NoError(t, err)
-		b, err := os.ReadFile(filepath.Join(dir, reports.RecordFile))
+		b, err := os.ReadFile(filepath.Join(dir, record.File))
 		require.NoError(t, err)
 		return run{rec: rec, paths: jsonPaths(t, b), out: out, errs: errs, files: allBytes(t, "", "", dir)}
 	}

@@ -19,7 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"loyalcheck/api"
-	"loyalcheck/reports"
+	"loyalcheck/reports/record"
 	"loyalcheck/sandbox"
 )
 
@@ -143,7 +143,7 @@ func TestAcceptCtrlCWritesReports(t *testing.T) {
 	}, "accept", "--duration", "5m", "--out", dir)
 	assert.Equal(t, exitFail, code, "%s\n%s", out, errs)
 	assert.Contains(t, errs, "interrupted")
-	rec, err := reports.ReadRecord(dir)
+	rec, err := record.Read(dir)
 	require.NoError(t, err)
 	require.NotNil(t, rec.Load)
 	assert.True(t, rec.Load.Interrupted)

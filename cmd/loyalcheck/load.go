@@ -11,6 +11,7 @@ import (
 
 	"loyalcheck/load"
 	"loyalcheck/reports"
+	"loyalcheck/reports/record"
 )
 
 const loadHelp = `
@@ -79,7 +80,7 @@ func runLoad(ctx context.Context, e *env, args []string) int {
 	}
 	defer tg.close()
 
-	rec := tg.describe(reports.NewRecord(reports.KindLoad, toolVersion()), setup.scenario)
+	rec := tg.describe(record.New(record.KindLoad, toolVersion()), setup.scenario)
 	pre, st := checkTarget(ctx, e, "load", tg)
 	if st != nil {
 		return stopRun(e, "load", rec, out, tg.key(e), st)
@@ -90,8 +91,8 @@ func runLoad(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return runFailed(e, "load", rec, out, tg.key(e), err)
 	}
-	rec.Load = res.summary
-	rec.Thresholds = res.thresholds
+	rec.Load = record.FromLoad(res.summary)
+	rec.Thresholds = record.FromThresholds(res.thresholds)
 	return finishRun(e, "load", rec, tg.key(e), runOutput{dir: out, extra: res.files, opts: []reports.Option{reports.WithColor(useColor)}})
 }
 

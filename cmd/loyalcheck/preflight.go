@@ -9,6 +9,7 @@ import (
 	"loyalcheck/load"
 	"loyalcheck/preflight"
 	"loyalcheck/reports"
+	"loyalcheck/reports/record"
 )
 
 // stopped is a run that could not judge the target: why, as a record's
@@ -29,11 +30,11 @@ func stoppedBy(err error) *stopped {
 	case err == nil:
 		return nil
 	case errors.As(err, &ce):
-		return &stopped{reports.ErrorConfig, err, exitUsage}
+		return &stopped{record.ErrorConfig, err, exitUsage}
 	case errors.As(err, &na):
-		return &stopped{reports.ErrorNoAPI, err, exitUnreachable}
+		return &stopped{record.ErrorNoAPI, err, exitUnreachable}
 	case errors.Is(err, preflight.ErrUnreachable), errors.Is(err, contract.ErrUnreachable), errors.Is(err, load.ErrUnreachable):
-		return &stopped{reports.ErrorUnreachable, err, exitUnreachable}
+		return &stopped{record.ErrorUnreachable, err, exitUnreachable}
 	}
 	return nil
 }
@@ -55,15 +56,15 @@ func checkTarget(ctx context.Context, e *env, cmd string, tg *target) (*prefligh
 		return res, st
 	}
 	if ctx.Err() != nil {
-		return res, &stopped{reports.ErrorUnreachable, fmt.Errorf("interrupted during the preflight: %w", err), exitFail}
+		return res, &stopped{record.ErrorUnreachable, fmt.Errorf("interrupted during the preflight: %w", err), exitFail}
 	}
-	return res, &stopped{reports.ErrorUnreachable, fmt.Errorf("preflight: %w", err), exitUnreachable}
+	return res, &stopped{record.ErrorUnreachable, fmt.Errorf("preflight: %w", err), exitUnreachable}
 }
 
 // runFailed ends a run whose engine returned err: a stop (a bad
 // configuration, an unreachable target) as stopRun does, anything else
 // as one line on stderr and exit 1.
-func runFailed(e *env, cmd string, rec *reports.Record, dir, key string, err error) int {
+func runFailed(e *env, cmd string, rec *record.Record, dir, key string, err error) int {
 	if st := stoppedBy(err); st != nil {
 		return stopRun(e, cmd, rec, dir, key, st)
 	}
@@ -75,15 +76,15 @@ func runFailed(e *env, cmd string, rec *reports.Record, dir, key string, err err
 // when dir is set, still writes its record and reports (run.json,
 // junit.xml, ...) holding the reason, so CI's JUnit publisher shows why
 // the gate failed. It returns the stop's exit code.
-func stopRun(e *env, cmd string, rec *reports.Record, dir, key string, st *stopped) int {
+func stopRun(e *env, cmd string, rec *record.Record, dir, key string, st *stopped) int {
 	msg := scrub(st.err, key)
 	fmt.Fprintf(e.stderr, "loyalcheck %s: %s\n", cmd, msg)
 	if dir == "" || rec == nil {
 		return st.code
 	}
-	rec.Error = &reports.RunError{Kind: st.kind, Message: msg}
+	rec.Error = &record.RunError{Kind: st.kind, Message: msg}
 	rec.Ended = nowUTC()
-	rec.Judge()
+	reports.Judge(rec)
 	paths, err := saveRun(rec, dir, key)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "loyalcheck %s: %v\n", cmd, err)

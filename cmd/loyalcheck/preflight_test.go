@@ -17,7 +17,7 @@ import (
 
 	"loyalcheck/api"
 	"loyalcheck/preflight"
-	"loyalcheck/reports"
+	"loyalcheck/reports/record"
 	"loyalcheck/sandbox"
 	"loyalcheck/schemas"
 )
@@ -84,12 +84,12 @@ func startSandbox(t *testing.T, key string) *sandbox.Sandbox {
 // file with one failing case giving the reason.
 func assertStoppedRun(t *testing.T, dir, kind, reason string) {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(dir, reports.RecordFile))
+	b, err := os.ReadFile(filepath.Join(dir, record.File))
 	require.NoError(t, err, "run.json is written")
 	sch, err := schemas.Compile("run.schema.json")
 	require.NoError(t, err)
 	assert.Empty(t, sch.Validate(b))
-	rec, err := reports.ReadRecord(dir)
+	rec, err := record.Read(dir)
 	require.NoError(t, err)
 	require.NotNil(t, rec.Error)
 	assert.Equal(t, kind, rec.Error.Kind)
@@ -140,7 +140,7 @@ func TestUnknownFixturesAreAConfigError(t *testing.T) {
 			assert.Contains(t, errs, fmt.Sprintf("1 of %d fixture points unknown to the target (no-such-point)", len(fx.Points)))
 			assert.NotContains(t, out, "FAIL S1")
 			assert.NotContains(t, out, "PASS")
-			assertStoppedRun(t, dir, reports.ErrorConfig, "7 of")
+			assertStoppedRun(t, dir, record.ErrorConfig, "7 of")
 		})
 	}
 }
@@ -169,7 +169,7 @@ func TestWrongBaseURLSaysSo(t *testing.T) {
 			want := fmt.Sprintf("no loyalty API at %s/api/integration/general/client (HTTP 404): check the path in --target", sb.URL())
 			assert.Contains(t, errs, want)
 			assert.NotContains(t, out, "skip")
-			assertStoppedRun(t, dir, reports.ErrorNoAPI, "no loyalty API at")
+			assertStoppedRun(t, dir, record.ErrorNoAPI, "no loyalty API at")
 		})
 	}
 }
@@ -201,7 +201,7 @@ func TestHangingTargetFailsFast(t *testing.T) {
 			assert.Contains(t, errs, "requests in a row got no answer")
 			// One timeout per worker at most, far from one per client.
 			assert.LessOrEqual(t, seen.Load(), int64(preflight.DefaultConcurrency+preflight.DefaultMaxTransportErrors))
-			assertStoppedRun(t, dir, reports.ErrorUnreachable, "no answer")
+			assertStoppedRun(t, dir, record.ErrorUnreachable, "no answer")
 		})
 	}
 }
@@ -217,7 +217,7 @@ func TestStoppedRunsStillWriteArtifacts(t *testing.T) {
 			dir := t.TempDir()
 			code, out, errs := cliRun(t, map[string]string{api.APIKeyEnv: testKey}, targetArgs(cmd, dead, deadFx, dir, "--timeout", "1s")...)
 			require.Equal(t, exitUnreachable, code, "stdout:\n%s\nstderr:\n%s", out, errs)
-			assertStoppedRun(t, dir, reports.ErrorUnreachable, "connection refused")
+			assertStoppedRun(t, dir, record.ErrorUnreachable, "connection refused")
 		})
 		t.Run(cmd+"/key refused", func(t *testing.T) {
 			dir := t.TempDir()
@@ -225,7 +225,7 @@ func TestStoppedRunsStillWriteArtifacts(t *testing.T) {
 			code, out, errs := cliRun(t, map[string]string{api.APIKeyEnv: wrong}, targetArgs(cmd, sb.URL(), sbFx, dir)...)
 			require.Equal(t, exitUnreachable, code, "stdout:\n%s\nstderr:\n%s", out, errs)
 			assert.Contains(t, errs, "refuses the apikey")
-			assertStoppedRun(t, dir, reports.ErrorUnreachable, "refuses the apikey")
+			assertStoppedRun(t, dir, record.ErrorUnreachable, "refuses the apikey")
 			assertNoKey(t, wrong, dir, out, errs)
 		})
 	}

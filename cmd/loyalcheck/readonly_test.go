@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"loyalcheck/api"
-	"loyalcheck/reports"
+	"loyalcheck/reports/record"
 	"loyalcheck/sandbox"
 )
 
@@ -90,7 +90,7 @@ func TestReadOnlySendsNoWrite(t *testing.T) {
 				assert.Equal(t, exitOK, code, "%s\n%s", out, errs)
 				return
 			}
-			rec, err := reports.ReadRecord(dir)
+			rec, err := record.Read(dir)
 			require.NoError(t, err)
 			require.NotNil(t, rec.Contract)
 			assert.True(t, rec.Contract.ReadOnly)

@@ -6,13 +6,14 @@ import (
 
 	"loyalcheck/api"
 	"loyalcheck/reports"
+	"loyalcheck/reports/record"
 )
 
 // saveRun scrubs the apikey from a judged record and, when dir is set,
 // writes it and its reports there, every file through the output safety
 // net. What the target sent was already redacted where it came in
 // (api.Redactor): this is the last line of defence.
-func saveRun(rec *reports.Record, dir, key string) (map[reports.Format]string, error) {
+func saveRun(rec *record.Record, dir, key string) (map[reports.Format]string, error) {
 	red := api.NewRedactor(key)
 	if _, err := rec.Scrub(red); err != nil {
 		return nil, err
@@ -40,9 +41,9 @@ type runOutput struct {
 // finishRun judges a run record, writes it and its reports where out
 // says, prints the terminal report and the paths, and returns the exit
 // code of the verdict.
-func finishRun(e *env, cmd string, rec *reports.Record, key string, out runOutput) int {
+func finishRun(e *env, cmd string, rec *record.Record, key string, out runOutput) int {
 	rec.Ended = nowUTC()
-	rec.Judge()
+	reports.Judge(rec)
 	paths, err := saveRun(rec, out.dir, key)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "loyalcheck %s: %v\n", cmd, err)
@@ -83,7 +84,7 @@ func finishRun(e *env, cmd string, rec *reports.Record, key string, out runOutpu
 
 // writeRecordFile writes the record alone, as run.json holds it, to path
 // (contract --json), scrubbed and through the output safety net.
-func writeRecordFile(e *env, path string, rec *reports.Record, key string) error {
+func writeRecordFile(e *env, path string, rec *record.Record, key string) error {
 	if _, err := saveRun(rec, "", key); err != nil {
 		return err
 	}

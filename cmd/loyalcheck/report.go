@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"loyalcheck/reports"
+	"loyalcheck/reports/record"
 )
 
 const reportHelp = `
@@ -69,7 +70,7 @@ func runReport(ctx context.Context, e *env, args []string) int {
 			return usageErr(e, cmd, "--format: %v", err)
 		}
 	}
-	rec, err := reports.ReadRecord(dir)
+	rec, err := record.Read(dir)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "loyalcheck %s: %v\n", cmd, err)
 		return exitUsage

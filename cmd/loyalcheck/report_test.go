@@ -16,6 +16,7 @@ import (
 	"loyalcheck/api"
 	"loyalcheck/contract"
 	"loyalcheck/reports"
+	"loyalcheck/reports/record"
 	"loyalcheck/schemas"
 )
 
@@ -24,19 +25,19 @@ import (
 // not need it.
 func runDir(t *testing.T, fail bool) string {
 	t.Helper()
-	r := reports.NewRecord(reports.KindContract, "v9.9.9")
-	r.Target = reports.TargetOf("http://127.0.0.1:9/api", false)
+	r := record.New(record.KindContract, "v9.9.9")
+	r.Target = record.TargetOf("http://127.0.0.1:9/api", false)
 	st := contract.Pass
 	if fail {
 		st = contract.Fail
 	}
-	r.Contract = &contract.Result{Target: r.Target.URL, Profile: "default", Only: []string{"C4"}, Started: r.Started, Ended: r.Started.Add(time.Second),
+	r.Contract = record.FromContract(&contract.Result{Target: r.Target.URL, Profile: "default", Only: []string{"C4"}, Started: r.Started, Ended: r.Started.Add(time.Second),
 		Findings: []contract.Finding{{Rule: "C4", Check: "c4-earn", Area: api.AreaRecalc, Kind: api.KindDoc, Status: st, Message: "recalc of 1234 at 10%: earn 246; want 123.4",
-			Evidence: &contract.Evidence{Endpoint: "recalc", URL: r.Target.URL + api.EpRecalc.Path(), Request: []byte(`{"amount":1234}`), Status: 200, Body: []byte(`{"success":true}`)}}}}
+			Evidence: &contract.Evidence{Endpoint: "recalc", URL: r.Target.URL + api.EpRecalc.Path(), Request: []byte(`{"amount":1234}`), Status: 200, Body: []byte(`{"success":true}`)}}}})
 	r.Ended = r.Started.Add(time.Second)
-	r.Judge()
+	reports.Judge(r)
 	dir := filepath.Join(t.TempDir(), "run")
-	require.NoError(t, reports.WriteRecord(dir, r))
+	require.NoError(t, record.Write(dir, r))
 	// Every record written is valid against the published schema.
 	sch, err := schemas.Compile("run.schema.json")
 	require.NoError(t, err)
@@ -70,7 +71,7 @@ func TestReportFormats(t *testing.T) {
 		"markdown": "| ❌ | **C4** doc |",
 		"html":     "<!DOCTYPE html>",
 		"junit":    `<testsuite name="contract"`,
-		"json":     fmt.Sprintf(`"version": %d`, reports.RecordVersion),
+		"json":     fmt.Sprintf(`"version": %d`, record.Version),
 		"text":     "CONTRACT (profile default)",
 	} {
 		code, out, errs := reportRun(t, false, nil, dir, "--format", format)
@@ -154,7 +155,7 @@ func TestReportUsageErrors(t *testing.T) {
 		return d
 	}
 	good, err := os.ReadFile(filepath.Join(dir, "run.json"))
-	this, next := fmt.Sprintf(`"version": %d`, reports.RecordVersion), fmt.Sprintf(`"version": %d`, reports.RecordVersion+1)
+	this, next := fmt.Sprintf(`"version": %d`, record.Version), fmt.Sprintf(`"version": %d`, record.Version+1)
 	require.NoError(t, err)
 	for _, c := range []struct {
 		name string
@@ -168,7 +169,7 @@ func TestReportUsageErrors(t *testing.T) {
 		{"bad flag", []string{dir, "--nope"}, "unknown flag: --nope"},
 		{"no run.json", []string{t.TempDir()}, "not found"},
 		{"not JSON", []string{write("garbage", "{")}, "not a run record"},
-		{"newer version", []string{write("next", strings.Replace(string(good), this, next, 1))}, fmt.Sprintf("record is version %d, this loyalcheck reads version %d", reports.RecordVersion+1, reports.RecordVersion)},
+		{"newer version", []string{write("next", strings.Replace(string(good), this, next, 1))}, fmt.Sprintf("record is version %d, this loyalcheck reads versions 1 to %d", record.Version+1, record.Version)},
 		{"unknown field", []string{write("extra", strings.Replace(string(good), this+",", this+`, "x": 1,`, 1))}, `unknown field "x"`},
 		{"bad --out", []string{dir, "-o", filepath.Join(bad, "missing", "dir", "r.txt")}, "--out: "},
 	} {

@@ -9,7 +9,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"loyalcheck/api"
-	"loyalcheck/reports"
+	"loyalcheck/reports/record"
 	"loyalcheck/sandbox"
 	"loyalcheck/scenarios"
 )
@@ -60,10 +60,10 @@ type target struct {
 
 // describe fills in what a run record says of the target, its fixtures
 // and the scenario run (nil for none), and returns the record.
-func (t *target) describe(rec *reports.Record, sc *scenarios.Scenario) *reports.Record {
-	rec.Target = reports.TargetOf(t.url, t.embedded)
-	rec.Fixtures = reports.SummarizeFixtures(t.fixtures)
-	rec.Scenario = reports.ScenarioInfoOf(sc)
+func (t *target) describe(rec *record.Record, sc *scenarios.Scenario) *record.Record {
+	rec.Target = record.TargetOf(t.url, t.embedded)
+	rec.Fixtures = record.SummarizeFixtures(t.fixtures)
+	rec.Scenario = record.ScenarioInfoOf(sc)
 	return rec
 }
 

@@ -54,6 +54,9 @@ type Contract struct {
 	Interrupted      bool     `json:"interrupted,omitempty"`
 	// Unreleased lists the ids of holds the run made and could not release.
 	Unreleased []string `json:"unreleased_holds,omitempty"`
+	// Unanswered lists the holds asked for that got no answer: the target
+	// may have made them, and then they stay until they expire.
+	Unanswered []string `json:"unanswered_holds,omitempty"`
 	// Summary counts checks by verdict, Rules counts rules by coverage.
 	Summary CheckCounts `json:"summary"`
 	Rules   RuleCounts  `json:"rules"`
@@ -227,7 +230,7 @@ func FromContract(r *contract.Result) *Contract {
 	c := &Contract{
 		Target: r.Target, Profile: r.Profile, Started: r.Started, Ended: r.Ended,
 		Only: r.Only, AcceptUnverified: r.AcceptUnverified,
-		ReadOnly: r.ReadOnly, Interrupted: r.Interrupted, Unreleased: r.Unreleased,
+		ReadOnly: r.ReadOnly, Interrupted: r.Interrupted, Unreleased: r.Unreleased, Unanswered: r.Unanswered,
 		Summary:       CheckCounts(contract.Summarize(r)),
 		Rules:         RuleCounts(contract.CountRules(cov)),
 		Coverage:      make([]RuleCoverage, 0, len(cov)),

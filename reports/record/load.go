@@ -165,10 +165,14 @@ type Ledger struct {
 	Skipped string `json:"skipped,omitempty"`
 	// Unreleased lists the ids of holds the run could not release.
 	Unreleased []string `json:"unreleased_holds,omitempty"`
+	// Unanswered lists the holds asked for without a usable answer: the
+	// target may have made them, and then they stay until they expire.
+	Unanswered []string `json:"unanswered_holds,omitempty"`
 	// Failed is the audit's verdict: it did not run, or found a broken
 	// invariant no unanswered request explains.
 	Failed bool `json:"failed"`
-	// UnreleasedNote says which holds were left active ("" when none).
+	// UnreleasedNote says which holds were or may have been left active
+	// ("" when none was).
 	UnreleasedNote string `json:"unreleased_note,omitempty"`
 }
 
@@ -277,7 +281,7 @@ func stepLatenciesOf(ls []load.StepLatency) []StepLatency {
 
 func ledgerOf(l load.LedgerReport) Ledger {
 	out := Ledger{Clients: l.Clients, Touched: l.Touched, Spent: l.Spent, Earned: l.Earned, Holds: l.Holds, Released: l.Released,
-		Uncertain: l.Uncertain, Findings: make([]LedgerFinding, 0, len(l.Findings)), Skipped: l.Skipped, Unreleased: l.Unreleased,
+		Uncertain: l.Uncertain, Findings: make([]LedgerFinding, 0, len(l.Findings)), Skipped: l.Skipped, Unreleased: l.Unreleased, Unanswered: l.Unanswered,
 		Failed: l.Failed(), UnreleasedNote: l.UnreleasedNote()}
 	for _, f := range l.Findings {
 		out.Findings = append(out.Findings, LedgerFinding(f))

@@ -137,7 +137,7 @@ func TestFromContract(t *testing.T) {
 	assert.Nil(t, FromContract(nil))
 	assert.Nil(t, FromLoad(nil))
 	assert.Nil(t, FromCapacity(nil))
-	res := &contract.Result{Profile: "default", Only: []string{"C4", "S1", "S3"}, ReadOnly: true, Unreleased: []string{"h1"},
+	res := &contract.Result{Profile: "default", Only: []string{"C4", "S1", "S3"}, ReadOnly: true, Unreleased: []string{"h1"}, Unanswered: []string{"hold of 5 on c2"},
 		Findings: []contract.Finding{
 			{Rule: "C4", Check: "c4-earn", Area: api.AreaRecalc, Kind: api.KindDoc, Status: contract.Pass, Message: "ok",
 				Evidence: &contract.Evidence{Endpoint: "recalc", URL: "http://x/recalc", Status: 200}},
@@ -165,22 +165,26 @@ func TestFromContract(t *testing.T) {
 	require.NotEmpty(t, c.CoverageNotes)
 	assert.Equal(t, Unverified, c.CoverageNotes[0].State)
 	assert.Equal(t, "S3 (doc)", c.CoverageNotes[0].RuleList())
-	require.Len(t, c.Notes, 2)
+	require.Len(t, c.Notes, 3)
 	assert.Contains(t, c.Notes[0], "read-only")
 	assert.Contains(t, c.Notes[1], "HOLDS LEFT ACTIVE: 1 holds")
+	assert.Contains(t, c.Notes[2], "HOLDS MAYBE ACTIVE")
+	assert.Equal(t, []string{"hold of 5 on c2"}, c.Unanswered)
 	assert.Len(t, c.Findings(), 4)
 }
 
 // FromLoad always records the total, and the ledger's verdict.
 func TestFromLoad(t *testing.T) {
 	s := &load.Summary{RequestRate: 3, Steps: []load.StepMetrics{{Name: "search", Requests: 10, OK: 9, Unexpected: 1}, {Name: "retail", Requests: 5, OK: 5}},
-		Ledger: load.LedgerReport{Findings: []load.LedgerFinding{{Rule: "L1", Status: "fail", Client: "c1"}}, Unreleased: []string{"h9"}}}
+		Ledger: load.LedgerReport{Findings: []load.LedgerFinding{{Rule: "L1", Status: "fail", Client: "c1"}}, Unreleased: []string{"h9"}, Unanswered: []string{"hold of 3 on c4"}}}
 	l := FromLoad(s)
 	assert.Equal(t, uint64(15), l.Total.Requests)
 	assert.Equal(t, uint64(1), l.Total.Unexpected)
 	assert.True(t, l.Ledger.Failed)
 	assert.False(t, l.Ledger.Passed())
 	assert.Contains(t, l.Ledger.UnreleasedNote, "h9")
+	assert.Contains(t, l.Ledger.UnreleasedNote, "HOLDS MAYBE ACTIVE")
+	assert.Equal(t, []string{"hold of 3 on c4"}, l.Ledger.Unanswered)
 	st, ok := l.Step("retail")
 	require.True(t, ok)
 	assert.Equal(t, uint64(5), st.Requests)
