@@ -17,6 +17,7 @@ import (
 	"loyalcheck/distributed"
 	"loyalcheck/load"
 	"loyalcheck/reports"
+	"loyalcheck/reports/record"
 )
 
 const mergeHelp = `
@@ -97,7 +98,7 @@ func runMerge(ctx context.Context, e *env, args []string) int {
 		return code
 	}
 	defer tg.close()
-	rec := tg.describe(reports.NewRecord(reports.KindLoad, toolVersion()), setup.scenario)
+	rec := tg.describe(record.New(record.KindLoad, toolVersion()), setup.scenario)
 	led, err := load.AuditJournals(ctx, tg.client, tg.fixtures, setup.scenario, p.Preflight(), journals...)
 	if err != nil {
 		return runFailed(e, "merge", rec, dir, tg.key(e), fmt.Errorf("ledger audit: %w", err))
@@ -112,8 +113,8 @@ func runMerge(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "loyalcheck merge: %v\n", err)
 		return exitFail
 	}
-	rec.Load = sum
-	rec.Thresholds = res.thresholds
+	rec.Load = record.FromLoad(sum)
+	rec.Thresholds = record.FromThresholds(res.thresholds)
 	rec.Started = sum.Started.UTC()
 	return finishRun(e, "merge", rec, tg.key(e), runOutput{dir: dir, extra: res.files, opts: []reports.Option{reports.WithColor(color.on(e))}})
 }

@@ -16,6 +16,7 @@ import (
 	"loyalcheck/distributed"
 	"loyalcheck/load"
 	"loyalcheck/reports"
+	"loyalcheck/reports/record"
 	"loyalcheck/scenarios"
 )
 
@@ -134,7 +135,7 @@ func runShard(ctx context.Context, e *env, sf *shardFlags, dir string) int {
 		return code
 	}
 	defer tg.close()
-	rec := tg.describe(reports.NewRecord(reports.KindLoad, toolVersion()), setup.scenario)
+	rec := tg.describe(record.New(record.KindLoad, toolVersion()), setup.scenario)
 	setup.opts = append(setup.opts, load.WithPreflight(p.Preflight()), load.WithShard(i, p.Shards), load.WithStartAt(p.Start))
 	setup.run = func(ctx context.Context, c *api.Client, fx *api.Fixtures, sc *scenarios.Scenario, opts ...load.Option) (*load.Summary, error) {
 		r, err := load.NewRunner(ctx, c, fx, sc, opts...)
@@ -170,10 +171,10 @@ func runShard(ctx context.Context, e *env, sf *shardFlags, dir string) int {
 		}
 		return runFailed(e, "load", rec, out, tg.key(e), err)
 	}
-	rec.Load = res.summary
-	rec.Thresholds = res.thresholds
+	rec.Load = record.FromLoad(res.summary)
+	rec.Thresholds = record.FromThresholds(res.thresholds)
 	rec.Ended = nowUTC()
-	rec.Judge()
+	reports.Judge(rec)
 	if _, err := saveRun(rec, out, tg.key(e)); err != nil {
 		fmt.Fprintf(e.stderr, "loyalcheck load: %v\n", err)
 		return exitFail
