@@ -54,6 +54,12 @@ func lostWhy(r *reply) string {
 // many of total (described by of) got no usable answer and how. A rule
 // judged on part of its scope is thereby never a clean pass.
 func (t *T) partial(of string, total int, lost []lostCall) {
+	t.partialOf(of, total, lost, true)
+}
+
+// partialOf is partial; blame false records only the skip (the breaches
+// were recorded already).
+func (t *T) partialOf(of string, total int, lost []lostCall, blame bool) {
 	if len(lost) == 0 {
 		return
 	}
@@ -72,7 +78,7 @@ func (t *T) partial(of string, total int, lost []lostCall) {
 		}
 		count[w]++
 		rule := answerRule(l.r)
-		if rule == "" {
+		if rule == "" || !blame {
 			continue
 		}
 		if g, ok := broken[rule]; ok {
@@ -99,9 +105,15 @@ func (t *T) partial(of string, total int, lost []lostCall) {
 }
 
 // partialDiscovery records what the fixture clients role discovery could
-// not search leave open of a rule judged over the clients it found.
+// not search leave open of a rule judged over the clients it found. Their
+// broken answers are blamed once a run, by the first check to see them:
+// one cause, one failure.
 func (t *T) partialDiscovery() {
-	t.partial("fixture client searches", t.s.roles.searched, t.s.roles.lost)
+	t.s.mu.Lock()
+	blame := !t.s.lostBlamed
+	t.s.lostBlamed = true
+	t.s.mu.Unlock()
+	t.partialOf("fixture client searches", t.s.roles.searched, t.s.roles.lost, blame)
 }
 
 // breachOn records a breach of another rule than the check's own, weighed

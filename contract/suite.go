@@ -311,6 +311,9 @@ type suite struct {
 	flights api.Flights
 	lost    map[int]string
 	lostSeq int
+	// lostBlamed is set once a check has recorded what the broken answers
+	// of role discovery break (partialDiscovery).
+	lostBlamed bool
 }
 
 func newSuite(c *api.Client, fx *api.Fixtures, cfg *config) *suite {
