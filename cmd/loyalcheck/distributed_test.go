@@ -306,3 +306,36 @@ func TestK8sCommand(t *testing.T) {
 		assert.NotEmpty(t, errs)
 	}
 }
+
+// The built-in hold-contention scenario over 3 shards, holds from the
+// shards reaching the target together: under racy-debit the one audit of
+// every journal finds hot clients overcommitted (L2); the correct sandbox
+// passes the same run.
+func TestDistributedHoldContention(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		faults []string
+		code   int
+	}{{"racy", []string{"racy-debit"}, exitFail}, {"correct", nil, exitOK}} {
+		t.Run(tc.name, func(t *testing.T) {
+			url, fixtures, _, _ := distTarget(t, true, tc.faults...)
+			dir, code, out := distributedRun(t, url, fixtures, "--scenario", "hold-contention", "--rate", "30/1s", "--duration", "1s")
+			require.Equal(t, tc.code, code, out)
+			var rec struct {
+				Load load.Summary `json:"load"`
+			}
+			readJSON(t, filepath.Join(dir, "run.json"), &rec)
+			led := rec.Load.Ledger
+			if tc.code == exitOK {
+				assert.True(t, led.Passed(), "%+v", led)
+				return
+			}
+			rules := map[string]bool{}
+			for _, f := range led.Findings {
+				rules[f.Rule] = true
+			}
+			assert.True(t, rules["L2"], "%+v", led.Findings)
+			t.Log(out)
+		})
+	}
+}
