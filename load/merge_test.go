@@ -44,6 +44,9 @@ func runShards(t *testing.T, c *api.Client, fx *api.Fixtures, sc *scenarios.Scen
 				mu.Lock()
 				samples[r.Attack] = append(samples[r.Attack], r.Latency)
 				mu.Unlock()
+				// A request's timestamp is when it was sent: never before
+				// the common start.
+				assert.False(t, r.Timestamp.Before(start), "shard %d sent %s at %s, before the start %s", i, r.Attack, r.Timestamp, start)
 				return nil
 			}
 			o := append([]Option{WithPreflight(pre), WithShard(i, n), WithStartAt(start), WithResults(sink), WithSessionResults(sink)}, opts...)
@@ -70,7 +73,7 @@ func runShards(t *testing.T, c *api.Client, fx *api.Fixtures, sc *scenarios.Scen
 	require.False(t, t.Failed())
 	for i, s := range out {
 		require.NotNil(t, s.sum, "shard %d", i)
-		assert.False(t, s.sum.Started.Before(start), "shard %d started before the common start", i)
+		assert.True(t, s.sum.Started.Equal(start), "shard %d reports the common start", i)
 	}
 	return out
 }
