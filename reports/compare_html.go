@@ -16,7 +16,27 @@ import (
 // distribution plot with BASE and NEW overlaid, and the side-by-side
 // table.
 func renderCompareHTML(w io.Writer, c *Comparison) error {
+	var b strings.Builder
+	if err := compareTemplate.Execute(&b, newCompareView(c, "")); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, printable(b.String()))
+	return err
+}
+
+// comparisonSection is the comparison as a section of a run's HTML report
+// (accept --baseline): the same plots and tables as compare's page.
+func comparisonSection(c *Comparison) (template.HTML, error) {
+	var b strings.Builder
+	if err := compareTemplate.ExecuteTemplate(&b, "comparison", newCompareView(c, "cmp-")); err != nil {
+		return "", err
+	}
+	return template.HTML(b.String()), nil
+}
+
+func newCompareView(c *Comparison, id string) compareView {
 	v := compareView{
+		ID:         id,
 		CSS:        template.CSS(reportCSS),
 		Verdict:    c.verdictWord(),
 		Regression: c.Result.Regression,
@@ -44,15 +64,13 @@ func renderCompareHTML(w io.Writer, c *Comparison) error {
 		}
 		v.Series = append(v.Series, sv)
 	}
-	var b strings.Builder
-	if err := compareTemplate.Execute(&b, v); err != nil {
-		return err
-	}
-	_, err := io.WriteString(w, printable(b.String()))
-	return err
+	return v
 }
 
 type compareView struct {
+	// ID prefixes the sections' ids: none on the comparison's own page,
+	// "cmp-" within a run's report.
+	ID         string
 	CSS        template.CSS
 	Verdict    string
 	Regression bool
@@ -122,12 +140,7 @@ var compareTemplate = template.Must(template.New("compare").Parse(`<!DOCTYPE htm
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="loyalcheck">
 <title>loyalcheck compare: {{.Verdict}}</title>
-<style>{{.CSS}}
-.cmp td, .cmp th { padding: 3px 10px; text-align: right; white-space: nowrap; vertical-align: top; }
-.cmp td:first-child, .cmp th:first-child, .cmp td.verdict, .cmp th:last-child { text-align: left; white-space: normal; }
-.cmp tr.regression td { color: var(--fail); font-weight: 700; }
-.reason { color: var(--muted); font-size: 13px; }
-</style>
+<style>{{.CSS}}</style>
 </head>
 <body>
 <header class="banner {{if .Regression}}fail{{else}}pass{{end}}" id="verdict">
@@ -139,8 +152,18 @@ var compareTemplate = template.Must(template.New("compare").Parse(`<!DOCTYPE htm
 </header>
 <main class="wrap">
 {{if .Warnings}}<section class="notes" id="warnings"><h2>The runs differ</h2><ul>{{range .Warnings}}<li>{{.}}</li>{{end}}</ul></section>{{end}}
+{{template "comparison" .}}
+</main>
+</body>
+</html>
+{{define "comparison"}}<style>
+.cmp td, .cmp th { padding: 3px 10px; text-align: right; white-space: nowrap; vertical-align: top; }
+.cmp td:first-child, .cmp th:first-child, .cmp td.verdict, .cmp th:last-child { text-align: left; white-space: normal; }
+.cmp tr.regression td { color: var(--fail); font-weight: 700; }
+.reason { color: var(--muted); font-size: 13px; }
+</style>
 {{range .Series}}
-<section id="series-{{.Name}}">
+<section id="{{$.ID}}series-{{.Name}}">
   <h2>{{.Name}}</h2>
   <figure class="chart-box">{{.Chart}}</figure>
   <table class="cmp">
@@ -149,10 +172,7 @@ var compareTemplate = template.Must(template.New("compare").Parse(`<!DOCTYPE htm
   </table>
 </section>
 {{end}}
-{{if .Overall}}<section id="all-steps"><h2>All steps</h2><ul>{{range .Overall}}<li><b>{{.Name}}</b> {{.Verdict}}: {{.Reason}}</li>{{end}}</ul></section>{{end}}
-{{if .Contract}}<section id="contract"><h2>Contract</h2><ul>{{range .Contract}}<li>{{.}}</li>{{end}}</ul></section>{{end}}
-<section id="method"><h2>Method (confidence {{.Confidence}})</h2><p class="lead">{{.Method}}</p></section>
-</main>
-</body>
-</html>
-`))
+{{if .Overall}}<section id="{{.ID}}all-steps"><h2>All steps</h2><ul>{{range .Overall}}<li><b>{{.Name}}</b> {{.Verdict}}: {{.Reason}}</li>{{end}}</ul></section>{{end}}
+{{if .Contract}}<section id="{{.ID}}contract"><h2>Contract</h2><ul>{{range .Contract}}<li>{{.}}</li>{{end}}</ul></section>{{end}}
+<section id="{{.ID}}method"><h2>Method (confidence {{.Confidence}})</h2><p class="lead">{{.Method}}</p></section>
+{{end}}`))

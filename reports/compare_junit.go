@@ -17,6 +17,21 @@ import (
 // BASE and fails in NEW is a failing case too. What else changed in the
 // contract goes to the suite's output.
 func renderCompareJUnit(w io.Writer, c *Comparison) error {
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(junitSuites{Suites: []junitSuite{compareJUnitSuite(c)}}); err != nil {
+		return fmt.Errorf("junit: %w", err)
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}
+
+// compareJUnitSuite is the comparison's suite, alone (compare) or among a
+// run's suites (accept --baseline).
+func compareJUnitSuite(c *Comparison) junitSuite {
 	host, err := os.Hostname()
 	if err != nil || strings.TrimSpace(host) == "" {
 		host = "localhost"
@@ -63,14 +78,5 @@ func renderCompareJUnit(w io.Writer, c *Comparison) error {
 	for _, warn := range c.Result.Warnings {
 		j.note("warning", warn)
 	}
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return err
-	}
-	enc := xml.NewEncoder(w)
-	enc.Indent("", "  ")
-	if err := enc.Encode(junitSuites{Suites: []junitSuite{j.done()}}); err != nil {
-		return fmt.Errorf("junit: %w", err)
-	}
-	_, err = io.WriteString(w, "\n")
-	return err
+	return j.done()
 }

@@ -61,6 +61,11 @@ type htmlView struct {
 	Flows      []flowRow
 	Arrival    string
 	Capacity   *capacityView
+	// The comparison against a baseline (accept --baseline), drawn as
+	// compare draws it.
+	HasComparison   bool
+	Comparison      template.HTML
+	ComparisonError string
 	// ThresholdsAt says where the thresholds were measured when not over
 	// the whole run (a capacity search's highest passing step).
 	ThresholdsAt string
@@ -135,6 +140,16 @@ func buildView(r *record.Record) *htmlView {
 	if r.Capacity != nil {
 		v.Capacity = buildCapacityView(r.Capacity)
 		v.ThresholdsAt = thresholdsAt(r)
+	}
+	if r.Comparison != nil {
+		v.HasComparison = true
+		c, err := recordComparison(r)
+		if err == nil {
+			v.Comparison, err = comparisonSection(c)
+		}
+		if err != nil {
+			v.ComparisonError = err.Error()
+		}
 	}
 	v.Tiles = tiles(r, v)
 	e := r.Environment

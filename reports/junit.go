@@ -187,6 +187,9 @@ func renderJUnit(w io.Writer, r *record.Record) error {
 	if s := r.Load; s != nil {
 		suites = append(suites, junitLedger(r, s.Started, s.Elapsed, s.Ledger, "load.ledger"), junitViolations(r, s))
 	}
+	if r.Comparison != nil {
+		suites = append(suites, junitComparison(r))
+	}
 	if c := r.Capacity; c != nil {
 		suites = append(suites, junitCapacity(r, c), junitLedger(r, c.Started, c.Elapsed, c.Ledger, "capacity.ledger"))
 	}

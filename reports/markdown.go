@@ -36,6 +36,10 @@ func renderMarkdown(w io.Writer, r *record.Record) error {
 	if r.Load != nil {
 		mdLoad(&b, r.Load)
 	}
+	if r.Comparison != nil {
+		b.WriteString("\n## Compared with the baseline\n\n")
+		b.WriteString(comparisonText(r, renderCompareMarkdown))
+	}
 	fmt.Fprintf(&b, "\n<sub>loyalcheck %s · run record v%d · %s · full report: report.html</sub>\n", mdEscape(r.Tool.Version), r.Version, fmtTime(r.Started))
 	_, err := io.WriteString(w, printable(b.String()))
 	return err

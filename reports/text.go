@@ -97,6 +97,10 @@ func renderText(w io.Writer, r *record.Record, o options) error {
 		t.ledger(c.Ledger)
 	}
 	t.thresholds(r.Thresholds, thresholdsAt(r))
+	if r.Comparison != nil {
+		t.heading("Compared with the baseline")
+		t.b.WriteString(comparisonText(r, renderCompareText))
+	}
 	out := printable(t.b.String())
 	if t.color {
 		out = colorCodes.Replace(out)

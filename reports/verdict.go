@@ -81,6 +81,14 @@ func Judge(r *record.Record) {
 			reasons = append(reasons, "threshold "+t.Expr+": "+measuredText(t))
 		}
 	}
+	if c := r.Comparison; c != nil {
+		if c.Regression {
+			reasons = append(reasons, "regression against the baseline "+c.Baseline+": "+strings.Join(comparisonRegressions(c), ", "))
+		}
+		for _, w := range c.Warnings {
+			notes = append(notes, "comparison: "+w)
+		}
+	}
 	if r.Contract == nil && r.Load == nil && r.Capacity == nil && r.Error == nil {
 		reasons = append(reasons, "nothing was measured: the record holds no contract, load or capacity result")
 	}

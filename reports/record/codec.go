@@ -83,10 +83,11 @@ func Decode(b []byte) (*Record, error) {
 		return nil, fmt.Errorf("%w: the record is version %d, this loyalcheck reads versions 1 to %d: use a newer loyalcheck", ErrVersion, *v, Version)
 	case *v == 1 || *v == 2:
 		r, err = decodeLegacy(b, *v)
-	case *v == Version:
+	case *v == 3 || *v == Version:
+		// Version 4 only added an optional section to version 3.
 		r = &Record{}
 		if err = strictJSON(b, r); err != nil {
-			err = fmt.Errorf("run record version %d: %w", Version, err)
+			err = fmt.Errorf("run record version %d: %w", *v, err)
 		}
 	default:
 		return nil, fmt.Errorf("%w: the record is version %d, this loyalcheck reads versions 1 to %d", ErrVersion, *v, Version)

@@ -26,9 +26,11 @@ import (
 
 // Version is the version of the run record's shape. It changes, together
 // with schemas/run.schema.json, whenever a field is added, removed,
-// renamed or changes meaning. Version 3 has the record's own types with
-// the judgements computed; 2 and 1 embedded the engines' results.
-const Version = 3
+// renamed or changes meaning. Version 4 adds the optional comparison
+// against a baseline (a version 3 record is a version 4 record without
+// it); 3 has the record's own types with the judgements computed; 2 and
+// 1 embedded the engines' results.
+const Version = 4
 
 // File is the name of the run record in a run directory.
 const File = "run.json"
@@ -62,6 +64,9 @@ type Record struct {
 	// ledger audited over all steps. Thresholds then hold the SLOs as
 	// measured at the highest passing step.
 	Capacity *Capacity `json:"capacity,omitempty"`
+	// Comparison is the load's comparison against a baseline run
+	// (accept --baseline); a regression fails the verdict.
+	Comparison *Comparison `json:"comparison,omitempty"`
 	// Error says why the run stopped before judging the target (an
 	// unreachable target, a refused key, fixtures it does not know).
 	Error       *RunError   `json:"error,omitempty"`

@@ -117,8 +117,8 @@ func TestDecodeRejects(t *testing.T) {
 		"unknown latency field, v3": {[]byte(strings.Replace(string(v3), `"p50_ms":`, `"p42_ms": 1, "p50_ms":`, 1)), `unknown field "p42_ms"`},
 		"unknown field, v2":         {[]byte(strings.Replace(string(v2), `"kind": "load",`, `"kind": "load", "x": 1,`, 1)), `unknown field "x"`},
 		"a v2 contract as v3":       {[]byte(strings.Replace(string(v2c), `"version": 2`, `"version": 3`, 1)), `unknown field "findings"`},
-		"version 0":                 {[]byte(`{"version": 0, "kind": "load"}`), "record is version 0, this loyalcheck reads versions 1 to 3"},
-		"version 4":                 {[]byte(`{"version": 4, "kind": "load"}`), "use a newer loyalcheck"},
+		"version 0":                 {[]byte(`{"version": 0, "kind": "load"}`), "record is version 0, this loyalcheck reads versions 1 to 4"},
+		"version 5":                 {[]byte(`{"version": 5, "kind": "load"}`), "use a newer loyalcheck"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := Decode(c.doc)
