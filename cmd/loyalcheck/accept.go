@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"loyalcheck/api"
+	"loyalcheck/compare"
 	"loyalcheck/contract"
 	"loyalcheck/reports"
 	"loyalcheck/reports/record"
@@ -44,7 +45,15 @@ Exit codes: 0 pass; 1 fail; 2 usage or configuration error (fixture
 clients or points the target does not know); 3 the target is unreachable,
 refuses the apikey or serves no loyalty API at that URL. A run stopped by 2
 or 3 after the flags were read still writes run.json and junit.xml with the
-reason.`
+reason.
+
+With --baseline DIR (a run directory or its run.json, e.g. the last good
+accept run kept by CI) the load is then compared with the baseline's as
+'loyalcheck compare' compares them (--max-regression, --confidence,
+--force as there), the comparison goes into every report of the run, and
+a regression fails the verdict (exit 1) naming the regressed metrics. A
+baseline of another scenario (unless --force), or one without latency
+histograms, is a usage error (exit 2) before anything is sent.`
 
 func runAccept(ctx context.Context, e *env, args []string) int {
 	const cmd = "accept"
@@ -52,8 +61,10 @@ func runAccept(ctx context.Context, e *env, args []string) int {
 	lf := loadFlags{readOnlyDefault: true}
 	var cf contractFlags
 	var color colorFlag
-	fs := newFlags(e, cmd, "[--target URL --fixtures FILE] [flags]", acceptHelp+formatsHelp(), noArgs{}, &tf, &lf, &cf, &color)
+	var bf compareFlags
+	fs := newFlags(e, cmd, "[--target URL --fixtures FILE] [--baseline DIR] [flags]", acceptHelp+formatsHelp(), noArgs{}, &tf, &lf, &cf, &color, &bf)
 	out := fs.String("out", "", "directory for the record and reports (default runs/<UTC timestamp>)")
+	baseline := fs.String("baseline", "", "compare the load with this run's (a run directory or run.json); a regression fails the verdict")
 	if code, done := parseFlags(e, fs, args); done {
 		return code
 	}
@@ -62,6 +73,12 @@ func runAccept(ctx context.Context, e *env, args []string) int {
 		return code
 	}
 	defer setup.close()
+	var base *baselineRun
+	if *baseline != "" {
+		if base, code = readBaseline(e, cmd, *baseline, setup.scenario.Name, &bf); code != exitOK {
+			return code
+		}
+	}
 	dir := *out
 	if dir == "" {
 		dir = filepath.Join("runs", time.Now().UTC().Format("20060102-150405"))
@@ -121,5 +138,52 @@ func runAccept(ctx context.Context, e *env, args []string) int {
 	if ctx.Err() != nil {
 		fmt.Fprintln(e.stderr, "accept: interrupted; judging and writing what was measured")
 	}
+	if base != nil && rec.Load != nil {
+		if code := base.compareWith(e, cmd, rec, &bf); code != exitOK {
+			return code
+		}
+	}
 	return finishRun(e, cmd, rec, key, runOutput{dir: dir, extra: files, opts: []reports.Option{reports.WithColor(color.on(e))}})
+}
+
+// baselineRun is accept --baseline's baseline, read before the run.
+type baselineRun struct {
+	side reports.ComparedRun
+	rec  *record.Record
+}
+
+// readBaseline reads the baseline as compare reads BASE, and refuses one
+// the run could not be compared with before anything is sent.
+func readBaseline(e *env, cmd, path, scenario string, bf *compareFlags) (*baselineRun, int) {
+	side, rec, err := comparedRun(path)
+	if err != nil {
+		return nil, usageErr(e, cmd, "--baseline: %v", err)
+	}
+	if rec.Load == nil {
+		return nil, usageErr(e, cmd, "--baseline %s: the run holds no load to compare with (use a load or accept run)", path)
+	}
+	if side.Run.Scenario != scenario && !bf.force {
+		return nil, usageErr(e, cmd, "--baseline %s: %v: the baseline ran scenario %q, this run runs %q (--force compares them anyway)", path, compare.ErrUnlike, side.Run.Scenario, scenario)
+	}
+	return &baselineRun{side: side, rec: rec}, exitOK
+}
+
+// compareWith judges the run's load against the baseline's, as compare
+// does, and puts the comparison into the record: Judge fails the verdict
+// on a regression.
+func (b *baselineRun) compareWith(e *env, cmd string, rec *record.Record, bf *compareFlags) int {
+	side, err := reports.ComparedRecord("this run", rec)
+	if err == nil {
+		var c *reports.Comparison
+		if c, err = bf.compare(b.side, side); err == nil {
+			rec.Comparison = reports.ComparisonRecord(c, b.rec)
+			word := "no regression"
+			if c.Result.Regression {
+				word = "REGRESSION"
+			}
+			fmt.Fprintf(e.stderr, "accept: compared with the baseline %s: %s\n", b.side.Label, word)
+			return exitOK
+		}
+	}
+	return usageErr(e, cmd, "--baseline: %v", err)
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -100,4 +101,76 @@ func TestAcceptUsageErrors(t *testing.T) {
 		assert.Equal(t, exitUsage, code, "%v: %s%s", args, out, errs)
 		assert.Equal(t, 1, strings.Count(errs, "\n"), "%v: one line: %q", args, errs)
 	}
+}
+
+// TestAcceptBaseline: accept --baseline compares the run's load with a
+// previous accept run of the same build (exit 0, the comparison in every
+// report), with a build whose recalc answers later (exit 1, the verdict
+// names recalc), and refuses a baseline of another scenario (exit 2)
+// before anything runs.
+func TestAcceptBaseline(t *testing.T) {
+	scenario := relaxedCheckout(t)
+	short := []string{"accept", "--scenario", scenario, "--rate", "20/1s", "--duration", "3s"}
+	base := filepath.Join(t.TempDir(), "base")
+	code, out, errs := cliRun(t, nil, append(short, "--out", base)...)
+	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errs)
+
+	t.Run("same build", func(t *testing.T) {
+		dir := filepath.Join(t.TempDir(), "run")
+		// The runs follow each other, not side by side as compare's test
+		// runs them: a busy machine may slow the later one by more than
+		// the default bounds, and the gate's noise is compare's to test.
+		// Here the bounds are wide: the comparison must be made and shown.
+		code, out, errs := cliRun(t, nil, append(short, "--out", dir, "--baseline", base,
+			"--max-regression", "p50+200%", "--max-regression", "p90+200%", "--max-regression", "p99+200%")...)
+		require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errs)
+		assert.Contains(t, errs, "accept: compared with the baseline "+base+": no regression")
+		assert.Contains(t, out, "Compared with the baseline\nloyalcheck compare: NO REGRESSION\n")
+		rec, err := record.Read(dir)
+		require.NoError(t, err)
+		require.NotNil(t, rec.Comparison)
+		assert.Equal(t, base, rec.Comparison.Baseline)
+		assert.NotEmpty(t, rec.Comparison.Metrics)
+		for f, want := range map[string]string{
+			"report.txt":  "Compared with the baseline",
+			"report.md":   "## Compared with the baseline",
+			"report.html": `id="cmp-series-recalc"`,
+			"junit.xml":   `name="loyalcheck.compare"`,
+		} {
+			b, err := os.ReadFile(filepath.Join(dir, f))
+			require.NoError(t, err)
+			assert.Contains(t, string(b), want, f)
+		}
+	})
+
+	t.Run("delayed recalc", func(t *testing.T) {
+		delay := slowRecalc(t, base)
+		t.Logf("recalc delayed by %s", delay)
+		code, out, errs := cliRun(t, nil, append(short, "--out", filepath.Join(t.TempDir(), "run"), "--baseline", base,
+			"--sandbox-delay", "recalc="+delay.String())...)
+		require.Equal(t, exitFail, code, "stdout:\n%s\nstderr:\n%s", out, errs)
+		assert.Regexp(t, `regression against the baseline `+regexp.QuoteMeta(base)+`: [^\n]*p50\(recalc\)`, out)
+		assert.Contains(t, out, "verdict: FAIL")
+	})
+
+	t.Run("usage", func(t *testing.T) {
+		for _, c := range []struct {
+			args []string
+			want string
+		}{
+			{[]string{"--scenario", "read-only", "--baseline", base}, `the baseline ran scenario "checkout", this run runs "read-only" (--force compares them anyway)`},
+			{[]string{"--baseline", filepath.Join(t.TempDir(), "none")}, "--baseline:"},
+			{[]string{"--scenario", scenario, "--baseline", editRecord(t, base, func(rec map[string]any) {
+				for _, st := range rec["load"].(map[string]any)["steps"].([]any) {
+					delete(st.(map[string]any), "histogram")
+				}
+			})}, "run.json has no histograms"},
+			{[]string{"--baseline", base, "--confidence", "20"}, "confidence"},
+		} {
+			code, _, errs := cliRun(t, nil, append([]string{"accept", "--out", filepath.Join(t.TempDir(), "run")}, c.args...)...)
+			assert.Equal(t, exitUsage, code, "%v: %s", c.args, errs)
+			assert.Contains(t, errs, c.want, c.args)
+			assert.NotContains(t, errs, "contract suite", "refused before the run")
+		}
+	})
 }

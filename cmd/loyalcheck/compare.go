@@ -3,13 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
-	"loyalcheck/compare"
 	"loyalcheck/reports"
-	"loyalcheck/reports/record"
 )
 
 const compareHelp = `
@@ -41,52 +38,6 @@ warning; runs of different scenarios are refused unless --force.
 Exit codes: 0 no regression, 1 regression, 2 usage error, unreadable or
 incomparable runs (a run.json without histograms: re-run it).`
 
-// comparedRun reads one side of a comparison from a run directory or
-// run.json. It is the one place that knows the run record's shape.
-func comparedRun(path string) (reports.ComparedRun, error) {
-	rec, err := record.Read(path)
-	if err != nil {
-		return reports.ComparedRun{}, err
-	}
-	out := reports.ComparedRun{Label: path, Tool: rec.Tool.Version}
-	run := &compare.Run{}
-	switch s := rec.Load; {
-	case s != nil:
-		if run, err = compare.FromLoad(s); err != nil {
-			return out, fmt.Errorf("%s: %w", path, err)
-		}
-		for _, se := range run.Series {
-			if se.Hist == nil && se.Requests > 0 {
-				return out, fmt.Errorf("%s: run.json has no histograms (written by loyalcheck %s, before runs stored latency histograms): re-run it", path, rec.Tool.Version)
-			}
-		}
-		out.Elapsed = s.Elapsed
-	case rec.Capacity != nil:
-		return out, fmt.Errorf("%s: a capacity search cannot be compared (compare load or accept runs)", path)
-	case rec.Contract == nil:
-		return out, fmt.Errorf("%s: the run holds no load and no contract results", path)
-	}
-	// Each embedded sandbox listens on a port of its own: the port is no
-	// difference between the runs.
-	run.Target = rec.Target.URL
-	if rec.Target.Embedded {
-		run.Target = "the embedded sandbox"
-	}
-	if rec.Contract != nil {
-		run.Rules = map[string]bool{}
-		for _, c := range rec.Contract.Coverage {
-			switch c.State {
-			case record.Verified, record.Warned:
-				run.Rules[c.Rule] = true
-			case record.Failed:
-				run.Rules[c.Rule] = false
-			}
-		}
-	}
-	out.Run = run
-	return out, nil
-}
-
 func comparisonFormatNames() string {
 	var names []string
 	for _, f := range reports.ComparisonFormats() {
@@ -102,11 +53,9 @@ func runCompare(ctx context.Context, e *env, args []string) int {
 	for _, f := range reports.ComparisonFormats() {
 		fmt.Fprintf(&files, "\n  %-6s %-18s %s", f.Name, f.File, f.About)
 	}
+	var cf compareFlags
 	fs := newFlags(e, cmd, "BASE NEW [--max-regression EXPR]... [--format "+strings.ReplaceAll(names, ", ", "|")+"] [--out DIR]",
-		compareHelp+"\n\nFormats (--format NAME, its file in --out DIR):"+files.String())
-	exprs := fs.StringArray("max-regression", nil, "bound of a metric's growth, METRIC[(STEP)]+VALUE (repeatable; see above)")
-	confidence := fs.Float64("confidence", compare.DefaultConfidence*100, "confidence level of the significance tests, in percent (50 to 99.99)")
-	force := fs.Bool("force", false, "compare runs of different scenarios anyway (with a warning)")
+		compareHelp+"\n\nFormats (--format NAME, its file in --out DIR):"+files.String(), &cf)
 	formats := fs.StringSliceP("format", "f", nil, names+" (repeatable or comma-separated; default text, or every format with --out)")
 	out := fs.StringP("out", "o", "", "write the formats into `DIR` (compare.txt, compare.md, ...) and print the text report")
 	if code, done := parseFlags(e, fs, args); done {
@@ -128,25 +77,18 @@ func runCompare(ctx context.Context, e *env, args []string) int {
 		}
 		fmts = append(fmts, f)
 	}
-	ts, err := compare.ParseThresholds(*exprs)
-	if err != nil {
-		return usageErr(e, cmd, "--%v", err)
-	}
 	var sides [2]reports.ComparedRun
 	for i, p := range fs.Args() {
-		if sides[i], err = comparedRun(p); err != nil {
+		var err error
+		if sides[i], _, err = comparedRun(p); err != nil {
 			return usageErr(e, cmd, "%s: %v", []string{"BASE", "NEW"}[i], err)
 		}
 	}
-	res, err := compare.Compare(sides[0].Run, sides[1].Run, compare.WithConfidence(*confidence/100),
-		compare.WithThresholds(ts...), compare.WithForce(*force))
-	if errors.Is(err, compare.ErrUnlike) {
-		return usageErr(e, cmd, "%v (--force compares them anyway)", err)
-	}
+	c, err := cf.compare(sides[0], sides[1])
 	if err != nil {
 		return usageErr(e, cmd, "%v", err)
 	}
-	c := &reports.Comparison{Base: sides[0], New: sides[1], Result: res, Made: nowUTC()}
+	res := c.Result
 
 	if *out != "" {
 		if len(fmts) == 0 {
