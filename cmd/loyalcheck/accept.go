@@ -49,11 +49,12 @@ reason.
 
 With --baseline DIR (a run directory or its run.json, e.g. the last good
 accept run kept by CI) the load is then compared with the baseline's as
-'loyalcheck compare' compares them (--max-regression, --confidence,
---force as there), the comparison goes into every report of the run, and
-a regression fails the verdict (exit 1) naming the regressed metrics. A
-baseline of another scenario (unless --force), or one without latency
-histograms, is a usage error (exit 2) before anything is sent.`
+'loyalcheck compare' compares them (--max-regression, e.g.
+'p99(retail)+20%' or 'errors+0.5%', --confidence and --force as there: see
+'loyalcheck compare --help'), the comparison goes into every report of
+the run, and a regression fails the verdict (exit 1) naming the regressed
+metrics. A baseline of another scenario (unless --force), or one without
+latency histograms, is a usage error (exit 2) before anything is sent.`
 
 func runAccept(ctx context.Context, e *env, args []string) int {
 	const cmd = "accept"
