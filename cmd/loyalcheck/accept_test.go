@@ -58,12 +58,15 @@ func TestAcceptFailsOnAFault(t *testing.T) {
 }
 
 // accept against fixtures without a discount client: INCOMPLETE (exit 1)
-// in every report and in junit.xml, PASS once S3 is accepted by name.
+// in every report and in junit.xml, PASS once S3 is accepted by name. The
+// scenario's latency thresholds are relaxed: the point is coverage, and a
+// busy machine misses a p99.
 func TestAcceptIncompleteUntilAccepted(t *testing.T) {
 	url, fx := noDiscountTarget(t, "incomplete-run-key-5e1")
 	vars := map[string]string{api.APIKeyEnv: "incomplete-run-key-5e1"}
+	sc := relaxedCheckout(t)
 	dir := t.TempDir()
-	code, out, errs := cliRun(t, vars, "accept", "--target", url, "--fixtures", fx, "--duration", "1s", "--out", dir)
+	code, out, errs := cliRun(t, vars, "accept", "--target", url, "--fixtures", fx, "--scenario", sc, "--duration", "1s", "--out", dir)
 	require.Equal(t, exitFail, code, "stdout:\n%s\nstderr:\n%s", out, errs)
 	assert.Contains(t, out, "loyalcheck accept: INCOMPLETE")
 	assert.Contains(t, out, "contract: S3 (doc) unverified: s3-discount-balance: fixtures have no discount client")
@@ -81,7 +84,7 @@ func TestAcceptIncompleteUntilAccepted(t *testing.T) {
 	assert.Contains(t, string(junit), `<testcase name="S3 coverage"`)
 
 	dir = t.TempDir()
-	code, out, errs = cliRun(t, vars, "accept", "--target", url, "--fixtures", fx, "--duration", "1s", "--out", dir, "--accept-unverified", "S3")
+	code, out, errs = cliRun(t, vars, "accept", "--target", url, "--fixtures", fx, "--scenario", sc, "--duration", "1s", "--out", dir, "--accept-unverified", "S3")
 	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errs)
 	rec, err = record.Read(dir)
 	require.NoError(t, err)
