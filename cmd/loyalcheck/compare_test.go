@@ -74,28 +74,35 @@ func recalcP90(t *testing.T, dirs ...string) time.Duration {
 	return p90
 }
 
+// slowRecalc is a delay of recalc that stands out of what the machine
+// showed in the runs in dirs: three times their slowest recalc p90, at
+// least 50ms. A busy machine (or the race detector) stretches every
+// latency; a delay sized from the runs themselves is caught however busy
+// it is.
+func slowRecalc(t *testing.T, dirs ...string) time.Duration {
+	t.Helper()
+	return max(50*time.Millisecond, 3*recalcP90(t, dirs...)).Round(time.Millisecond)
+}
+
 // delayedRuns writes a run whose recalc answers later beside a run of
 // its base, at the same time so that a busy machine's drift hits both
-// alike, and returns (base, delayed). The delay stands out of what the
-// machine shows: three times the recalc p90 of the runs in sizedBy, at
-// least 50ms. A busy machine (or the race detector) stretches every
-// latency, and its load changes from one moment to the next: when the
-// base run shows a recalc p90 over half the delay, the delay was sized
-// from a quieter moment, and the pair is run again with one sized from
-// that base. What is judged is always a pair whose delay is large beside
-// its own base's latency.
+// alike, and returns (base, delayed). The delay is first sized from the
+// runs in sizedBy (slowRecalc); but a busy machine's load changes from
+// one moment to the next: when the base run shows a recalc p90 over half
+// the delay, the delay was sized from a quieter moment, and the pair is
+// run again with one sized from that base. What is judged is always a
+// pair whose delay is large beside its own base's latency.
 func delayedRuns(t *testing.T, sizedBy ...string) (string, string) {
 	t.Helper()
-	delay := max(50*time.Millisecond, 3*recalcP90(t, sizedBy...))
+	delay := slowRecalc(t, sizedBy...)
 	for range 3 {
-		delay = delay.Round(time.Millisecond)
 		dirs := loadRuns(t, nil, []string{"--sandbox-delay", "recalc=" + delay.String()})
 		p90 := recalcP90(t, dirs[0])
 		t.Logf("recalc delayed by %s; the base's recalc p90 %s", delay, p90)
 		if 2*p90 <= delay {
 			return dirs[0], dirs[1]
 		}
-		delay = 3 * p90
+		delay = (3 * p90).Round(time.Millisecond)
 	}
 	t.Fatalf("the machine's recalc latency grew past half of every delay tried (the last %s)", delay)
 	return "", ""
