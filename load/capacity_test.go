@@ -563,13 +563,15 @@ func TestCapacityOfWorkerPool(t *testing.T) {
 // absorbs a stall of the load generator of 250 ms at 90% of the rate (the
 // sessions it delayed arrive at once, and the bucket has filled the while)
 // and lets a 2.5 s step run up to 10% over the rate before the bucket
-// runs dry.
+// runs dry. The latency SLO is there only because a search needs one:
+// loose enough that a busy machine's latency never breaks a step before
+// the bucket does.
 func TestCapacityOfRateLimiter(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a capacity search takes about 15 s")
 	}
 	const rate = 40.0
-	res := capacityRun(t, tokenBucket(rate, 10), []string{"p90(session)<1s"}, CapacityOptions{
+	res := capacityRun(t, tokenBucket(rate, 10), []string{"p90(session)<60s"}, CapacityOptions{
 		Start: 25, StepDuration: 2500 * time.Millisecond, Budget: 40 * time.Second,
 	})
 	assertCapacity(t, res, 2*rate)
