@@ -142,18 +142,9 @@ func mergeCounts(name string, parts []StepMetrics) StepMetrics {
 	errs := map[string]uint64{}
 	var errOrder []string
 	for _, p := range parts {
-		m.Requests += p.Requests
+		m.addCounts(p)
 		m.Rate += p.Rate
 		m.Throughput += p.Throughput
-		m.OK += p.OK
-		m.Refused += p.Refused
-		m.Unexpected += p.Unexpected
-		m.Violations += p.Violations
-		m.BytesIn += p.BytesIn
-		m.BytesOut += p.BytesOut
-		for k, v := range p.StatusCodes {
-			m.StatusCodes[k] += v
-		}
 		for _, e := range p.Errors {
 			if _, ok := errs[e.Error]; !ok {
 				errOrder = append(errOrder, e.Error)

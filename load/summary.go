@@ -266,16 +266,7 @@ func (s *Summary) Totals() StepMetrics {
 	}
 	t := StepMetrics{Name: totalName, StatusCodes: map[string]int{}, Errors: []ErrorCount{}}
 	for _, m := range s.Steps {
-		t.Requests += m.Requests
-		t.OK += m.OK
-		t.Refused += m.Refused
-		t.Unexpected += m.Unexpected
-		t.Violations += m.Violations
-		t.BytesIn += m.BytesIn
-		t.BytesOut += m.BytesOut
-		for k, v := range m.StatusCodes {
-			t.StatusCodes[k] += v
-		}
+		t.addCounts(m)
 	}
 	if t.Requests > 0 {
 		t.Success = float64(t.OK+t.Refused) / float64(t.Requests)
@@ -283,4 +274,19 @@ func (s *Summary) Totals() StepMetrics {
 		t.Throughput = s.RequestRate * t.Success
 	}
 	return t
+}
+
+// addCounts adds p's request counts, bytes and status codes to m: what a
+// total over steps and a merge over shards both sum the same way.
+func (m *StepMetrics) addCounts(p StepMetrics) {
+	m.Requests += p.Requests
+	m.OK += p.OK
+	m.Refused += p.Refused
+	m.Unexpected += p.Unexpected
+	m.Violations += p.Violations
+	m.BytesIn += p.BytesIn
+	m.BytesOut += p.BytesOut
+	for k, v := range p.StatusCodes {
+		m.StatusCodes[k] += v
+	}
 }
