@@ -2,59 +2,21 @@ package api
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"io"
 	"log"
-	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"loyalcheck/internal/testcert"
 )
-
-// writePEM writes blocks of one type to a file in dir and returns its path.
-func writePEM(t *testing.T, dir, name, typ string, ders ...[]byte) string {
-	t.Helper()
-	var b []byte
-	for _, d := range ders {
-		b = append(b, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: d})...)
-	}
-	p := filepath.Join(dir, name)
-	require.NoError(t, os.WriteFile(p, b, 0o600))
-	return p
-}
-
-// clientCert makes a self-signed client certificate and writes it and its
-// key as PEM files.
-func clientCert(t *testing.T, dir string) (cert *x509.Certificate, certFile, keyFile string) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	require.NoError(t, err)
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "loyalcheck test client"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
-		BasicConstraintsValid: true, IsCA: true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	require.NoError(t, err)
-	cert, err = x509.ParseCertificate(der)
-	require.NoError(t, err)
-	kb, err := x509.MarshalPKCS8PrivateKey(key)
-	require.NoError(t, err)
-	return cert, writePEM(t, dir, "client.pem", "CERTIFICATE", der), writePEM(t, dir, "client-key.pem", "PRIVATE KEY", kb)
-}
 
 // quiet keeps the refused handshakes out of the test log.
 func quiet(srv *httptest.Server) { srv.Config.ErrorLog = log.New(io.Discard, "", 0) }
@@ -79,7 +41,7 @@ func TestClientPrivateCA(t *testing.T) {
 	assert.Contains(t, err.Error(), "--ca-cert")
 
 	// Its certificate as a CA bundle makes it trusted.
-	ca := writePEM(t, t.TempDir(), "ca.pem", "CERTIFICATE", srv.Certificate().Raw)
+	ca := testcert.WritePEM(t, t.TempDir(), "ca.pem", "CERTIFICATE", srv.Certificate().Raw)
 	cfg, err := LoadTLSConfig(ca, "", "")
 	require.NoError(t, err)
 	c, err = NewClient(srv.URL, WithAPIKey("k"), WithTLSConfig(cfg))
@@ -95,7 +57,7 @@ func TestClientPrivateCA(t *testing.T) {
 
 func TestClientMutualTLS(t *testing.T) {
 	dir := t.TempDir()
-	cert, certFile, keyFile := clientCert(t, dir)
+	cert, certFile, keyFile := testcert.ClientCert(t, dir)
 	srv := httptest.NewUnstartedServer(okServer())
 	pool := x509.NewCertPool()
 	pool.AddCert(cert)
@@ -103,7 +65,7 @@ func TestClientMutualTLS(t *testing.T) {
 	quiet(srv)
 	srv.StartTLS()
 	t.Cleanup(srv.Close)
-	ca := writePEM(t, dir, "ca.pem", "CERTIFICATE", srv.Certificate().Raw)
+	ca := testcert.WritePEM(t, dir, "ca.pem", "CERTIFICATE", srv.Certificate().Raw)
 	ctx := context.Background()
 
 	cfg, err := LoadTLSConfig(ca, "", "")
@@ -126,10 +88,10 @@ func TestClientMutualTLS(t *testing.T) {
 
 func TestLoadTLSConfigErrors(t *testing.T) {
 	dir := t.TempDir()
-	_, certFile, keyFile := clientCert(t, dir)
+	_, certFile, keyFile := testcert.ClientCert(t, dir)
 	empty := filepath.Join(dir, "empty.pem")
 	require.NoError(t, os.WriteFile(empty, []byte("not a certificate\n"), 0o600))
-	badCert := writePEM(t, dir, "bad.pem", "CERTIFICATE", []byte("garbage"))
+	badCert := testcert.WritePEM(t, dir, "bad.pem", "CERTIFICATE", []byte("garbage"))
 	keyAsCA := keyFile
 	for _, tt := range []struct {
 		name               string

@@ -3,17 +3,12 @@ package main
 import (
 	"bytes"
 	"compress/gzip"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/pem"
 	"fmt"
 	"io"
 	"log"
-	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -21,10 +16,11 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"loyalcheck/internal/testcert"
 
 	"loyalcheck/api"
 	"loyalcheck/sandbox"
@@ -323,31 +319,6 @@ func TestHostileDuplicateKeys(t *testing.T) {
 	assert.Contains(t, out, "G6")
 }
 
-// clientCertFiles makes a self-signed client certificate and writes it and
-// its key as PEM files.
-func clientCertFiles(t *testing.T) (cert *x509.Certificate, certFile, keyFile string) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	require.NoError(t, err)
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(9), Subject: pkix.Name{CommonName: "loyalcheck hostile test"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
-		BasicConstraintsValid: true, IsCA: true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	require.NoError(t, err)
-	cert, err = x509.ParseCertificate(der)
-	require.NoError(t, err)
-	kb, err := x509.MarshalPKCS8PrivateKey(key)
-	require.NoError(t, err)
-	dir := t.TempDir()
-	certFile, keyFile = filepath.Join(dir, "client.pem"), filepath.Join(dir, "client-key.pem")
-	require.NoError(t, os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600))
-	require.NoError(t, os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kb}), 0o600))
-	return cert, certFile, keyFile
-}
-
 // A self-signed target is refused (exit 3, naming --ca-cert) and trusted
 // with --ca-cert; verification has no off switch.
 func TestHostileSelfSignedTLS(t *testing.T) {
@@ -375,7 +346,7 @@ func TestHostileSelfSignedTLS(t *testing.T) {
 }
 
 func TestHostileMutualTLS(t *testing.T) {
-	cert, certFile, keyFile := clientCertFiles(t)
+	cert, certFile, keyFile := testcert.ClientCert(t, t.TempDir())
 	pool := x509.NewCertPool()
 	pool.AddCert(cert)
 	h := hostileTarget(t, nil, nil, &tls.Config{ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: pool})
@@ -390,7 +361,7 @@ func TestHostileMutualTLS(t *testing.T) {
 
 // Bad TLS files are a usage error: exit 2, one line, before any request.
 func TestHostileTLSFlagErrors(t *testing.T) {
-	_, certFile, keyFile := clientCertFiles(t)
+	_, certFile, keyFile := testcert.ClientCert(t, t.TempDir())
 	dir := t.TempDir()
 	notPEM := filepath.Join(dir, "not.pem")
 	require.NoError(t, os.WriteFile(notPEM, []byte("hello\n"), 0o600))
