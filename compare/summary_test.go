@@ -14,7 +14,6 @@ import (
 
 	"loyalcheck/api"
 	"loyalcheck/load"
-	"loyalcheck/reports/record"
 	"loyalcheck/sandbox"
 	"loyalcheck/scenarios"
 )
@@ -76,7 +75,7 @@ func sandboxPair(t *testing.T, delay time.Duration) (*Run, *Run, time.Duration) 
 	for i := range sums {
 		require.NoError(t, errs[i])
 		var err error
-		runs[i], err = FromLoad(record.FromLoad(sums[i]))
+		runs[i], err = FromLoad(sums[i].Record())
 		require.NoError(t, err)
 		m, ok := sums[i].Step(string(api.EpRecalc))
 		require.True(t, ok)
@@ -143,8 +142,8 @@ func TestSandboxRuns(t *testing.T) {
 }
 
 func TestFromLoad(t *testing.T) {
-	s := record.FromLoad(&load.Summary{Scenario: "checkout", AskedRate: 40, Duration: 10 * time.Second,
-		Steps: []load.StepMetrics{{Name: "retail", Requests: 10, Unexpected: 2}}})
+	s := (&load.Summary{Scenario: "checkout", AskedRate: 40, Duration: 10 * time.Second,
+		Steps: []load.StepMetrics{{Name: "retail", Requests: 10, Unexpected: 2}}}).Record()
 	r, err := FromLoad(s)
 	require.NoError(t, err)
 	assert.Equal(t, &Run{Scenario: "checkout", Rate: 40, Duration: 10 * time.Second,

@@ -9,6 +9,7 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
+	runrec "loyalcheck/reports/record"
 	"loyalcheck/scenarios"
 )
 
@@ -22,17 +23,6 @@ import (
 // a percentile (a p99 from 40 sessions is their maximum) neither passes
 // nor fails. The ledger is audited once at the end; a finding there voids
 // the figure.
-
-// Why a capacity search stopped.
-const (
-	StopConverged  = "converged"       // passing and failing rates within the tolerance
-	StopBudget     = "budget"          // the next step would not fit in the time budget
-	StopBroken     = "broken-target"   // before any rate passed, most requests failed or the contract broke
-	StopMaxReached = "max-reached"     // the maximum rate passed: capacity is at least that
-	StopNoPass     = "no-rate-passed"  // stepping down to 1/s found no passing rate
-	StopTooFew     = "too-few-samples" // lower rates measure too few samples to judge a percentile
-	StopCancelled  = "interrupted"     // the context was cancelled (Ctrl-C)
-)
 
 // Capacity search defaults (CapacityOptions' zero values).
 const (
@@ -59,24 +49,7 @@ const (
 // CapacityOptions shapes a capacity search; zero fields take the defaults
 // above. Rates are session starts per second.
 type CapacityOptions struct {
-	Start     float64 `json:"start_rate"`
-	Max       float64 `json:"max_rate"`
-	Growth    float64 `json:"growth"`
-	Tolerance float64 `json:"tolerance"`
-	// StepDuration is how long each step of the bisection starts
-	// sessions; Warmup is the part at its start whose sessions are left
-	// out of the step's figures (default a fifth of the step; negative:
-	// none).
-	StepDuration time.Duration `json:"step_duration_ns"`
-	Warmup       time.Duration `json:"warmup_ns"`
-	// ProbeDuration is the length of the steps that grow the rate up to
-	// the first failure: default a quarter of StepDuration but at least
-	// 5 s (or StepDuration if shorter). Their warm-up is the same share
-	// of them as a full step's.
-	ProbeDuration time.Duration `json:"probe_duration_ns"`
-	// Budget bounds the steps of the search: a step that would end past
-	// it is not started. The final ledger audit comes on top.
-	Budget time.Duration `json:"budget_ns"`
+	runrec.CapacitySettings
 	// RunOptions apply to every step's Run (progress, result sinks).
 	RunOptions []Option `json:"-"`
 	// OnStep is called after each step is judged.
@@ -101,7 +74,7 @@ func SearchCapacity(ctx context.Context, r *Runner, thresholds []Threshold, o Ca
 	res := &CapacityResult{
 		Scenario:   r.sc.Name,
 		Thresholds: append([]Threshold{}, thresholds...),
-		Settings:   o,
+		Settings:   o.CapacitySettings,
 		BrokenBy:   []string{},
 		Steps:      []CapacityStep{},
 		Started:    o.now(),
@@ -118,7 +91,7 @@ func SearchCapacity(ctx context.Context, r *Runner, thresholds []Threshold, o Ca
 		r.Audit(ctx) // releases what earlier steps still hold
 		return nil, err
 	}
-	res.Ledger = r.Audit(ctx)
+	res.Ledger.LedgerAudit = r.Audit(ctx)
 	finish(res)
 	res.Elapsed = o.now().Sub(res.Started)
 	return res, nil
@@ -249,17 +222,17 @@ func search(ctx context.Context, res *CapacityResult, o *CapacityOptions, run fu
 	top := 0.0 // the highest rate grown to
 	for {
 		if ctx.Err() != nil {
-			res.Stopped = StopCancelled
+			res.Stopped = runrec.StopCancelled
 			return nil
 		}
 		if o.now().Sub(res.Started)+d+overhead > o.Budget {
-			res.Stopped = StopBudget
+			res.Stopped = runrec.StopBudget
 			return nil
 		}
 		for _, st := range res.Steps {
 			if st.Asked == rate && st.Duration == d && !st.Interrupted {
 				// Only an inconclusive step leads back to itself.
-				res.Stopped = StopTooFew
+				res.Stopped = runrec.StopTooFew
 				return nil
 			}
 		}
@@ -267,7 +240,7 @@ func search(ctx context.Context, res *CapacityResult, o *CapacityOptions, run fu
 		began := o.now()
 		sum, err := run(ctx, rate, d, warm)
 		if err != nil {
-			return fmt.Errorf("step at %s/s: %w", FormatRate(rate), err)
+			return fmt.Errorf("step at %s/s: %w", runrec.FormatRate(rate), err)
 		}
 		st := judgeStep(sum, res.Thresholds, res.ImplicitErrors)
 		st.N, st.Phase, st.Asked, st.Duration, st.Warmup = len(res.Steps)+1, phase, rate, d, warm
@@ -278,7 +251,7 @@ func search(ctx context.Context, res *CapacityResult, o *CapacityOptions, run fu
 			o.OnStep(st)
 		}
 		if st.Interrupted {
-			res.Stopped = StopCancelled
+			res.Stopped = runrec.StopCancelled
 			return nil
 		}
 		if phase == "grow" {
@@ -289,7 +262,7 @@ func search(ctx context.Context, res *CapacityResult, o *CapacityOptions, run fu
 		// contract say the target is broken, not busy: lower rates would
 		// only say it again.
 		if lo == nil && (st.ErrorFraction >= capacityBrokenErrors || len(st.Violations) > 0) {
-			res.Stopped = StopBroken
+			res.Stopped = runrec.StopBroken
 			return nil
 		}
 		confirmed := lo != nil && lo.Duration >= o.StepDuration
@@ -299,22 +272,22 @@ func search(ctx context.Context, res *CapacityResult, o *CapacityOptions, run fu
 			case top < o.Max:
 				rate, phase, d = roundRate(math.Min(top*o.Growth, o.Max)), "grow", o.ProbeDuration
 			case lo == nil || lo.Asked < o.Max:
-				res.Stopped = StopTooFew // the maximum rate could not be judged
+				res.Stopped = runrec.StopTooFew // the maximum rate could not be judged
 				return nil
 			case !confirmed:
 				rate, phase, d = lo.Asked, "confirm", o.StepDuration
 			default:
-				res.Stopped = StopMaxReached
+				res.Stopped = runrec.StopMaxReached
 				return nil
 			}
 		case lo == nil: // nothing passed yet
 			if st.Inconclusive && phase == "descend" {
-				res.Stopped = StopTooFew // lower rates measure even less
+				res.Stopped = runrec.StopTooFew // lower rates measure even less
 				return nil
 			}
 			next := roundRate(hi.Asked / o.Growth)
 			if next < floor || next >= hi.Asked {
-				res.Stopped = StopNoPass
+				res.Stopped = runrec.StopNoPass
 				return nil
 			}
 			rate, phase, d = next, "descend", o.StepDuration
@@ -328,7 +301,7 @@ func search(ctx context.Context, res *CapacityResult, o *CapacityOptions, run fu
 			case hi.Asked/lo.Asked-1 > o.Tolerance && mid > lo.Asked && mid < hi.Asked:
 				rate, phase, d = mid, "bisect", o.StepDuration
 			default:
-				res.Stopped = StopConverged
+				res.Stopped = runrec.StopConverged
 				return nil
 			}
 		}

@@ -2,67 +2,16 @@ package load
 
 import (
 	"fmt"
+	runrec "loyalcheck/reports/record"
 	"math"
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // Judging one step of a capacity search: the thresholds, the error share,
 // the achieved rate, drops and contract violations, and whether enough
 // samples were measured to judge a percentile at all.
-
-// CapacityStep is one rate tried: what was asked, what was measured after
-// the warm-up, and whether it passed.
-type CapacityStep struct {
-	N int `json:"n"`
-	// Phase is grow (probe steps), bisect, confirm (a full step at a rate
-	// a probe passed) or descend (below a failing start rate).
-	Phase string `json:"phase"`
-	// Asked and Achieved are session starts per second; RequestRate is
-	// requests per second measured after the warm-up.
-	Asked       float64 `json:"asked_rate"`
-	Achieved    float64 `json:"achieved_rate"`
-	RequestRate float64 `json:"request_rate"`
-	// Sessions and Requests measured (warm-up excluded).
-	Sessions      uint64  `json:"sessions"`
-	Requests      uint64  `json:"requests"`
-	Errors        uint64  `json:"errors"`
-	ErrorFraction float64 `json:"error_fraction"`
-	// TopErrors are the commonest unexpected outcomes, at most three.
-	TopErrors  []ErrorCount      `json:"top_errors,omitempty"`
-	Violations []ViolationCount  `json:"violations"`
-	Dropped    uint64            `json:"dropped"`
-	Session    Latency           `json:"session"`
-	Endpoints  []StepLatency     `json:"endpoints"`
-	Thresholds []ThresholdResult `json:"thresholds"`
-	// Pass: every condition held, on enough samples.
-	Pass bool `json:"pass"`
-	// Inconclusive steps broke nothing but measured too few samples to
-	// judge a percentile threshold (a p99 needs 100, a p99.9 1000): they
-	// neither pass nor fail.
-	Inconclusive bool `json:"inconclusive,omitempty"`
-	// Reasons say why a step failed (or was inconclusive), one per
-	// condition.
-	Reasons     []string      `json:"reasons,omitempty"`
-	Interrupted bool          `json:"interrupted,omitempty"`
-	Started     time.Time     `json:"started"`
-	Duration    time.Duration `json:"duration_ns"`
-	Warmup      time.Duration `json:"warmup_ns"`
-	// Elapsed is the step's wall time, the drain of its last sessions
-	// included.
-	Elapsed time.Duration `json:"elapsed_ns"`
-}
-
-// ViolationTotal counts the contract violations of the step.
-func (s CapacityStep) ViolationTotal() uint64 {
-	var n uint64
-	for _, v := range s.Violations {
-		n += v.Count
-	}
-	return n
-}
 
 // boundsErrors reports whether some threshold bounds errors over all
 // requests.
@@ -139,7 +88,7 @@ func judgeStep(sum *Summary, ts []Threshold, implicitErrors float64) CapacitySte
 	// Against the starts the pacer scheduled, so that a short step's
 	// whole number of sessions is not taken for a shortfall.
 	if st.Achieved < CapacityMinAchieved*sum.AskedRate {
-		st.Reasons = append(st.Reasons, fmt.Sprintf("achieved %s/s, under %.0f%% of the %s/s asked", FormatRate(st.Achieved), CapacityMinAchieved*100, FormatRate(sum.AskedRate)))
+		st.Reasons = append(st.Reasons, fmt.Sprintf("achieved %s/s, under %.0f%% of the %s/s asked", runrec.FormatRate(st.Achieved), CapacityMinAchieved*100, runrec.FormatRate(sum.AskedRate)))
 	}
 	if st.Dropped > 0 {
 		st.Reasons = append(st.Reasons, fmt.Sprintf("dropped %d sessions (%d in flight at most)", st.Dropped, sum.Sessions.MaxInFlight))

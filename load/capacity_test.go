@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
+	runrec "loyalcheck/reports/record"
 	"loyalcheck/sandbox"
 	"loyalcheck/scenarios"
 )
@@ -85,7 +86,7 @@ func searchModel(t *testing.T, ctx context.Context, m model, slo []string, o Cap
 	require.NoError(t, o.resolve())
 	ts, err := ParseThresholds(slo)
 	require.NoError(t, err)
-	res := &CapacityResult{Scenario: "model", Thresholds: ts, Settings: o, Started: clock.now()}
+	res := &CapacityResult{Scenario: "model", Thresholds: ts, Settings: o.CapacitySettings, Started: clock.now()}
 	if !boundsErrors(ts) {
 		res.ImplicitErrors = CapacityImplicitErrors
 	}
@@ -94,7 +95,7 @@ func searchModel(t *testing.T, ctx context.Context, m model, slo []string, o Cap
 		return m.summary(rate, d-warmup), nil
 	})
 	require.NoError(t, err)
-	res.Ledger = LedgerReport{Clients: 40, Findings: []LedgerFinding{}}
+	res.Ledger.LedgerAudit = LedgerReport{Clients: 40, Findings: []LedgerFinding{}}
 	finish(res)
 	res.Elapsed = clock.now().Sub(res.Started)
 	return res
@@ -102,8 +103,8 @@ func searchModel(t *testing.T, ctx context.Context, m model, slo []string, o Cap
 
 func TestCapacitySearchConverges(t *testing.T) {
 	for _, c := range []float64{37, 78.8, 137, 999, 4321} {
-		res := searchModel(t, context.Background(), model{capacity: c}, []string{"p99(session)<100ms"}, CapacityOptions{Budget: time.Hour})
-		assert.Equal(t, StopConverged, res.Stopped, "capacity %g: %s", c, res.Note)
+		res := searchModel(t, context.Background(), model{capacity: c}, []string{"p99(session)<100ms"}, CapacityOptions{CapacitySettings: runrec.CapacitySettings{Budget: time.Hour}})
+		assert.Equal(t, runrec.StopConverged, res.Stopped, "capacity %g: %s", c, res.Note)
 		assert.True(t, res.Found)
 		// A full step (16 s measured) passes up to 0.5% over capacity.
 		assert.LessOrEqual(t, res.MaxPassing, c*1.005)
@@ -133,7 +134,7 @@ func TestCapacitySearchConverges(t *testing.T) {
 // A probe passes a small overload that a full step shows: the
 // confirmation fails and the bisection goes on below.
 func TestCapacityConfirmationFails(t *testing.T) {
-	res := searchModel(t, context.Background(), model{capacity: 78.8}, []string{"p99(session)<100ms"}, CapacityOptions{Budget: time.Hour})
+	res := searchModel(t, context.Background(), model{capacity: 78.8}, []string{"p99(session)<100ms"}, CapacityOptions{CapacitySettings: runrec.CapacitySettings{Budget: time.Hour}})
 	var failed *CapacityStep
 	for i, st := range res.Steps {
 		if st.Phase == "confirm" && !st.Pass {
@@ -154,14 +155,14 @@ func TestCapacityConfirmationFails(t *testing.T) {
 	}
 	assert.Equal(t, 80.0, res.FirstFailing)
 	assert.Less(t, res.MaxPassing, 78.8)
-	assert.Equal(t, StopConverged, res.Stopped)
+	assert.Equal(t, runrec.StopConverged, res.Stopped)
 }
 
 func TestCapacitySearchStops(t *testing.T) {
 	slo := []string{"p99(session)<100ms"}
 	t.Run("max reached", func(t *testing.T) {
-		res := searchModel(t, context.Background(), model{capacity: 1e9}, slo, CapacityOptions{Max: 50, Budget: time.Hour})
-		assert.Equal(t, StopMaxReached, res.Stopped)
+		res := searchModel(t, context.Background(), model{capacity: 1e9}, slo, CapacityOptions{CapacitySettings: runrec.CapacitySettings{Max: 50, Budget: time.Hour}})
+		assert.Equal(t, runrec.StopMaxReached, res.Stopped)
 		assert.True(t, res.Found)
 		assert.Equal(t, 50.0, res.MaxPassing)
 		assert.Zero(t, res.FirstFailing)
@@ -173,37 +174,37 @@ func TestCapacitySearchStops(t *testing.T) {
 		assert.Equal(t, "confirm", res.Steps[4].Phase)
 
 		// A maximum the pacer cannot express is rounded, not chased.
-		res = searchModel(t, context.Background(), model{capacity: 1e9}, slo, CapacityOptions{Max: 123.456, Budget: time.Hour})
-		assert.Equal(t, StopMaxReached, res.Stopped)
+		res = searchModel(t, context.Background(), model{capacity: 1e9}, slo, CapacityOptions{CapacitySettings: runrec.CapacitySettings{Max: 123.456, Budget: time.Hour}})
+		assert.Equal(t, runrec.StopMaxReached, res.Stopped)
 		assert.Equal(t, 123.0, res.MaxPassing)
 	})
 	t.Run("broken target", func(t *testing.T) {
 		m := model{capacity: 1e9, errs: func(float64) float64 { return 0.9 }}
-		res := searchModel(t, context.Background(), m, slo, CapacityOptions{Budget: time.Hour})
-		assert.Equal(t, StopBroken, res.Stopped)
+		res := searchModel(t, context.Background(), m, slo, CapacityOptions{CapacitySettings: runrec.CapacitySettings{Budget: time.Hour}})
+		assert.Equal(t, runrec.StopBroken, res.Stopped)
 		assert.False(t, res.Found)
 		assert.Len(t, res.Steps, 1)
 		assert.Contains(t, res.Note, "90% of requests failed")
 	})
 	t.Run("errors far above capacity are not a broken target", func(t *testing.T) {
 		m := model{capacity: 1e9, errs: func(r float64) float64 { return math.Max(0, 1-100/r) }}
-		res := searchModel(t, context.Background(), m, slo, CapacityOptions{Budget: time.Hour, Start: 40, Growth: 8})
-		assert.Equal(t, StopConverged, res.Stopped)
+		res := searchModel(t, context.Background(), m, slo, CapacityOptions{CapacitySettings: runrec.CapacitySettings{Budget: time.Hour, Start: 40, Growth: 8}})
+		assert.Equal(t, runrec.StopConverged, res.Stopped)
 		assert.InDelta(t, 100, res.MaxPassing, 5)
 		assert.Contains(t, res.BrokenBy[0], "when no errors SLO is given")
 	})
 	t.Run("descends below a failing start", func(t *testing.T) {
 		// A p90 needs 10 sessions: a full step at 3/s measures 48.
-		res := searchModel(t, context.Background(), model{capacity: 3}, []string{"p90(session)<100ms"}, CapacityOptions{Start: 20, Budget: time.Hour})
-		assert.Equal(t, StopConverged, res.Stopped)
+		res := searchModel(t, context.Background(), model{capacity: 3}, []string{"p90(session)<100ms"}, CapacityOptions{CapacitySettings: runrec.CapacitySettings{Start: 20, Budget: time.Hour}})
+		assert.Equal(t, runrec.StopConverged, res.Stopped)
 		assert.Equal(t, "descend", res.Steps[1].Phase)
 		assert.Equal(t, 20*time.Second, res.Steps[1].Duration)
 		assert.LessOrEqual(t, res.MaxPassing, 3*1.005)
 		assert.Greater(t, res.MaxPassing, 3/1.06)
 	})
 	t.Run("no rate passes", func(t *testing.T) {
-		res := searchModel(t, context.Background(), model{capacity: 1e9}, []string{"p90(session)<10ms"}, CapacityOptions{Budget: time.Hour})
-		assert.Equal(t, StopNoPass, res.Stopped)
+		res := searchModel(t, context.Background(), model{capacity: 1e9}, []string{"p90(session)<10ms"}, CapacityOptions{CapacitySettings: runrec.CapacitySettings{Budget: time.Hour}})
+		assert.Equal(t, runrec.StopNoPass, res.Stopped)
 		assert.False(t, res.Found)
 		assert.Zero(t, res.MaxPassing)
 		last := res.Steps[len(res.Steps)-1]
@@ -212,9 +213,9 @@ func TestCapacitySearchStops(t *testing.T) {
 		assert.Contains(t, res.Note, "down to 1.25/s")
 	})
 	t.Run("budget", func(t *testing.T) {
-		o := CapacityOptions{StepDuration: 10 * time.Second, Budget: 30 * time.Second}
+		o := CapacityOptions{CapacitySettings: runrec.CapacitySettings{StepDuration: 10 * time.Second, Budget: 30 * time.Second}}
 		res := searchModel(t, context.Background(), model{capacity: 1000}, slo, o)
-		assert.Equal(t, StopBudget, res.Stopped)
+		assert.Equal(t, runrec.StopBudget, res.Stopped)
 		assert.Len(t, res.Steps, 5, "five probes of 5.2 s fit in 30 s, a sixth would not")
 		assert.LessOrEqual(t, res.Elapsed, o.Budget)
 		assert.True(t, res.Found)
@@ -223,7 +224,7 @@ func TestCapacitySearchStops(t *testing.T) {
 	})
 	t.Run("interrupted", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
-		o := CapacityOptions{Budget: time.Hour}
+		o := CapacityOptions{CapacitySettings: runrec.CapacitySettings{Budget: time.Hour}}
 		n := 0
 		o.OnStep = func(CapacityStep) {
 			if n++; n == 3 {
@@ -231,7 +232,7 @@ func TestCapacitySearchStops(t *testing.T) {
 			}
 		}
 		res := searchModel(t, ctx, model{capacity: 1000}, slo, o)
-		assert.Equal(t, StopCancelled, res.Stopped)
+		assert.Equal(t, runrec.StopCancelled, res.Stopped)
 		assert.Len(t, res.Steps, 3)
 		assert.Equal(t, 40.0, res.MaxPassing)
 		assert.Contains(t, res.Note, "at least 40")
@@ -241,8 +242,8 @@ func TestCapacitySearchStops(t *testing.T) {
 // A p99 needs 100 samples: a step measuring fewer judges nothing, and a
 // search whose capacity lies below what a step can measure says so.
 func TestCapacityTooFewSamples(t *testing.T) {
-	res := searchModel(t, context.Background(), model{capacity: 3.3}, []string{"p99(session)<100ms"}, CapacityOptions{Budget: time.Hour})
-	assert.Equal(t, StopTooFew, res.Stopped, res.Note)
+	res := searchModel(t, context.Background(), model{capacity: 3.3}, []string{"p99(session)<100ms"}, CapacityOptions{CapacitySettings: runrec.CapacitySettings{Budget: time.Hour}})
+	assert.Equal(t, runrec.StopTooFew, res.Stopped, res.Note)
 	assert.False(t, res.Found)
 	// 10/s and 20/s probes measure 40 and 80 sessions: not judged, the
 	// rate grows; 40/s fails; 20/s and 10/s fail in full steps; 5/s
@@ -263,8 +264,8 @@ func TestCapacityTooFewSamples(t *testing.T) {
 	assert.Contains(t, res.Note, "no rate passed: 10/s fails, and at 5/s a step of 20s is too short to judge")
 
 	// The same target with a p50, which 2 samples judge.
-	res = searchModel(t, context.Background(), model{capacity: 3.3}, []string{"p50(session)<50ms"}, CapacityOptions{Budget: time.Hour})
-	assert.Equal(t, StopConverged, res.Stopped, res.Note)
+	res = searchModel(t, context.Background(), model{capacity: 3.3}, []string{"p50(session)<50ms"}, CapacityOptions{CapacitySettings: runrec.CapacitySettings{Budget: time.Hour}})
+	assert.Equal(t, runrec.StopConverged, res.Stopped, res.Note)
 	assert.LessOrEqual(t, res.MaxPassing, 3.3*1.01)
 	assert.Greater(t, res.MaxPassing, 3.3/1.06)
 
@@ -277,7 +278,7 @@ func TestCapacityTooFewSamples(t *testing.T) {
 
 func TestCapacityStepConditions(t *testing.T) {
 	slo := []string{"p99(session)<100ms"}
-	o := CapacityOptions{Budget: time.Hour, Start: 50, Max: 50}
+	o := CapacityOptions{CapacitySettings: runrec.CapacitySettings{Budget: time.Hour, Start: 50, Max: 50}}
 	t.Run("dropped sessions fail a step", func(t *testing.T) {
 		res := searchModel(t, context.Background(), model{capacity: 1e9, dropped: 2}, slo, o)
 		assert.False(t, res.Steps[0].Pass)
@@ -295,51 +296,46 @@ func TestCapacityStepConditions(t *testing.T) {
 		assert.Zero(t, res.ImplicitErrors)
 	})
 	t.Run("contract violations fail the step and the search", func(t *testing.T) {
-		res := searchModel(t, context.Background(), model{capacity: 100, violate: true}, []string{"p99(session)<100s"}, CapacityOptions{Budget: time.Hour})
+		res := searchModel(t, context.Background(), model{capacity: 100, violate: true}, []string{"p99(session)<100s"}, CapacityOptions{CapacitySettings: runrec.CapacitySettings{Budget: time.Hour}})
 		assert.True(t, res.Found)
 		assert.LessOrEqual(t, res.MaxPassing, 100.0)
 		assert.Contains(t, res.BrokenBy, "contract violations: search S6 x3")
-		assert.True(t, res.Failed(), "a contract violation at any rate fails the search")
+		assert.True(t, res.Failed, "a contract violation at any rate fails the search")
 	})
 	t.Run("a contract broken before any rate passed stops the search", func(t *testing.T) {
-		res := searchModel(t, context.Background(), model{capacity: 5, violate: true}, slo, CapacityOptions{Budget: time.Hour})
-		assert.Equal(t, StopBroken, res.Stopped)
+		res := searchModel(t, context.Background(), model{capacity: 5, violate: true}, slo, CapacityOptions{CapacitySettings: runrec.CapacitySettings{Budget: time.Hour}})
+		assert.Equal(t, runrec.StopBroken, res.Stopped)
 		assert.Len(t, res.Steps, 1)
 		assert.False(t, res.Found)
-		assert.True(t, res.Failed())
+		assert.True(t, res.Failed)
 		assert.Contains(t, res.Note, "broke the contract (search S6 x3)")
 	})
 	t.Run("ledger findings void the figure", func(t *testing.T) {
-		res := searchModel(t, context.Background(), model{capacity: 100}, slo, CapacityOptions{Budget: time.Hour})
+		res := searchModel(t, context.Background(), model{capacity: 100}, slo, CapacityOptions{CapacitySettings: runrec.CapacitySettings{Budget: time.Hour}})
 		res.Ledger.Findings = []LedgerFinding{{Rule: "L2", Status: "fail"}}
 		finish(res)
 		assert.False(t, res.Found)
-		assert.True(t, res.Failed())
+		assert.True(t, res.Failed)
 		assert.Contains(t, res.Note, "ledger audit failed (L2)")
 	})
 }
 
 func TestCapacityOptionsChecked(t *testing.T) {
-	for _, o := range []CapacityOptions{
-		{Start: 100, Max: 10},
-		{Growth: 1},
-		{Tolerance: 2},
-		{StepDuration: time.Second, Warmup: time.Second},
-		{StepDuration: time.Second, ProbeDuration: 2 * time.Second},
-	} {
-		assert.Error(t, o.resolve(), "%+v", o)
+	for _, s := range []runrec.CapacitySettings{{Start: 100, Max: 10}, {Growth: 1}, {Tolerance: 2}, {StepDuration: time.Second, Warmup: time.Second}, {StepDuration: time.Second, ProbeDuration: 2 * time.Second}} {
+		o := CapacityOptions{CapacitySettings: s}
+		assert.Error(t, o.resolve(), "%+v", s)
 	}
-	o := CapacityOptions{StepDuration: 10 * time.Second}
+	o := CapacityOptions{CapacitySettings: runrec.CapacitySettings{StepDuration: 10 * time.Second}}
 	require.NoError(t, o.resolve())
 	assert.Equal(t, 2*time.Second, o.Warmup)
 	assert.Equal(t, 5*time.Second, o.ProbeDuration, "at least 5 s")
-	o = CapacityOptions{StepDuration: time.Minute}
+	o = CapacityOptions{CapacitySettings: runrec.CapacitySettings{StepDuration: time.Minute}}
 	require.NoError(t, o.resolve())
 	assert.Equal(t, 15*time.Second, o.ProbeDuration, "a quarter of a step")
-	o = CapacityOptions{StepDuration: 2 * time.Second}
+	o = CapacityOptions{CapacitySettings: runrec.CapacitySettings{StepDuration: 2 * time.Second}}
 	require.NoError(t, o.resolve())
 	assert.Equal(t, 2*time.Second, o.ProbeDuration, "never longer than a step")
-	o = CapacityOptions{Warmup: -1}
+	o = CapacityOptions{CapacitySettings: runrec.CapacitySettings{Warmup: -1}}
 	require.NoError(t, o.resolve())
 	assert.Zero(t, o.Warmup)
 }
@@ -462,7 +458,7 @@ func capacityRun(t *testing.T, wrap func(http.Handler) http.Handler, slo []strin
 	t.Logf("%s in %s: %s", res.Stopped, res.Elapsed.Round(time.Millisecond), res.Note)
 	assertBudgetKept(t, res)
 	assert.True(t, res.Ledger.Passed(), "%+v", res.Ledger)
-	assert.False(t, res.Failed())
+	assert.False(t, res.Failed)
 	b, err := json.Marshal(res)
 	require.NoError(t, err)
 	var back map[string]any
@@ -530,7 +526,7 @@ func assertCapacity(t *testing.T, res *CapacityResult, trueReqs float64) {
 		return
 	}
 	require.True(t, res.Found, res.Note)
-	assert.Equal(t, StopConverged, res.Stopped, res.Note)
+	assert.Equal(t, runrec.StopConverged, res.Stopped, res.Note)
 	assert.GreaterOrEqual(t, res.MaxPassingRequests, trueReqs*0.90, "requests/s found %.1f, true %.1f", res.MaxPassingRequests, trueReqs)
 	assert.GreaterOrEqual(t, res.MaxPassing, trueReqs/2*0.90, "sessions/s found %.1f, true %.1f", res.MaxPassing, trueReqs/2)
 }
@@ -550,9 +546,7 @@ func TestCapacityOfWorkerPool(t *testing.T) {
 	}
 	const workers, service = 4, 50 * time.Millisecond
 	trueReqs := workers / service.Seconds()
-	res := capacityRun(t, workerPool(workers, service), []string{"p90(session)<250ms"}, CapacityOptions{
-		Start: 25, StepDuration: 2500 * time.Millisecond, Budget: 40 * time.Second,
-	})
+	res := capacityRun(t, workerPool(workers, service), []string{"p90(session)<250ms"}, CapacityOptions{CapacitySettings: runrec.CapacitySettings{Start: 25, StepDuration: 2500 * time.Millisecond, Budget: 40 * time.Second}})
 	assertCapacity(t, res, trueReqs)
 	assertBrokenBy(t, res, "p90(session)<250ms")
 }
@@ -571,9 +565,7 @@ func TestCapacityOfRateLimiter(t *testing.T) {
 		t.Skip("a capacity search takes about 15 s")
 	}
 	const rate = 40.0
-	res := capacityRun(t, tokenBucket(rate, 10), []string{"p90(session)<60s"}, CapacityOptions{
-		Start: 25, StepDuration: 2500 * time.Millisecond, Budget: 40 * time.Second,
-	})
+	res := capacityRun(t, tokenBucket(rate, 10), []string{"p90(session)<60s"}, CapacityOptions{CapacitySettings: runrec.CapacitySettings{Start: 25, StepDuration: 2500 * time.Millisecond, Budget: 40 * time.Second}})
 	assertCapacity(t, res, 2*rate)
 	assertBrokenBy(t, res, "errors")
 	var top string
@@ -592,13 +584,11 @@ func TestCapacityLedgerViolation(t *testing.T) {
 	require.NoError(t, err)
 	ts, err := ParseThresholds([]string{"p50(session)<5s"})
 	require.NoError(t, err)
-	res, err := SearchCapacity(context.Background(), r, ts, CapacityOptions{
-		Start: 60, Max: 60, StepDuration: 2 * time.Second, Budget: 5 * time.Second,
-	})
+	res, err := SearchCapacity(context.Background(), r, ts, CapacityOptions{CapacitySettings: runrec.CapacitySettings{Start: 60, Max: 60, StepDuration: 2 * time.Second, Budget: 5 * time.Second}})
 	require.NoError(t, err)
 	require.NotEmpty(t, res.Ledger.Findings)
 	assert.False(t, res.Found)
-	assert.True(t, res.Failed())
+	assert.True(t, res.Failed)
 	assert.Contains(t, res.Note, "no capacity figure")
 }
 
@@ -625,17 +615,13 @@ func TestCapacityInterrupted(t *testing.T) {
 	// Ctrl-C once the second step has started sessions, however long the
 	// machine took to get there.
 	var stepped atomic.Bool
-	res, err := SearchCapacity(ctx, r, ts, CapacityOptions{
-		Start: 20, StepDuration: 2 * time.Second, Budget: time.Minute,
-		OnStep: func(CapacityStep) { stepped.Store(true) },
-		RunOptions: []Option{WithProgress(10*time.Millisecond, func(p Progress) {
-			if stepped.Load() && p.Started >= 5 {
-				cancel()
-			}
-		})},
-	})
+	res, err := SearchCapacity(ctx, r, ts, CapacityOptions{CapacitySettings: runrec.CapacitySettings{Start: 20, StepDuration: 2 * time.Second, Budget: time.Minute}, OnStep: func(CapacityStep) { stepped.Store(true) }, RunOptions: []Option{WithProgress(10*time.Millisecond, func(p Progress) {
+		if stepped.Load() && p.Started >= 5 {
+			cancel()
+		}
+	})}})
 	require.NoError(t, err)
-	assert.Equal(t, StopCancelled, res.Stopped)
+	assert.Equal(t, runrec.StopCancelled, res.Stopped)
 	require.Len(t, res.Steps, 2)
 	assert.True(t, res.Steps[0].Pass)
 	assert.True(t, res.Steps[1].Interrupted)

@@ -421,7 +421,7 @@ func TestDroppedSessionsAreCounted(t *testing.T) {
 	assert.LessOrEqual(t, s.PeakFlight, int64(2))
 	th, err := ParseThreshold("dropped==0")
 	require.NoError(t, err)
-	assert.False(t, th.Evaluate(sum).Pass)
+	assert.False(t, Evaluate(th, sum).Pass)
 }
 
 // TestInterruptStillAudits cancels the run once 15 sessions have started,

@@ -142,7 +142,7 @@ func mergeCounts(name string, parts []StepMetrics) StepMetrics {
 	errs := map[string]uint64{}
 	var errOrder []string
 	for _, p := range parts {
-		m.addCounts(p)
+		m.AddCounts(p)
 		m.Rate += p.Rate
 		m.Throughput += p.Throughput
 		for _, e := range p.Errors {

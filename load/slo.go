@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"loyalcheck/api"
+	runrec "loyalcheck/reports/record"
 )
 
 // Threshold is one SLO expression, e.g. p99(retail)<300ms, errors<0.1%,
@@ -22,23 +23,13 @@ import (
 // whole sessions (rate: session starts per second achieved); errors,
 // success, violations and throughput measure every request of every step
 // together (Summary.Totals); dropped always counts sessions.
-type Threshold struct {
-	Expr   string  `json:"expr"`
-	Metric string  `json:"metric"`
-	Step   string  `json:"step,omitempty"`
-	Op     string  `json:"op"`
-	Limit  float64 `json:"limit"`
-	Unit   string  `json:"unit,omitempty"`
-}
+//
+// Threshold is the run record's type, so that run.json writes an SLO as
+// it was parsed.
+type Threshold = runrec.Threshold
 
 // ThresholdResult is a threshold with what was measured.
-type ThresholdResult struct {
-	Threshold
-	Measured     float64 `json:"measured"`
-	MeasuredText string  `json:"measured_text"`
-	Pass         bool    `json:"pass"`
-	Note         string  `json:"note,omitempty"`
-}
+type ThresholdResult = runrec.ThresholdResult
 
 // metricPattern is METRIC[(STEP)], shared by thresholds and by
 // ParseMetric.
@@ -53,7 +44,7 @@ var (
 
 // SessionStep is the step name that stands for whole sessions, in
 // thresholds and in a summary's series.
-const SessionStep = sessionAttack
+const SessionStep = runrec.SessionStep
 
 // ParseMetric parses the METRIC[(STEP)] part of a threshold, e.g.
 // "p99(retail)" or "errors", with the same metrics, steps and rules as
@@ -156,7 +147,7 @@ func ParseThreshold(expr string) (Threshold, error) {
 		}
 		t.Unit = "/s"
 	}
-	if err := t.checkPossible(); err != nil {
+	if err := checkPossible(t); err != nil {
 		return Threshold{}, fmt.Errorf("slo %q: %w", expr, err)
 	}
 	return t, nil
@@ -166,7 +157,7 @@ func ParseThreshold(expr string) (Threshold, error) {
 // one that no measure can meet is a typo, and one that every measure meets
 // would pass a run whatever the target did. Every metric is at least 0,
 // and a share at most 100%.
-func (t Threshold) checkPossible() error {
+func checkPossible(t Threshold) error {
 	share := t.Unit == "%"
 	if share && t.Limit > 1 {
 		return fmt.Errorf("a share is at most 100%%, not %g%%", t.Limit*100)
@@ -219,8 +210,8 @@ func UnitDuration(u string) (time.Duration, bool) {
 	return 0, false
 }
 
-// Evaluate measures the threshold on a summary.
-func (t Threshold) Evaluate(s *Summary) ThresholdResult {
+// Evaluate measures threshold t on a summary.
+func Evaluate(t Threshold, s *Summary) ThresholdResult {
 	r := ThresholdResult{Threshold: t}
 	step := t.Step
 	var m StepMetrics
@@ -280,13 +271,14 @@ func (t Threshold) Evaluate(s *Summary) ThresholdResult {
 		r.Measured = m.Throughput
 	}
 	if r.MeasuredText == "" {
-		r.MeasuredText = t.format(r.Measured)
+		r.MeasuredText = measuredText(t, r.Measured)
 	}
 	r.Pass = compare(r.Measured, t.Op, t.Limit)
 	return r
 }
 
-func (t Threshold) format(v float64) string {
+// measuredText writes v in t's unit.
+func measuredText(t Threshold, v float64) string {
 	switch t.Unit {
 	case "%":
 		return fmt.Sprintf("%.3g%%", v*100)
@@ -332,7 +324,7 @@ func fmtDuration(d time.Duration) string {
 func EvaluateAll(ts []Threshold, s *Summary) []ThresholdResult {
 	out := make([]ThresholdResult, len(ts))
 	for i, t := range ts {
-		out[i] = t.Evaluate(s)
+		out[i] = Evaluate(t, s)
 	}
 	return out
 }

@@ -66,7 +66,7 @@ func FuzzParseThreshold(f *testing.F) {
 		back.Limit, back.Expr = th.Limit, th.Expr
 		require.Equal(t, th, back, "%q -> %q", expr, text)
 
-		r := th.Evaluate(sum)
+		r := Evaluate(th, sum)
 		require.NotEmpty(t, r.MeasuredText+r.Note)
 	})
 }

@@ -109,7 +109,7 @@ func TestThresholdEvaluate(t *testing.T) {
 	for _, tt := range tests {
 		th, err := ParseThreshold(tt.expr)
 		require.NoError(t, err, tt.expr)
-		r := th.Evaluate(s)
+		r := Evaluate(th, s)
 		assert.Equal(t, tt.pass, r.Pass, tt.expr)
 		if tt.measured != "" {
 			assert.Equal(t, tt.measured, r.MeasuredText, tt.expr)
@@ -270,7 +270,7 @@ func TestThresholdEveryMetricAndStep(t *testing.T) {
 				default:
 					exp = m.measure(f)
 				}
-				r := th.Evaluate(sum)
+				r := Evaluate(th, sum)
 				require.Empty(t, r.Note)
 				require.NotEmpty(t, r.MeasuredText)
 				if m.measure == nil {

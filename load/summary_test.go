@@ -19,7 +19,7 @@ func TestLedgerReportFailed(t *testing.T) {
 		{"warnings only", LedgerReport{Findings: []LedgerFinding{{Rule: "L1", Status: "warn"}}}, false, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			assert.Equal(t, tc.failed, tc.l.Failed())
+			assert.Equal(t, tc.failed, tc.l.Broken())
 			assert.Equal(t, tc.passed, tc.l.Passed())
 		})
 	}

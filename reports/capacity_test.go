@@ -110,17 +110,17 @@ func goldenCapacity() *load.CapacityResult {
 	c := &load.CapacityResult{
 		Scenario:   "ramp",
 		Thresholds: ts,
-		Settings: load.CapacityOptions{Start: 10, Max: 10000, Growth: 2, Tolerance: 0.05, StepDuration: full, Warmup: 4 * time.Second,
+		Settings: record.CapacitySettings{Start: 10, Max: 10000, Growth: 2, Tolerance: 0.05, StepDuration: full, Warmup: 4 * time.Second,
 			ProbeDuration: probe, Budget: 5 * time.Minute},
 		Found:      true,
 		MaxPassing: 247, MaxPassingRequests: 741, FirstFailing: 258, FirstFailingRequests: 773.7,
 		BrokenBy: append([]string{}, steps[10].Reasons...),
-		Stopped:  load.StopConverged,
+		Stopped:  record.StopConverged,
 		Note:     "capacity 247 sessions/s (741 requests/s): 247/s passes and 258/s fails, within 5%",
 		Steps:    steps,
 		Started:  t0,
 		Elapsed:  at.Sub(t0) + 1200*time.Millisecond,
-		Ledger:   load.LedgerReport{Clients: 200, Touched: 186, Spent: 120345, Earned: 98211.5, Findings: []load.LedgerFinding{}},
+		Ledger:   record.Ledger{LedgerAudit: load.LedgerReport{Clients: 200, Touched: 186, Spent: 120345, Earned: 98211.5, Findings: []load.LedgerFinding{}}},
 	}
 	return c
 }
@@ -140,12 +140,20 @@ func capacityRecord(c *load.CapacityResult) *record.Record {
 		Scenario: &record.ScenarioInfo{Name: "ramp", Description: "checkout mix on a linear ramp", Pacer: "linear", Rate: "5/1s", RampTo: "100/1s", Duration: "1m0s", MaxInFlight: 2000, Clients: "uniform",
 			Flows: []record.FlowInfo{{Name: "accrue", Weight: 70, Steps: []string{"search", "recalc", "retail(accrue)"}}, {Name: "spend", Weight: 30, Steps: []string{"search", "recalc", "retail(spend 0.5 of max)"}}},
 			SLO:   []string{}},
-		Capacity:    record.FromCapacity(c),
+		Capacity:    judgedCapacity(c),
 		Environment: record.Environment{OS: "linux", Arch: "amd64", CPUs: 8, GoVersion: "go1.26.8", Hostname: "ci-runner-7"},
 	}
 	r.Thresholds = record.CapacityThresholds(r.Capacity)
 	Judge(r)
 	return r
+}
+
+// judgedCapacity judges a search built by hand as the search does at its
+// end: the ledger's verdict, then the search's.
+func judgedCapacity(c *load.CapacityResult) *load.CapacityResult {
+	c.Ledger = record.LedgerOf(c.Ledger.LedgerAudit)
+	c.Failed = c.RuleBroken()
+	return c
 }
 
 // brokenCapacityRecord is the golden search where the target broke the
@@ -203,14 +211,14 @@ func realCapacityRecord(t testing.TB, scenario string, faults []string) *record.
 	require.NoError(t, err)
 	ts, err := load.ParseThresholds([]string{"p90(session)<2s"})
 	require.NoError(t, err)
-	res, err := load.SearchCapacity(ctx, r, ts, load.CapacityOptions{Start: 20, Max: 40, StepDuration: 2 * time.Second, Budget: 20 * time.Second})
+	res, err := load.SearchCapacity(ctx, r, ts, load.CapacityOptions{CapacitySettings: record.CapacitySettings{Start: 20, Max: 40, StepDuration: 2 * time.Second, Budget: 20 * time.Second}})
 	require.NoError(t, err)
 	rec := record.New(record.KindCapacity, "v0.0.0-test")
 	rec.Started = res.Started.UTC()
 	rec.Target = record.TargetOf(sb.URL(), true)
 	rec.Fixtures = record.SummarizeFixtures(sb.Fixtures())
 	rec.Scenario = record.ScenarioInfoOf(sc)
-	rec.Capacity = record.FromCapacity(res)
+	rec.Capacity = res
 	rec.Thresholds = record.CapacityThresholds(rec.Capacity)
 	rec.Ended = time.Now().UTC()
 	Judge(rec)
@@ -303,7 +311,7 @@ func TestJudgeCapacity(t *testing.T) {
 	}{
 		"no rate passed": {
 			mutate: func(c *load.CapacityResult) {
-				c.Found, c.MaxPassing, c.Stopped, c.Note = false, 0, load.StopTooFew, "no rate passed: 320/s fails, and at 10/s a step of 5s is too short to judge"
+				c.Found, c.MaxPassing, c.Stopped, c.Note = false, 0, record.StopTooFew, "no rate passed: 320/s fails, and at 10/s a step of 5s is too short to judge"
 				for i := range c.Steps {
 					c.Steps[i].Pass = false
 				}
@@ -326,7 +334,7 @@ func TestJudgeCapacity(t *testing.T) {
 			},
 			reasons: []string{"capacity: S7 broken 4 times in search responses (at 320/s, 269/s)"}},
 		"budget ran out": {
-			mutate:  func(c *load.CapacityResult) { c.Stopped, c.Note = load.StopBudget, "the time budget ran out" },
+			mutate:  func(c *load.CapacityResult) { c.Stopped, c.Note = record.StopBudget, "the time budget ran out" },
 			notes:   []string{"capacity: budget: the time budget ran out"},
 			reasons: nil},
 	}
@@ -348,7 +356,7 @@ func TestCapacityRealRuns(t *testing.T) {
 	ok := capacityRun(t)
 	require.True(t, ok.Verdict.Pass, "%v", ok.Verdict.Reasons)
 	assert.Equal(t, 40.0, ok.Capacity.MaxPassing)
-	assert.Equal(t, load.StopMaxReached, ok.Capacity.Stopped)
+	assert.Equal(t, record.StopMaxReached, ok.Capacity.Stopped)
 	assert.Len(t, ok.Thresholds, 1)
 	txt := render(t, ok, FormatText)
 	assert.Contains(t, txt, "capacity: at least 40 sessions/s (")
@@ -361,7 +369,7 @@ func TestCapacityRealRuns(t *testing.T) {
 	assert.Contains(t, all, "ledger: L1 on ")
 	assert.Contains(t, all, "capacity: S7 broken ")
 	assert.Contains(t, all, "capacity: none found (broken-target: ")
-	assert.Equal(t, load.StopBroken, bad.Capacity.Stopped)
+	assert.Equal(t, record.StopBroken, bad.Capacity.Stopped)
 	assert.Empty(t, bad.Thresholds, "no rate passed: no thresholds to show")
 	txt = render(t, bad, FormatText)
 	assert.Contains(t, txt, "capacity: none: no rate passed, and the ledger audit failed (L1 on ")
@@ -480,7 +488,7 @@ func TestCapacityCharts(t *testing.T) {
 	assert.NotContains(t, ch, "knee-band")
 
 	// Nothing measured at all still draws.
-	empty := record.FromCapacity(&load.CapacityResult{Stopped: load.StopBudget})
+	empty := &load.CapacityResult{Stopped: record.StopBudget}
 	for _, svg := range []string{capacityLatencyChart(empty), capacityErrorChart(empty), capacityRateChart(empty)} {
 		wellFormed(t, svg)
 	}

@@ -123,7 +123,7 @@ func goldenRun() (*contract.Result, *load.Summary, []load.ThresholdResult) {
 		if err != nil {
 			panic(err)
 		}
-		ts = append(ts, th.Evaluate(s))
+		ts = append(ts, load.Evaluate(th, s))
 	}
 	return c, s, ts
 }
@@ -145,8 +145,8 @@ func goldenRecordOf(c *contract.Result, s *load.Summary, ts []load.ThresholdResu
 			Flows: []record.FlowInfo{{Name: "accrue", Weight: 60, Steps: []string{"search", "recalc", "retail(accrue)"}}, {Name: "spend-with-hold", Weight: 40, Steps: []string{"search", "recalc", "hold(max, 5 min)", "retail(spend max, with hold)"}}},
 			SLO:   []string{"p99(session)<1s", "errors<1%", "violations==0"}},
 		Contract:    record.FromContract(c),
-		Load:        record.FromLoad(s),
-		Thresholds:  record.FromThresholds(ts),
+		Load:        (s).Record(),
+		Thresholds:  ts,
 		Environment: record.Environment{OS: "linux", Arch: "amd64", CPUs: 8, GoVersion: "go1.26.8", Hostname: "ci-runner-7"},
 	}
 	Judge(r)

@@ -57,10 +57,10 @@ func realRecord(t testing.TB, r run) *record.Record {
 		rec.Scenario = record.ScenarioInfoOf(sc)
 		sum, err := load.Run(ctx, c, sb.Fixtures(), sc, load.WithDuration(r.duration))
 		require.NoError(t, err)
-		rec.Load = record.FromLoad(sum)
+		rec.Load = (sum).Record()
 		ts, err := load.ParseThresholds(append(append([]string{}, sc.SLO...), r.slo...))
 		require.NoError(t, err)
-		rec.Thresholds = record.FromThresholds(load.EvaluateAll(ts, sum))
+		rec.Thresholds = load.EvaluateAll(ts, sum)
 	}
 	rec.Ended = time.Now().UTC()
 	Judge(rec)

@@ -250,16 +250,16 @@ func TestJudge(t *testing.T) {
 			pass:  true,
 			notes: []string{"contract: S3 unverified, accepted by --accept-unverified: s3-x: fixtures have no discount client", "contract: 43 rules not in scope: not selected by --only"}},
 		{name: "ledger fails whatever the thresholds", rec: record.Record{
-			Load: record.FromLoad(&load.Summary{Ledger: load.LedgerReport{Findings: []load.LedgerFinding{
-				{Rule: "L1", Status: "fail", Client: "a"}, {Rule: "L1", Status: "fail", Client: "b"}, {Rule: "L1", Status: "fail", Client: "b"}, {Rule: "L3", Status: "warn", Client: "c"}}}}),
-			Thresholds: record.FromThresholds([]load.ThresholdResult{thr("p99(retail)<300ms", true)})},
+			Load: (&load.Summary{Ledger: load.LedgerReport{Findings: []load.LedgerFinding{
+				{Rule: "L1", Status: "fail", Client: "a"}, {Rule: "L1", Status: "fail", Client: "b"}, {Rule: "L1", Status: "fail", Client: "b"}, {Rule: "L3", Status: "warn", Client: "c"}}}}).Record(),
+			Thresholds: []load.ThresholdResult{thr("p99(retail)<300ms", true)}},
 			reasons: []string{"ledger: L1 on 2 clients"},
 			notes:   []string{"ledger: L3 on 1 client could be explained by requests that got no answer"}},
 		{name: "violations, interrupt and thresholds", rec: record.Record{
-			Load: record.FromLoad(&load.Summary{Interrupted: true, Elapsed: 12 * time.Second, Duration: 30 * time.Second,
+			Load: (&load.Summary{Interrupted: true, Elapsed: 12 * time.Second, Duration: 30 * time.Second,
 				Violations: []load.ViolationCount{{Step: "search", Rule: "S7", Count: 1}}, Ledger: load.LedgerReport{Skipped: "interrupted before the audit"},
-				Sessions: load.Sessions{Dropped: 3, MaxInFlight: 10}}),
-			Thresholds: record.FromThresholds([]load.ThresholdResult{thr("p99(retail)<300ms", false), {Threshold: load.Threshold{Expr: "p99(hold)<1s"}, Note: "step hold never ran"}})},
+				Sessions: load.Sessions{Dropped: 3, MaxInFlight: 10}}).Record(),
+			Thresholds: []load.ThresholdResult{thr("p99(retail)<300ms", false), {Threshold: load.Threshold{Expr: "p99(hold)<1s"}, Note: "step hold never ran"}}},
 			reasons: []string{"load: S7 broken once in search responses", "load: interrupted after 12s of 30s: an incomplete run cannot pass",
 				"threshold p99(retail)<300ms: 412ms", "threshold p99(hold)<1s: not measured (step hold never ran)"},
 			notes: []string{"ledger: not audited: interrupted before the audit", "load: 3 session starts dropped at the in-flight cap of 10"}},
@@ -429,14 +429,14 @@ func TestNoAPIKeyInAnyReport(t *testing.T) {
 // finding, a capacity result alone, nothing at all.
 func sparseRecords() map[string]*record.Record {
 	return map[string]*record.Record{
-		"empty load":     judged(&record.Record{Version: record.Version, Kind: record.KindLoad, Load: record.FromLoad(&load.Summary{Interrupted: true}), Thresholds: record.FromThresholds([]load.ThresholdResult{{Threshold: load.Threshold{Expr: "p99(retail)<1s", Op: "<", Limit: 1e9, Unit: "ns"}, Note: "step retail never ran"}})}),
+		"empty load":     judged(&record.Record{Version: record.Version, Kind: record.KindLoad, Load: (&load.Summary{Interrupted: true}).Record(), Thresholds: []load.ThresholdResult{{Threshold: load.Threshold{Expr: "p99(retail)<1s", Op: "<", Limit: 1e9, Unit: "ns"}, Note: "step retail never ran"}}}),
 		"empty contract": judged(&record.Record{Version: record.Version, Kind: record.KindContract, Contract: record.FromContract(&contract.Result{Profile: "default"})}),
-		"capacity": judged(&record.Record{Version: record.Version, Kind: record.KindCapacity, Capacity: record.FromCapacity(&load.CapacityResult{
+		"capacity": judged(&record.Record{Version: record.Version, Kind: record.KindCapacity, Capacity: judgedCapacity(&load.CapacityResult{
 			Scenario:   "read-only",
 			Thresholds: []load.Threshold{{Expr: "p99(session)<1s", Metric: "p99", Step: "session", Op: "<", Limit: 1e9, Unit: "ns"}},
-			Settings:   load.CapacityOptions{Start: 10, Max: 10000, Growth: 2, Tolerance: 0.05, StepDuration: 20 * time.Second, Warmup: 4 * time.Second, ProbeDuration: 5 * time.Second, Budget: 3 * time.Minute},
-			Stopped:    load.StopCancelled, Note: "interrupted before any rate passed",
-			Ledger: load.LedgerReport{Skipped: "interrupted before the audit"},
+			Settings:   record.CapacitySettings{Start: 10, Max: 10000, Growth: 2, Tolerance: 0.05, StepDuration: 20 * time.Second, Warmup: 4 * time.Second, ProbeDuration: 5 * time.Second, Budget: 3 * time.Minute},
+			Stopped:    record.StopCancelled, Note: "interrupted before any rate passed",
+			Ledger: record.Ledger{LedgerAudit: load.LedgerReport{Skipped: "interrupted before the audit"}},
 		})}),
 		"nothing": judged(record.New(record.KindAccept, "dev")),
 	}

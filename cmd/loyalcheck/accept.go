@@ -131,8 +131,8 @@ func runAccept(ctx context.Context, e *env, args []string) int {
 			fmt.Fprintf(e.stderr, "loyalcheck %s: load: %v\n", cmd, scrub(err, key))
 			return exitFail
 		default:
-			rec.Load = record.FromLoad(lr.summary)
-			rec.Thresholds = record.FromThresholds(lr.thresholds)
+			rec.Load = lr.summary.Record()
+			rec.Thresholds = lr.thresholds
 			files = lr.files
 		}
 	}

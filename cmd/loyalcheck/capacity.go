@@ -126,7 +126,7 @@ func runCapacity(ctx context.Context, e *env, args []string) int {
 		return exitFail
 	}
 	rec.Started = res.Started.UTC()
-	rec.Capacity = record.FromCapacity(res)
+	rec.Capacity = res
 	rec.Thresholds = record.CapacityThresholds(rec.Capacity)
 	return finishRun(e, cmd, rec, tg.key(e), runOutput{dir: *out, opts: []reports.Option{reports.WithColor(color.on(e))}})
 }
@@ -170,7 +170,7 @@ func (c *capacityFlags) register(fs *pflag.FlagSet) {
 }
 
 func (c *capacityFlags) check(fs *pflag.FlagSet) error {
-	opts := load.CapacityOptions{Growth: c.growth, StepDuration: c.step, ProbeDuration: c.probe, Budget: c.budget}
+	opts := load.CapacityOptions{CapacitySettings: record.CapacitySettings{Growth: c.growth, StepDuration: c.step, ProbeDuration: c.probe, Budget: c.budget}}
 	for _, f := range []struct {
 		name string
 		val  string

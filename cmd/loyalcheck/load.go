@@ -91,8 +91,8 @@ func runLoad(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return runFailed(e, "load", rec, out, tg.key(e), err)
 	}
-	rec.Load = record.FromLoad(res.summary)
-	rec.Thresholds = record.FromThresholds(res.thresholds)
+	rec.Load = res.summary.Record()
+	rec.Thresholds = res.thresholds
 	return finishRun(e, "load", rec, tg.key(e), runOutput{dir: out, extra: res.files, opts: []reports.Option{reports.WithColor(useColor)}})
 }
 

@@ -113,8 +113,8 @@ func runMerge(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "loyalcheck merge: %v\n", err)
 		return exitFail
 	}
-	rec.Load = record.FromLoad(sum)
-	rec.Thresholds = record.FromThresholds(res.thresholds)
+	rec.Load = sum.Record()
+	rec.Thresholds = res.thresholds
 	rec.Started = sum.Started.UTC()
 	return finishRun(e, "merge", rec, tg.key(e), runOutput{dir: dir, extra: res.files, opts: []reports.Option{reports.WithColor(color.on(e))}})
 }

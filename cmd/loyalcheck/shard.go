@@ -171,8 +171,8 @@ func runShard(ctx context.Context, e *env, sf *shardFlags, dir string) int {
 		}
 		return runFailed(e, "load", rec, out, tg.key(e), err)
 	}
-	rec.Load = record.FromLoad(res.summary)
-	rec.Thresholds = record.FromThresholds(res.thresholds)
+	rec.Load = res.summary.Record()
+	rec.Thresholds = res.thresholds
 	rec.Ended = nowUTC()
 	reports.Judge(rec)
 	if _, err := saveRun(rec, out, tg.key(e)); err != nil {

@@ -1,18 +1,20 @@
 package record
 
-import (
-	"time"
-
-	"loyalcheck/load"
-)
+import "time"
 
 // The capacity section of a record: every step of a capacity search, the
-// bounds it found, and its verdict, computed once by FromCapacity.
+// bounds it found, and its verdict. Package load's search fills it as it
+// goes (load.CapacityResult is this type) and judges it once at the end.
 
-// Capacity search stops (Capacity.Stopped).
+// Why a capacity search stopped (Capacity.Stopped).
 const (
-	StopConverged = load.StopConverged
-	StopBudget    = load.StopBudget
+	StopConverged  = "converged"       // passing and failing rates within the tolerance
+	StopBudget     = "budget"          // the next step would not fit in the time budget
+	StopBroken     = "broken-target"   // before any rate passed, most requests failed or the contract broke
+	StopMaxReached = "max-reached"     // the maximum rate passed: capacity is at least that
+	StopNoPass     = "no-rate-passed"  // stepping down to 1/s found no passing rate
+	StopTooFew     = "too-few-samples" // lower rates measure too few samples to judge a percentile
+	StopCancelled  = "interrupted"     // the context was cancelled (Ctrl-C)
 )
 
 // Capacity is a capacity search.
@@ -47,49 +49,69 @@ type Capacity struct {
 	Ledger  Ledger        `json:"ledger"`
 }
 
-// CapacitySettings are the search's settings.
+// CapacitySettings are the search's settings; rates are session starts
+// per second (load.CapacityOptions gives their defaults).
 type CapacitySettings struct {
-	Start         float64       `json:"start_rate"`
-	Max           float64       `json:"max_rate"`
-	Growth        float64       `json:"growth"`
-	Tolerance     float64       `json:"tolerance"`
-	StepDuration  time.Duration `json:"step_duration_ns"`
-	Warmup        time.Duration `json:"warmup_ns"`
+	Start     float64 `json:"start_rate"`
+	Max       float64 `json:"max_rate"`
+	Growth    float64 `json:"growth"`
+	Tolerance float64 `json:"tolerance"`
+	// StepDuration is how long each step of the bisection starts
+	// sessions; Warmup is the part at its start whose sessions are left
+	// out of the step's figures (default a fifth of the step; negative:
+	// none).
+	StepDuration time.Duration `json:"step_duration_ns"`
+	Warmup       time.Duration `json:"warmup_ns"`
+	// ProbeDuration is the length of the steps that grow the rate up to
+	// the first failure: default a quarter of StepDuration but at least
+	// 5 s (or StepDuration if shorter). Their warm-up is the same share
+	// of them as a full step's.
 	ProbeDuration time.Duration `json:"probe_duration_ns"`
-	Budget        time.Duration `json:"budget_ns"`
+	// Budget bounds the steps of the search: a step that would end past
+	// it is not started. The final ledger audit comes on top.
+	Budget time.Duration `json:"budget_ns"`
 }
 
-// CapacityStep is one rate the search tried and its verdict.
+// CapacityStep is one rate tried: what was asked, what was measured after
+// the warm-up, and whether it passed.
 type CapacityStep struct {
 	N int `json:"n"`
-	// Phase is grow, bisect, confirm or descend.
+	// Phase is grow (probe steps), bisect, confirm (a full step at a rate
+	// a probe passed) or descend (below a failing start rate).
 	Phase string `json:"phase"`
 	// Asked and Achieved are session starts per second; RequestRate is
 	// requests per second measured after the warm-up.
-	Asked         float64           `json:"asked_rate"`
-	Achieved      float64           `json:"achieved_rate"`
-	RequestRate   float64           `json:"request_rate"`
-	Sessions      uint64            `json:"sessions"`
-	Requests      uint64            `json:"requests"`
-	Errors        uint64            `json:"errors"`
-	ErrorFraction float64           `json:"error_fraction"`
-	TopErrors     []ErrorCount      `json:"top_errors,omitempty"`
-	Violations    []ViolationCount  `json:"violations"`
-	Dropped       uint64            `json:"dropped"`
-	Session       Latency           `json:"session"`
-	Endpoints     []StepLatency     `json:"endpoints"`
-	Thresholds    []ThresholdResult `json:"thresholds"`
-	// Pass: every condition held, on enough samples; Inconclusive steps
-	// broke nothing but measured too few samples to judge.
-	Pass         bool `json:"pass"`
+	Asked       float64 `json:"asked_rate"`
+	Achieved    float64 `json:"achieved_rate"`
+	RequestRate float64 `json:"request_rate"`
+	// Sessions and Requests measured (warm-up excluded).
+	Sessions      uint64  `json:"sessions"`
+	Requests      uint64  `json:"requests"`
+	Errors        uint64  `json:"errors"`
+	ErrorFraction float64 `json:"error_fraction"`
+	// TopErrors are the commonest unexpected outcomes, at most three.
+	TopErrors  []ErrorCount      `json:"top_errors,omitempty"`
+	Violations []ViolationCount  `json:"violations"`
+	Dropped    uint64            `json:"dropped"`
+	Session    Latency           `json:"session"`
+	Endpoints  []StepLatency     `json:"endpoints"`
+	Thresholds []ThresholdResult `json:"thresholds"`
+	// Pass: every condition held, on enough samples.
+	Pass bool `json:"pass"`
+	// Inconclusive steps broke nothing but measured too few samples to
+	// judge a percentile threshold (a p99 needs 100, a p99.9 1000): they
+	// neither pass nor fail.
 	Inconclusive bool `json:"inconclusive,omitempty"`
-	// Reasons say why a step failed (or was inconclusive).
+	// Reasons say why a step failed (or was inconclusive), one per
+	// condition.
 	Reasons     []string      `json:"reasons,omitempty"`
 	Interrupted bool          `json:"interrupted,omitempty"`
 	Started     time.Time     `json:"started"`
 	Duration    time.Duration `json:"duration_ns"`
 	Warmup      time.Duration `json:"warmup_ns"`
-	Elapsed     time.Duration `json:"elapsed_ns"`
+	// Elapsed is the step's wall time, the drain of its last sessions
+	// included.
+	Elapsed time.Duration `json:"elapsed_ns"`
 }
 
 // ViolationTotal counts the contract violations of the step.
@@ -99,6 +121,22 @@ func (s CapacityStep) ViolationTotal() uint64 {
 		n += v.Count
 	}
 	return n
+}
+
+// RuleBroken reports whether the search found the target breaking a
+// rule: a failing or unaudited ledger (judged: Ledger.Failed), or a
+// contract violation at any rate. It is the verdict Failed records; a
+// capacity figure may still stand beside it.
+func (c *Capacity) RuleBroken() bool {
+	if c.Ledger.Failed {
+		return true
+	}
+	for _, s := range c.Steps {
+		if len(s.Violations) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // PassingStep is the step that passed at the search's highest passing
@@ -139,40 +177,6 @@ func CapacityThresholds(c *Capacity) []ThresholdResult {
 	}
 	if st := c.PassingStep(); st != nil {
 		out = append(out, st.Thresholds...)
-	}
-	return out
-}
-
-// FromCapacity converts a capacity search and its verdict; nil stays nil.
-func FromCapacity(c *load.CapacityResult) *Capacity {
-	if c == nil {
-		return nil
-	}
-	o := c.Settings
-	out := &Capacity{
-		Scenario: c.Scenario, Thresholds: make([]Threshold, 0, len(c.Thresholds)),
-		Settings: CapacitySettings{Start: o.Start, Max: o.Max, Growth: o.Growth, Tolerance: o.Tolerance,
-			StepDuration: o.StepDuration, Warmup: o.Warmup, ProbeDuration: o.ProbeDuration, Budget: o.Budget},
-		ImplicitErrors: c.ImplicitErrors, Found: c.Found, Failed: c.Failed(),
-		MaxPassing: c.MaxPassing, MaxPassingRequests: c.MaxPassingRequests,
-		FirstFailing: c.FirstFailing, FirstFailingRequests: c.FirstFailingRequests, BrokenBy: nonNil(c.BrokenBy),
-		Stopped: c.Stopped, Note: c.Note, Steps: make([]CapacityStep, 0, len(c.Steps)),
-		Started: c.Started, Elapsed: c.Elapsed, Ledger: ledgerOf(c.Ledger),
-	}
-	for _, t := range c.Thresholds {
-		out.Thresholds = append(out.Thresholds, Threshold(t))
-	}
-	for _, s := range c.Steps {
-		st := CapacityStep{N: s.N, Phase: s.Phase, Asked: s.Asked, Achieved: s.Achieved, RequestRate: s.RequestRate,
-			Sessions: s.Sessions, Requests: s.Requests, Errors: s.Errors, ErrorFraction: s.ErrorFraction,
-			Violations: violationsOf(s.Violations), Dropped: s.Dropped, Session: Latency(s.Session),
-			Endpoints: stepLatenciesOf(s.Endpoints), Thresholds: FromThresholds(s.Thresholds),
-			Pass: s.Pass, Inconclusive: s.Inconclusive, Reasons: s.Reasons, Interrupted: s.Interrupted,
-			Started: s.Started, Duration: s.Duration, Warmup: s.Warmup, Elapsed: s.Elapsed}
-		if len(s.TopErrors) > 0 {
-			st.TopErrors = errorsOf(s.TopErrors)
-		}
-		out.Steps = append(out.Steps, st)
 	}
 	return out
 }

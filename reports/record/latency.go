@@ -20,6 +20,30 @@ type Latency struct {
 	Max   time.Duration
 }
 
+// Quantile returns the named percentile ("50", "90", "95", "99", "99.9"),
+// "mean", "min" or "max"; ok is false for any other name.
+func (l Latency) Quantile(name string) (time.Duration, bool) {
+	switch name {
+	case "50":
+		return l.P50, true
+	case "90":
+		return l.P90, true
+	case "95":
+		return l.P95, true
+	case "99":
+		return l.P99, true
+	case "99.9":
+		return l.P999, true
+	case "mean":
+		return l.Mean, true
+	case "min":
+		return l.Min, true
+	case "max":
+		return l.Max, true
+	}
+	return 0, false
+}
+
 type latencyJSON struct {
 	Count  int64   `json:"count"`
 	MinMs  float64 `json:"min_ms"`
@@ -32,13 +56,15 @@ type latencyJSON struct {
 	MaxMs  float64 `json:"max_ms"`
 }
 
-func toMs(d time.Duration) float64 { return math.Round(float64(d)/1e3) / 1e3 }
+// Millis is d in milliseconds rounded to the microsecond, as a record
+// writes every latency.
+func Millis(d time.Duration) float64 { return math.Round(float64(d)/1e3) / 1e3 }
 
 func fromMs(v float64) time.Duration { return time.Duration(math.Round(v * 1e6)) }
 
 // MarshalJSON writes the latencies in milliseconds.
 func (l Latency) MarshalJSON() ([]byte, error) {
-	return json.Marshal(latencyJSON{l.Count, toMs(l.Min), toMs(l.Mean), toMs(l.P50), toMs(l.P90), toMs(l.P95), toMs(l.P99), toMs(l.P999), toMs(l.Max)})
+	return json.Marshal(latencyJSON{l.Count, Millis(l.Min), Millis(l.Mean), Millis(l.P50), Millis(l.P90), Millis(l.P95), Millis(l.P99), Millis(l.P999), Millis(l.Max)})
 }
 
 // UnmarshalJSON reads what MarshalJSON writes, strictly: a record of

@@ -5,30 +5,32 @@ import (
 	"time"
 
 	"loyalcheck/contract"
-	"loyalcheck/load"
 )
 
 // legacy is a record of version 1 or 2, as earlier loyalcheck wrote it:
-// its sections were the engines' own results, so it is read into them and
-// converted by the same From* functions as a fresh run. Version 1 lacked
-// the load summary's total, which FromLoad sums from the steps. The
+// its sections were the engines' own results. Their load and capacity
+// sections were already written with this package's measured types (the
+// engines' types then had the same fields), so they are read as such and
+// sealed; their contract section is read into the contract engine's
+// result and converted by the same FromContract as a fresh run. Version 1
+// lacked the load's total, which Load.Seal sums from the steps. The
 // verdict is kept as it was judged when the run was recorded.
 type legacy struct {
-	Version     int                    `json:"version"`
-	Tool        Tool                   `json:"tool"`
-	Kind        string                 `json:"kind"`
-	Started     time.Time              `json:"started"`
-	Ended       time.Time              `json:"ended"`
-	Target      Target                 `json:"target"`
-	Fixtures    FixturesSummary        `json:"fixtures"`
-	Scenario    *ScenarioInfo          `json:"scenario,omitempty"`
-	Contract    *contract.Result       `json:"contract,omitempty"`
-	Load        *load.Summary          `json:"load,omitempty"`
-	Thresholds  []load.ThresholdResult `json:"thresholds"`
-	Capacity    *load.CapacityResult   `json:"capacity,omitempty"`
-	Error       *RunError              `json:"error,omitempty"`
-	Verdict     Verdict                `json:"verdict"`
-	Environment Environment            `json:"environment"`
+	Version     int               `json:"version"`
+	Tool        Tool              `json:"tool"`
+	Kind        string            `json:"kind"`
+	Started     time.Time         `json:"started"`
+	Ended       time.Time         `json:"ended"`
+	Target      Target            `json:"target"`
+	Fixtures    FixturesSummary   `json:"fixtures"`
+	Scenario    *ScenarioInfo     `json:"scenario,omitempty"`
+	Contract    *contract.Result  `json:"contract,omitempty"`
+	Load        *Load             `json:"load,omitempty"`
+	Thresholds  []ThresholdResult `json:"thresholds"`
+	Capacity    *Capacity         `json:"capacity,omitempty"`
+	Error       *RunError         `json:"error,omitempty"`
+	Verdict     Verdict           `json:"verdict"`
+	Environment Environment       `json:"environment"`
 }
 
 // decodeLegacy decodes a version 1 or 2 record into the current shape.
@@ -38,13 +40,20 @@ func decodeLegacy(b []byte, version int) (*Record, error) {
 	if err := strictJSON(b, &l); err != nil {
 		return nil, fmt.Errorf("run record version %d: %w", version, err)
 	}
+	if l.Load != nil {
+		l.Load.Seal()
+	}
+	if c := l.Capacity; c != nil {
+		c.Ledger = LedgerOf(c.Ledger.LedgerAudit)
+		c.Failed = c.RuleBroken()
+	}
+	if l.Thresholds == nil {
+		l.Thresholds = []ThresholdResult{}
+	}
 	return &Record{
 		Version: Version, Tool: l.Tool, Kind: l.Kind, Started: l.Started, Ended: l.Ended,
 		Target: l.Target, Fixtures: l.Fixtures, Scenario: l.Scenario,
-		Contract:   FromContract(l.Contract),
-		Load:       FromLoad(l.Load),
-		Thresholds: FromThresholds(l.Thresholds),
-		Capacity:   FromCapacity(l.Capacity),
-		Error:      l.Error, Verdict: l.Verdict, Environment: l.Environment,
+		Contract: FromContract(l.Contract), Load: l.Load, Thresholds: l.Thresholds, Capacity: l.Capacity,
+		Error: l.Error, Verdict: l.Verdict, Environment: l.Environment,
 	}, nil
 }

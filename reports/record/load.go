@@ -3,13 +3,21 @@ package record
 import (
 	"maps"
 	"time"
-
-	"loyalcheck/load"
 )
 
 // The load section of a record: what a load run measured, per step, for
 // whole sessions and over every request (Total, always present), and the
-// ledger audit with its verdict, computed once by FromLoad.
+// ledger audit with its verdict. Package load measures into these types
+// (its summary is made of them, so summary.json and run.json write a
+// measurement the same way) and load.Summary.Record makes the section,
+// judging the ledger once.
+
+// SessionStep is the step name that stands for whole sessions, in
+// thresholds and in a summary's series.
+const SessionStep = "session"
+
+// TotalStep names the metrics of all steps together.
+const TotalStep = "all"
 
 // Load is a load run.
 type Load struct {
@@ -46,10 +54,61 @@ type Load struct {
 
 // Step returns the metrics of the named step ("session" for sessions).
 func (s *Load) Step(name string) (StepMetrics, bool) {
-	if name == load.SessionStep {
-		return s.Session, true
+	return StepOf(s.Steps, s.Session, name)
+}
+
+// Seal completes a load section made from a summary (load.Summary.Record)
+// or read from a record of version 1 or 2, as every record writes it: the
+// total over every request summed from the steps when the run did not
+// store it, the ledger audit judged, lists [] rather than null, and the
+// contention's histograms left out (no report draws them; shards merge
+// from their own summaries).
+func (s *Load) Seal() {
+	if s.Total.Name == "" {
+		s.Total = SumSteps(s.Steps, s.RequestRate)
 	}
-	for _, m := range s.Steps {
+	s.Ledger = LedgerOf(s.Ledger.LedgerAudit)
+	s.Steps = append([]StepMetrics{}, s.Steps...)
+	for i := range s.Steps {
+		s.Steps[i] = s.Steps[i].sealed()
+	}
+	s.Total, s.Session = s.Total.sealed(), s.Session.sealed()
+	s.Violations = append([]ViolationCount{}, s.Violations...)
+	s.Timeline = append([]Bucket{}, s.Timeline...)
+	if c := s.Contention; c != nil {
+		ct := *c
+		ct.Hot, ct.Cold = withoutHistograms(c.Hot), withoutHistograms(c.Cold)
+		s.Contention = &ct
+	}
+}
+
+// sealed is m with its own status codes and its lists [] rather than
+// null.
+func (m StepMetrics) sealed() StepMetrics {
+	m.StatusCodes = maps.Clone(m.StatusCodes)
+	if m.StatusCodes == nil {
+		m.StatusCodes = map[string]int{}
+	}
+	m.Errors = append([]ErrorCount{}, m.Errors...)
+	return m
+}
+
+func withoutHistograms(ls []StepLatency) []StepLatency {
+	out := make([]StepLatency, 0, len(ls))
+	for _, l := range ls {
+		l.Histogram = ""
+		out = append(out, l)
+	}
+	return out
+}
+
+// StepOf returns the metrics of the named step among steps, or session
+// for "session": how a load section and a summary find a step.
+func StepOf(steps []StepMetrics, session StepMetrics, name string) (StepMetrics, bool) {
+	if name == SessionStep {
+		return session, true
+	}
+	for _, m := range steps {
 		if m.Name == name {
 			return m, true
 		}
@@ -57,13 +116,19 @@ func (s *Load) Step(name string) (StepMetrics, bool) {
 	return StepMetrics{}, false
 }
 
-// Sessions counts sessions by fate (Started + Dropped = Scheduled).
+// Sessions counts sessions by fate.
 type Sessions struct {
-	Scheduled   uint64 `json:"scheduled"`
-	Started     uint64 `json:"started"`
-	Dropped     uint64 `json:"dropped"`
-	Completed   uint64 `json:"completed"`
-	Failed      uint64 `json:"failed"`
+	// Scheduled is every start the pacer asked for; Started + Dropped =
+	// Scheduled.
+	Scheduled uint64 `json:"scheduled"`
+	Started   uint64 `json:"started"`
+	// Dropped sessions were not started because MaxInFlight sessions were
+	// already running: never queued silently.
+	Dropped   uint64 `json:"dropped"`
+	Completed uint64 `json:"completed"`
+	// Failed sessions had at least one unexpected outcome.
+	Failed uint64 `json:"failed"`
+	// Aborted sessions were cut short by an interrupt.
 	Aborted     uint64 `json:"aborted"`
 	MaxInFlight int    `json:"max_in_flight"`
 	PeakFlight  int64  `json:"peak_in_flight"`
@@ -76,10 +141,12 @@ type StepMetrics struct {
 	// Rate is requests per second; Throughput correct outcomes per second.
 	Rate       float64 `json:"rate"`
 	Throughput float64 `json:"throughput"`
-	// Success is the share of correct outcomes (a 200 with a valid body,
-	// or a refusal the scenario provoked on purpose).
-	Success     float64        `json:"success"`
-	OK          uint64         `json:"ok"`
+	// Success is the share of correct outcomes: a 200 with a valid body,
+	// or a refusal the scenario provoked on purpose (e.g. spend: over).
+	Success float64 `json:"success"`
+	OK      uint64  `json:"ok"`
+	// Refused counts expected 422s (insufficient balance under
+	// contention, over-the-limit spends).
 	Refused     uint64         `json:"refused"`
 	Unexpected  uint64         `json:"unexpected"`
 	Violations  uint64         `json:"violations"`
@@ -88,9 +155,11 @@ type StepMetrics struct {
 	Latency     Latency        `json:"latency"`
 	BytesIn     uint64         `json:"bytes_in"`
 	BytesOut    uint64         `json:"bytes_out"`
-	// Histogram is the whole latency distribution of a step or of sessions
-	// in HdrHistogram's compressed base64 encoding (load.DecodeHistogram);
-	// empty when not recorded.
+	// Histogram is the whole latency distribution of a step or of
+	// sessions (not of a total, which the steps' merge gives), in
+	// HdrHistogram's compressed base64 encoding (load.DecodeHistogram
+	// reads it). Empty when nothing was measured or the run was recorded
+	// before it existed.
 	Histogram string `json:"histogram,omitempty"`
 }
 
@@ -100,6 +169,38 @@ func (m StepMetrics) ErrorFraction() float64 {
 		return 0
 	}
 	return float64(m.Unexpected) / float64(m.Requests)
+}
+
+// AddCounts adds p's request counts, bytes and status codes to m: what a
+// total over steps and a merge over shards both sum the same way. m's
+// StatusCodes must not be nil.
+func (m *StepMetrics) AddCounts(p StepMetrics) {
+	m.Requests += p.Requests
+	m.OK += p.OK
+	m.Refused += p.Refused
+	m.Unexpected += p.Unexpected
+	m.Violations += p.Violations
+	m.BytesIn += p.BytesIn
+	m.BytesOut += p.BytesOut
+	for k, v := range p.StatusCodes {
+		m.StatusCodes[k] += v
+	}
+}
+
+// SumSteps returns the figures over every request of steps for a run
+// that did not store them (recorded before they were): counts summed,
+// rates spanning the run as requestRate does, and no latency.
+func SumSteps(steps []StepMetrics, requestRate float64) StepMetrics {
+	t := StepMetrics{Name: TotalStep, StatusCodes: map[string]int{}, Errors: []ErrorCount{}}
+	for _, m := range steps {
+		t.AddCounts(m)
+	}
+	if t.Requests > 0 {
+		t.Success = float64(t.OK+t.Refused) / float64(t.Requests)
+		t.Rate = requestRate
+		t.Throughput = requestRate * t.Success
+	}
+	return t
 }
 
 // ErrorCount is one kind of unexpected outcome and how often it happened.
@@ -132,6 +233,10 @@ type Contention struct {
 type StepLatency struct {
 	Step    string  `json:"step"`
 	Latency Latency `json:"latency"`
+	// Histogram is the distribution, as StepMetrics.Histogram, so that the
+	// shards of a distributed run merge exactly. A run record leaves it
+	// out (no report draws it).
+	Histogram string `json:"histogram,omitempty"`
 }
 
 // Validation says how many responses were schema-validated.
@@ -150,48 +255,8 @@ type Bucket struct {
 	SessionP99 float64            `json:"session_p99_ms"`
 }
 
-// Ledger is the balance audit (SPEC L1-L3) and its verdict.
-type Ledger struct {
-	Clients   int     `json:"clients"`
-	Touched   int     `json:"touched"`
-	Spent     float64 `json:"spent"`
-	Earned    float64 `json:"earned"`
-	Holds     uint64  `json:"holds"`
-	Released  uint64  `json:"released"`
-	Uncertain uint64  `json:"uncertain"`
-	// Findings are the broken invariants, each of status fail or warn.
-	Findings []LedgerFinding `json:"findings"`
-	// Skipped is set when the audit could not run, with the reason.
-	Skipped string `json:"skipped,omitempty"`
-	// Unreleased lists the ids of holds the run could not release.
-	Unreleased []string `json:"unreleased_holds,omitempty"`
-	// Unanswered lists the holds asked for without a usable answer: the
-	// target may have made them, and then they stay until they expire.
-	Unanswered []string `json:"unanswered_holds,omitempty"`
-	// Failed is the audit's verdict: it did not run, or found a broken
-	// invariant no unanswered request explains.
-	Failed bool `json:"failed"`
-	// UnreleasedNote says which holds were or may have been left active
-	// ("" when none was).
-	UnreleasedNote string `json:"unreleased_note,omitempty"`
-}
-
-// Passed reports whether the audit ran and found nothing.
-func (l Ledger) Passed() bool { return l.Skipped == "" && len(l.Findings) == 0 }
-
-// LedgerFinding is one broken ledger invariant on one client.
-type LedgerFinding struct {
-	Rule     string   `json:"rule"`
-	Status   string   `json:"status"` // "fail", or "warn" when uncertain requests could explain it
-	Client   string   `json:"client"`
-	Message  string   `json:"message"`
-	Initial  float64  `json:"initial"`
-	Expected float64  `json:"expected"`
-	Final    float64  `json:"final"`
-	Ops      []string `json:"operations,omitempty"`
-}
-
-// Threshold is an SLO as written and parsed.
+// Threshold is one SLO as written and parsed (load.ParseThreshold gives
+// the grammar).
 type Threshold struct {
 	Expr   string  `json:"expr"`
 	Metric string  `json:"metric"`
@@ -208,92 +273,4 @@ type ThresholdResult struct {
 	MeasuredText string  `json:"measured_text"`
 	Pass         bool    `json:"pass"`
 	Note         string  `json:"note,omitempty"`
-}
-
-// FormatRate writes a rate as every report and the engines' notes do.
-func FormatRate(r float64) string { return load.FormatRate(r) }
-
-// FromLoad converts a load run; nil stays nil.
-func FromLoad(s *load.Summary) *Load {
-	if s == nil {
-		return nil
-	}
-	out := &Load{
-		Scenario: s.Scenario, Pacer: s.Pacer, Seed: s.Seed, Started: s.Started, Ended: s.Ended,
-		Duration: s.Duration, Elapsed: s.Elapsed, Interrupted: s.Interrupted,
-		AskedRate: s.AskedRate, AchievedRate: s.AchievedRate, RequestRate: s.RequestRate,
-		Sessions:   Sessions(s.Sessions),
-		Steps:      make([]StepMetrics, 0, len(s.Steps)),
-		Total:      stepMetricsOf(s.Totals()),
-		Session:    stepMetricsOf(s.Session),
-		Violations: violationsOf(s.Violations),
-		Ledger:     ledgerOf(s.Ledger),
-		Validation: Validation(s.Validation),
-		Timeline:   make([]Bucket, 0, len(s.Timeline)),
-	}
-	for _, m := range s.Steps {
-		out.Steps = append(out.Steps, stepMetricsOf(m))
-	}
-	if c := s.Contention; c != nil {
-		out.Contention = &Contention{HotClients: c.HotClients, HoldsAccepted: c.HoldsAccepted, HoldsRefused: c.HoldsRefused,
-			SpendsAccepted: c.SpendsAccepted, SpendsRefused: c.SpendsRefused, Hot: stepLatenciesOf(c.Hot), Cold: stepLatenciesOf(c.Cold)}
-	}
-	for _, b := range s.Timeline {
-		out.Timeline = append(out.Timeline, Bucket(b))
-	}
-	return out
-}
-
-func stepMetricsOf(m load.StepMetrics) StepMetrics {
-	out := StepMetrics{Name: m.Name, Requests: m.Requests, Rate: m.Rate, Throughput: m.Throughput, Success: m.Success,
-		OK: m.OK, Refused: m.Refused, Unexpected: m.Unexpected, Violations: m.Violations,
-		StatusCodes: maps.Clone(m.StatusCodes), Errors: errorsOf(m.Errors), Latency: Latency(m.Latency),
-		BytesIn: m.BytesIn, BytesOut: m.BytesOut, Histogram: m.Histogram}
-	if out.StatusCodes == nil {
-		out.StatusCodes = map[string]int{}
-	}
-	return out
-}
-
-func errorsOf(es []load.ErrorCount) []ErrorCount {
-	out := make([]ErrorCount, 0, len(es))
-	for _, e := range es {
-		out = append(out, ErrorCount(e))
-	}
-	return out
-}
-
-func violationsOf(vs []load.ViolationCount) []ViolationCount {
-	out := make([]ViolationCount, 0, len(vs))
-	for _, v := range vs {
-		out = append(out, ViolationCount(v))
-	}
-	return out
-}
-
-func stepLatenciesOf(ls []load.StepLatency) []StepLatency {
-	out := make([]StepLatency, 0, len(ls))
-	for _, l := range ls {
-		out = append(out, StepLatency{Step: l.Step, Latency: Latency(l.Latency)})
-	}
-	return out
-}
-
-func ledgerOf(l load.LedgerReport) Ledger {
-	out := Ledger{Clients: l.Clients, Touched: l.Touched, Spent: l.Spent, Earned: l.Earned, Holds: l.Holds, Released: l.Released,
-		Uncertain: l.Uncertain, Findings: make([]LedgerFinding, 0, len(l.Findings)), Skipped: l.Skipped, Unreleased: l.Unreleased, Unanswered: l.Unanswered,
-		Failed: l.Failed(), UnreleasedNote: l.UnreleasedNote()}
-	for _, f := range l.Findings {
-		out.Findings = append(out.Findings, LedgerFinding(f))
-	}
-	return out
-}
-
-// FromThresholds converts thresholds as judged; never nil.
-func FromThresholds(ts []load.ThresholdResult) []ThresholdResult {
-	out := make([]ThresholdResult, 0, len(ts))
-	for _, t := range ts {
-		out = append(out, ThresholdResult{Threshold: Threshold(t.Threshold), Measured: t.Measured, MeasuredText: t.MeasuredText, Pass: t.Pass, Note: t.Note})
-	}
-	return out
 }

@@ -1,11 +1,19 @@
 // Package record is the run record's wire format: run.json, the one file a
-// run of loyalcheck leaves that every report renders from. Its types are
-// defined here only, never borrowed from the engines: FromContract,
-// FromLoad and FromCapacity convert the engines' results, and compute once
-// the judgements every report shows (checks by area, rule coverage, notes,
-// totals, the ledger's and the search's verdict), so renderers read them
-// and never judge again. The record is versioned (Version); records of
-// earlier versions decode through the same conversions (legacy.go).
+// run of loyalcheck leaves that every report renders from. Every type the
+// file holds is defined here, and only here, so that its JSON tags alone
+// decide the format; the record is versioned (Version) with its JSON
+// Schema beside it (schemas/run.schema.json).
+//
+// The engines do not keep look-alike types of their own: what they
+// measure and judge is made of this package's types (load's step
+// metrics, latencies, thresholds, ledger audit and capacity steps are
+// these; load.CapacityResult is Capacity), so a measurement is written
+// the same way wherever it goes (summary.json, journals, run.json). The
+// engines make their sections (load.Summary.Record) and judge once what
+// every report shows (checks by area, rule coverage, notes, totals, the
+// ledger's and the search's verdict), so renderers read them and never
+// judge again. Records of earlier versions decode into the same types
+// (legacy.go).
 //
 // The record never holds the apikey: nothing that builds it is given the
 // key, and Scrub removes a secret from a record as a last line of defence.

@@ -1,4 +1,4 @@
-package load
+package record
 
 import (
 	"strconv"
@@ -7,8 +7,9 @@ import (
 
 // FormatRate writes a rate per second the way notes and reports show it:
 // whole from 100 up, one decimal from 10, two below, trailing zeros
-// dropped ("741", "12.5", "0.25"). Notes are written here and rendered by
-// reports, so one function keeps a figure the same in both.
+// dropped ("741", "12.5", "0.25"). The engines write notes with it and
+// reports render figures with it, so one function keeps a figure the
+// same in both.
 func FormatRate(r float64) string {
 	prec := 2
 	switch {

@@ -1,4 +1,4 @@
-package load
+package record
 
 import (
 	"testing"
