@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"loyalcheck/api"
+
+	"loyalcheck/reports/record"
 )
 
 // CleanupTimeout bounds the release of the holds a run leaves active. The
@@ -16,16 +18,11 @@ import (
 // cancelled the run does not also cancel the releases.
 const CleanupTimeout = 10 * time.Second
 
-// How the messages of the skips this file records begin: the reason is
-// the first word, so it reads the same in every report.
+// How the messages of the skips this file records begin (the record's
+// notes count them).
 const (
-	// ReadOnlyReason begins the skip of a check that needs a hold,
-	// release or retail, which --read-only forbids: not in scope, by the
-	// user's choice (Finding.NotInScope).
-	ReadOnlyReason = "read-only"
-	// InterruptedReason begins the skip of the check running when the
-	// run was interrupted: unverified.
-	InterruptedReason = "interrupted"
+	ReadOnlyReason    = record.ReadOnlyReason
+	InterruptedReason = record.InterruptedReason
 )
 
 // cleanup waits for the hold requests still running (api.Flights), then

@@ -132,7 +132,7 @@ func TestUnreleasedHoldsAreListed(t *testing.T) {
 	}
 	require.NotEmpty(t, active, "the test needs a hold left active")
 	assert.ElementsMatch(t, active, res.Unreleased)
-	notes := res.Notes()
+	notes := res.Record().Notes
 	require.NotEmpty(t, notes)
 	assert.Contains(t, notes[len(notes)-1], active[0])
 }
@@ -214,7 +214,7 @@ func TestUnansweredHoldListed(t *testing.T) {
 	require.Len(t, srv.ActiveHolds(), 1, "the hold never answered")
 	assert.Empty(t, res.Unreleased)
 	require.Len(t, res.Unanswered, 1)
-	notes := res.Notes()
+	notes := res.Record().Notes
 	require.NotEmpty(t, notes)
 	assert.Contains(t, notes[len(notes)-1], "no answer")
 }

@@ -9,6 +9,8 @@ import (
 
 	"loyalcheck/api"
 	"loyalcheck/sandbox"
+
+	"loyalcheck/reports/record"
 )
 
 // runWithoutDiscount runs the suite on a sandbox whose fixtures list no
@@ -34,8 +36,8 @@ func runWithoutDiscount(t *testing.T, opts ...Option) *Result {
 	return res
 }
 
-func coverageByRule(res *Result) map[string]RuleCoverage {
-	m := map[string]RuleCoverage{}
+func coverageByRule(res *Result) map[string]record.RuleCoverage {
+	m := map[string]record.RuleCoverage{}
 	for _, c := range res.Coverage {
 		m[c.Rule] = c
 	}
@@ -51,7 +53,7 @@ func TestUnverifiedDocRuleIsIncomplete(t *testing.T) {
 	cov := coverageByRule(res)
 	require.Len(t, res.Coverage, len(api.Rules()), "every rule has a coverage")
 	for _, id := range []string{"S3", "C5", "RT7"} {
-		assert.Equal(t, Unverified, cov[id].State, id)
+		assert.Equal(t, record.Unverified, cov[id].State, id)
 		assert.Contains(t, cov[id].Reason, "no discount client", id)
 	}
 	var ids []string
@@ -59,7 +61,7 @@ func TestUnverifiedDocRuleIsIncomplete(t *testing.T) {
 		ids = append(ids, c.Rule)
 	}
 	assert.Equal(t, []string{"S3"}, ids, "only doc rules make a run incomplete")
-	assert.Equal(t, Verified, cov["H6"].State, "expiry without --slow is out of scope, and release verified H6")
+	assert.Equal(t, record.Verified, cov["H6"].State, "expiry without --slow is out of scope, and release verified H6")
 	assert.Contains(t, cov["H6"].Reason, "partly not in scope")
 	assert.Equal(t, 3, res.Rules.Unverified)
 	assert.Equal(t, 3, res.Summary.Skip, "three checks unverified")
@@ -73,9 +75,9 @@ func TestAcceptUnverifiedByName(t *testing.T) {
 	assert.Equal(t, "PASS", res.Verdict())
 	assert.Equal(t, []string{"S3", "C5"}, res.AcceptUnverified)
 	cov := coverageByRule(res)
-	assert.Equal(t, Accepted, cov["S3"].State)
+	assert.Equal(t, record.Accepted, cov["S3"].State)
 	assert.Contains(t, cov["S3"].Reason, "accepted by --accept-unverified")
-	assert.Equal(t, Unverified, cov["RT7"].State)
+	assert.Equal(t, record.Unverified, cov["RT7"].State)
 
 	_, err := Run(context.Background(), nil, nil, WithAcceptUnverified("S99"))
 	require.Error(t, err)
@@ -90,15 +92,15 @@ func TestCoverageOfOnly(t *testing.T) {
 		{Rule: "C4", Check: "c4-earn", Kind: api.KindDoc, Status: Pass, Message: "c"},
 	}}
 	cov := coverageByRule(&Result{Only: res.Only, Findings: res.Findings, Coverage: CoverageOf(res)})
-	assert.Equal(t, Failed, cov["C4"].State)
-	assert.Equal(t, Unverified, cov["S3"].State, "selected, yet no verdict")
-	assert.Equal(t, NotInScope, cov["RT1"].State)
+	assert.Equal(t, record.Failed, cov["C4"].State)
+	assert.Equal(t, record.Unverified, cov["S3"].State, "selected, yet no verdict")
+	assert.Equal(t, record.NotInScope, cov["RT1"].State)
 	assert.Equal(t, "not selected by --only", cov["RT1"].Reason)
 	assert.Equal(t, "FAIL", res.Verdict())
 
 	s := Summarize(res)
-	assert.Equal(t, Summary{Fail: 1}, s, "one check with three cases is one failed check")
-	assert.Equal(t, "1 check: 0 pass, 1 fail", CheckCountText(s))
+	assert.Equal(t, record.CheckCounts{Fail: 1}, s, "one check with three cases is one failed check")
+	assert.Equal(t, "1 check: 0 pass, 1 fail", s.String())
 }
 
 // A check that passed one part and could not do another is unverified:
@@ -108,16 +110,16 @@ func TestPartialCheckIsUnverified(t *testing.T) {
 		{Rule: "C1", Check: "c1-echo", Kind: api.KindDoc, Status: Pass, Message: "cashback echoed"},
 		{Rule: "C1", Check: "c1-echo", Kind: api.KindDoc, Status: Skip, Message: "fixtures have no discount client"},
 	}}
-	cv := CheckVerdicts(res.Findings)
+	cv := record.CheckVerdicts(res.Findings)
 	require.Len(t, cv, 1)
 	assert.Equal(t, Skip, cv[0].Status)
-	assert.Equal(t, Unverified, coverageByRule(&Result{Coverage: CoverageOf(res)})["C1"].State)
+	assert.Equal(t, record.Unverified, coverageByRule(&Result{Coverage: CoverageOf(res)})["C1"].State)
 }
 
 // A finding of a status this build does not know (a hand-edited record)
 // still makes a check with its cases, never an empty one.
 func TestCheckVerdictUnknownStatus(t *testing.T) {
-	cv := CheckVerdicts([]Finding{{Rule: "S3", Check: "s3-x", Status: "maybe", Message: "?"}})
+	cv := record.CheckVerdicts([]Finding{{Rule: "S3", Check: "s3-x", Status: "maybe", Message: "?"}})
 	require.Len(t, cv, 1)
 	require.Len(t, cv[0].ProblemCases(), 1)
 	assert.Equal(t, "?", cv[0].ProblemCases()[0].Message)
@@ -134,7 +136,7 @@ func TestCoverageNotesGroupByReason(t *testing.T) {
 		{Rule: "H6", Check: "h6-expiry", Status: Skip, NotInScope: true, Message: "needs --slow"},
 	}, Only: []string{"H1", "H2", "S3", "H6"}}
 	var got []string
-	for _, n := range CoverageNotes(CoverageOf(res)) {
+	for _, n := range record.CoverageNotes(CoverageOf(res)) {
 		got = append(got, n.Label()+" "+n.RuleList()+": "+n.Reason)
 	}
 	assert.Equal(t, []string{
@@ -143,6 +145,4 @@ func TestCoverageNotesGroupByReason(t *testing.T) {
 		"not in scope H1 (doc), H2 (doc): " + ro,
 		"verified H6 (doc): partly not in scope: h6-expiry: needs --slow",
 	}, got)
-	assert.Equal(t, "partly not in scope: needs --slow; x", withoutChecks("partly not in scope: h6-expiry: needs --slow; h6-other: x"))
-	assert.Equal(t, "a: b", withoutChecks("s3-x: a: b"), "only the check's name goes")
 }

@@ -78,6 +78,6 @@ func TestReadOnlySendsNoWrite(t *testing.T) {
 		}
 		assert.Greater(t, ro, 10, "the write checks are skipped as read-only:\n%s", describe(res))
 		assert.Positive(t, res.Summary.Pass, "search and recalc checks still run")
-		assert.Contains(t, res.Notes()[0], "read-only")
+		assert.Contains(t, res.Record().Notes[0], "read-only")
 	}
 }

@@ -19,6 +19,8 @@ import (
 
 	"loyalcheck/api"
 	"loyalcheck/sandbox"
+
+	"loyalcheck/reports/record"
 )
 
 func testFixtures() *api.Fixtures {
@@ -185,8 +187,8 @@ func TestResultJSON(t *testing.T) {
 	assert.Equal(t, 1, doc.Summary["fail"])
 	assert.True(t, res.Failed())
 	// What the reports make of it: cmd/loyalcheck's TestContractThroughTheRecord.
-	assert.Equal(t, "1 check: 0 pass, 1 fail", CheckCountText(Summarize(res)))
-	assert.Equal(t, "45 rules: 0 verified, 1 failed, 44 not in scope", RuleCountText(CountRules(CoverageOf(res))))
+	assert.Equal(t, "1 check: 0 pass, 1 fail", Summarize(res).String())
+	assert.Equal(t, "45 rules: 0 verified, 1 failed, 44 not in scope", record.CountRules(CoverageOf(res)).String())
 }
 
 func TestWithOnlyAndValidateOnly(t *testing.T) {

@@ -18,6 +18,8 @@ import (
 
 	"loyalcheck/api"
 	"loyalcheck/schemas"
+
+	"loyalcheck/reports/record"
 )
 
 // ErrUnreachable is returned (wrapped) by Run when the target cannot be
@@ -260,7 +262,7 @@ func Run(ctx context.Context, c *api.Client, fx *api.Fixtures, opts ...Option) (
 		res.Findings = s.findings
 		res.Summary = Summarize(res)
 		res.Coverage = CoverageOf(res)
-		res.Rules = CountRules(res.Coverage)
+		res.Rules = record.CountRules(res.Coverage)
 		res.Interrupted = ctx.Err() != nil
 		res.Ended = time.Now().UTC()
 	}

@@ -144,7 +144,7 @@ func goldenRecordOf(c *contract.Result, s *load.Summary, ts []load.ThresholdResu
 		Scenario: &record.ScenarioInfo{Name: "checkout", Description: "realistic checkout mix", Pacer: "constant", Rate: "20/1s", Duration: "30s", MaxInFlight: 1000, Clients: "uniform",
 			Flows: []record.FlowInfo{{Name: "accrue", Weight: 60, Steps: []string{"search", "recalc", "retail(accrue)"}}, {Name: "spend-with-hold", Weight: 40, Steps: []string{"search", "recalc", "hold(max, 5 min)", "retail(spend max, with hold)"}}},
 			SLO:   []string{"p99(session)<1s", "errors<1%", "violations==0"}},
-		Contract:    record.FromContract(c),
+		Contract:    c.Record(),
 		Load:        (s).Record(),
 		Thresholds:  ts,
 		Environment: record.Environment{OS: "linux", Arch: "amd64", CPUs: 8, GoVersion: "go1.26.8", Hostname: "ci-runner-7"},

@@ -49,7 +49,7 @@ func realRecord(t testing.TB, r run) *record.Record {
 	if r.contract {
 		res, err := contract.Run(ctx, c, sb.Fixtures(), contract.WithAPIKey(testAPIKey))
 		require.NoError(t, err)
-		rec.Contract = record.FromContract(res)
+		rec.Contract = res.Record()
 	}
 	if r.scenario != "" {
 		sc, err := scenarios.Load(r.scenario)

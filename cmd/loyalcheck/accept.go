@@ -110,10 +110,10 @@ func runAccept(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "loyalcheck %s: %v\n", cmd, scrub(err, key))
 		return exitFail
 	}
-	rec.Contract = record.FromContract(res)
+	rec.Contract = res.Record()
 	if res != nil {
 		s := res.Summary
-		fmt.Fprintf(e.stderr, "accept: contract: %s; %s in %s\n", contract.CheckCountText(s), contract.RuleCountText(res.Rules), res.Duration().Round(time.Millisecond))
+		fmt.Fprintf(e.stderr, "accept: contract: %s; %s in %s\n", s, res.Rules, res.Duration().Round(time.Millisecond))
 	}
 
 	var files []string

@@ -149,7 +149,7 @@ func runContract(ctx context.Context, e *env, args []string) int {
 	if res == nil {
 		return exitUsage
 	}
-	rec.Contract = record.FromContract(res)
+	rec.Contract = res.Record()
 	code = finishRun(e, cmd, rec, key, runOutput{dir: *outDir, recordFile: *jsonOut,
 		opts: []reports.Option{reports.WithColor(*color), reports.WithVerbose(*verbose)}})
 	if ctx.Err() != nil {

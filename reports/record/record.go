@@ -7,13 +7,17 @@
 // The engines do not keep look-alike types of their own: what they
 // measure and judge is made of this package's types (load's step
 // metrics, latencies, thresholds, ledger audit and capacity steps are
-// these; load.CapacityResult is Capacity), so a measurement is written
-// the same way wherever it goes (summary.json, journals, run.json). The
-// engines make their sections (load.Summary.Record) and judge once what
-// every report shows (checks by area, rule coverage, notes, totals, the
-// ledger's and the search's verdict), so renderers read them and never
-// judge again. Records of earlier versions decode into the same types
-// (legacy.go).
+// these, load.CapacityResult is Capacity; the contract suite's findings,
+// evidence and rule coverage are these), so a measurement or a finding
+// is written the same way wherever it goes (summary.json, journals,
+// contract --json, run.json). The package imports no engine: the engines
+// import it, and make their sections (load.Summary.Record,
+// contract.Result.Record) with the judgements every report shows
+// computed once, here (checks by area and their counts, rule coverage and
+// its notes, the contract's notes, the total over all steps, the ledger's
+// and the search's verdict), so renderers read them and never judge
+// again. Records of earlier versions decode into the same types and are
+// judged by the same functions (legacy.go).
 //
 // The record never holds the apikey: nothing that builds it is given the
 // key, and Scrub removes a secret from a record as a last line of defence.
