@@ -1,69 +1,239 @@
 #!/usr/bin/env bash
-# bench-load: CPU time (user+sys) per request of `loyalcheck load`, with
-# response validation on and off, against raw `vegeta attack` at the same
-# rate on the same single-endpoint target (the sandbox, in its own process,
-# on loopback). The three generators run one after another in one go, so
-# the ratios compare like with like on this machine.
-#   RATE=1000 DURATION=20s bench/bench-load.sh
+# bench-load: the project's load benchmark. loyalcheck and raw `vegeta
+# attack` run one after the other on the same machine against the same
+# target (the sandbox, in its own process, on loopback), so every ratio
+# compares like with like; absolute figures on a shared machine are noise.
+#
+#   cpu      CPU time (user+sys) per request of a search-only run at $RATE,
+#            loyalcheck with every response validated and with none, against
+#            vegeta sending the same search.
+#   ladder   the strict maximum rate of each: a rung per rate in $RUNGS, a
+#            fresh sandbox per rung, $RUNG_DURATION per rung. A rung passes
+#            when nothing was dropped, the achieved rate is >= 95% of the
+#            asked one and no request failed. CPU per request is compared on
+#            the rungs both pass.
+#   checkout CPU per session of the checkout scenario at $CHECKOUT_RATE.
+#   rss      peak RSS of loyalcheck over a long search-only run
+#            ($RSS_RATE for $RSS_DURATION: 600k requests by default).
+#
+# BEFORE=path/to/an/older/loyalcheck adds it as a third generator to every
+# part, side by side in the same run (a before/after table).
+#   make bench-load
+#   PARTS="ladder" RUNGS="4500 6000" ROUNDS=2 bench/bench-load.sh
+#   BEFORE=/tmp/loyalcheck-main bench/bench-load.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+PARTS=${PARTS:-cpu ladder checkout rss}
 RATE=${RATE:-1000}
 DURATION=${DURATION:-20s}
-ROUNDS=${ROUNDS:-1}
+ROUNDS=${ROUNDS:-2}
+RUNGS=${RUNGS:-3000 4500 6000 7500}
+RUNG_DURATION=${RUNG_DURATION:-10s}
+CHECKOUT_RATE=${CHECKOUT_RATE:-200}
+CHECKOUT_DURATION=${CHECKOUT_DURATION:-10s}
+RSS_RATE=${RSS_RATE:-5000}
+RSS_DURATION=${RSS_DURATION:-120s}
+BEFORE=${BEFORE:-}
 export PATH="/usr/local/go/bin:$PATH"
 work=$(mktemp -d)
-trap 'kill $sandbox_pid 2>/dev/null || true; rm -rf "$work"' EXIT
+sandbox_pid=
+trap 'stop_sandbox; rm -rf "$work"' EXIT
 
 go build -o "$work/loyalcheck" ./cmd/loyalcheck
 GOBIN="$work" go install github.com/tsenart/vegeta/v12@v12.13.0
+# The sandbox always comes from this tree, so only the generators differ.
+sandbox_bin="$work/loyalcheck"
+gens="vegeta loyalcheck"
+if [ -n "$BEFORE" ]; then
+	cp "$BEFORE" "$work/before"
+	gens="vegeta loyalcheck before"
+fi
 
-key=${LOYALCHECK_APIKEY:-bench-key}
-export LOYALCHECK_APIKEY=$key
-"$work/loyalcheck" sandbox --addr 127.0.0.1:0 --db "$work/sandbox.db" --fixtures-out "$work/fixtures.json" >"$work/sandbox.out" 2>"$work/sandbox.err" &
-sandbox_pid=$!
-for _ in $(seq 100); do grep -q '^listening on ' "$work/sandbox.out" 2>/dev/null && break; sleep 0.1; done
-url=$(sed -n 's/^listening on //p' "$work/sandbox.out")
-[ -n "$url" ] || { cat "$work/sandbox.err"; exit 1; }
+export LOYALCHECK_APIKEY=${LOYALCHECK_APIKEY:-bench-key-0123456789}
+key=$LOYALCHECK_APIKEY
 
-# vegeta's targets: the same search loyalcheck sends, on the first client.
-point=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["points"][0])' "$work/fixtures.json")
-phone=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["clients"][0]["phone"])' "$work/fixtures.json")
-printf '{"search":"%s","point":"%s"}' "$phone" "$point" >"$work/body.json"
-cat >"$work/targets.txt" <<TARGETS
-POST $url/integration/general/client
-apikey: $key
-Content-Type: application/json
-Accept: application/json
-@$work/body.json
-TARGETS
-
-# cpu CMD...: runs CMD and prints its user+sys CPU seconds.
-cpu() {
-	/usr/bin/time -f '%U %S' -o "$work/time" "$@" >/dev/null 2>"$work/cmd.err" || { cat "$work/cmd.err"; return 1; }
-	awk '{printf "%.3f", $1 + $2}' "$work/time"
+# start_sandbox: a fresh sandbox (new database) in its own process; sets
+# url and writes vegeta's targets file for the first fixture client.
+start_sandbox() {
+	stop_sandbox
+	rm -f "$work"/sandbox.db* "$work/sandbox.out"
+	"$sandbox_bin" sandbox --addr 127.0.0.1:0 --db "$work/sandbox.db" --fixtures-out "$work/fixtures.json" >"$work/sandbox.out" 2>"$work/sandbox.err" &
+	sandbox_pid=$!
+	for _ in $(seq 100); do grep -q '^listening on ' "$work/sandbox.out" 2>/dev/null && break; sleep 0.1; done
+	url=$(sed -n 's/^listening on //p' "$work/sandbox.out")
+	[ -n "$url" ] || { cat "$work/sandbox.err"; exit 1; }
+	python3 - "$work/fixtures.json" "$work/body.json" <<-'PY'
+		import json, sys
+		fx = json.load(open(sys.argv[1]))
+		open(sys.argv[2], "w").write(json.dumps({"search": fx["clients"][0]["phone"], "point": fx["points"][0]}, separators=(",", ":")))
+	PY
+	printf 'POST %s/integration/general/client\napikey: %s\nContent-Type: application/json\nAccept: application/json\n@%s\n' \
+		"$url" "$key" "$work/body.json" >"$work/targets.txt"
+}
+stop_sandbox() {
+	if [ -n "$sandbox_pid" ]; then
+		kill "$sandbox_pid" 2>/dev/null || true
+		wait "$sandbox_pid" 2>/dev/null || true
+		sandbox_pid=
+	fi
 }
 
-printf '%-28s %10s %10s %14s\n' generator requests cpu_s cpu_us_per_req
-declare -A per
-for round in $(seq "$ROUNDS"); do
-	c=$(cpu "$work/vegeta" attack -rate "$RATE/1s" -duration "$DURATION" -targets "$work/targets.txt" -output "$work/vegeta.bin")
-	n=$("$work/vegeta" report -type json "$work/vegeta.bin" | python3 -c 'import json,sys; print(json.load(sys.stdin)["requests"])')
-	per[vegeta]+="$(awk -v c="$c" -v n="$n" 'BEGIN{printf "%.2f ", c/n*1e6}')"
-	printf '%-28s %10d %10s %14s\n' "vegeta attack" "$n" "$c" "$(awk -v c="$c" -v n="$n" 'BEGIN{printf "%.2f", c/n*1e6}')"
-	for v in all none; do
-		c=$(cpu "$work/loyalcheck" load --target "$url" --fixtures "$work/fixtures.json" --scenario bench/search-only.yaml \
-			--rate "$RATE/1s" --duration "$DURATION" --validate "$v" --out "$work/lc-$v")
+# run GEN SCENARIO RATE DURATION [loyalcheck flags...]: one run of GEN
+# against the running sandbox; prints one line of JSON: requests, sessions,
+# asked and achieved rate, dropped, errors, p99 (ms), cpu (s), rss (KB).
+run() {
+	local gen=$1 scenario=$2 rate=$3 dur=$4
+	shift 4
+	local out="$work/out-$gen"
+	rm -rf "$out" "$work/vegeta.bin"
+	if [ "$gen" = vegeta ]; then
+		/usr/bin/time -f '%U %S %M' -o "$work/time" "$work/vegeta" attack -rate "$rate/1s" -duration "$dur" \
+			-targets "$work/targets.txt" -output "$work/vegeta.bin" >/dev/null 2>"$work/cmd.err" || { cat "$work/cmd.err" >&2; return 1; }
+		"$work/vegeta" report -type json "$work/vegeta.bin" >"$work/vegeta.json"
+		python3 - "$work/vegeta.json" "$work/time" "$rate" <<-'PY'
+			import json, sys
+			r = json.load(open(sys.argv[1])); u, s, m = open(sys.argv[2]).read().split()[-3:]
+			n = r["requests"]; errs = n - round(r["success"] * n)
+			print(json.dumps({"requests": n, "sessions": n, "asked": float(sys.argv[3]), "achieved": r["rate"],
+				"dropped": 0, "errors": errs, "p99": r["latencies"]["99th"] / 1e6, "cpu": float(u) + float(s), "rss": int(m)}))
+		PY
+		return
+	fi
+	local bin="$work/loyalcheck"
+	[ "$gen" = before ] && bin="$work/before"
+	# Exit 1 is a verdict (a breached threshold), not a failed run.
+	/usr/bin/time -f '%U %S %M' -o "$work/time" "$bin" load --target "$url" --fixtures "$work/fixtures.json" \
+		--scenario "$scenario" --rate "$rate/1s" --duration "$dur" --out "$out" "$@" >/dev/null 2>"$work/cmd.err" || [ -f "$out/summary.json" ] || { cat "$work/cmd.err" >&2; return 1; }
+	python3 - "$out/summary.json" "$work/time" <<-'PY'
+		import json, sys
+		s = json.load(open(sys.argv[1])); u, c, m = open(sys.argv[2]).read().split()[-3:]
+		ss = s["sessions"]
 		# Every request counts: the sessions' steps plus the ledger's
 		# searches before and after the run.
-		n=$(python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print(sum(m["requests"] for m in s["steps"]) + 2*s["ledger"]["clients"])' "$work/lc-$v/summary.json")
-		per[$v]+="$(awk -v c="$c" -v n="$n" 'BEGIN{printf "%.2f ", c/n*1e6}')"
-		printf '%-28s %10d %10s %14s\n' "loyalcheck load --validate $v" "$n" "$c" "$(awk -v c="$c" -v n="$n" 'BEGIN{printf "%.2f", c/n*1e6}')"
-	done
+		n = sum(st["requests"] for st in s["steps"]) + 2 * s["ledger"]["clients"]
+		errs = sum(st["unexpected"] for st in s["steps"]) + ss["failed"]
+		print(json.dumps({"requests": n, "sessions": ss["completed"], "asked": s["asked_rate"], "achieved": s["achieved_rate"],
+			"dropped": ss["dropped"], "errors": errs, "p99": s["session"]["latency"]["p99_ms"], "cpu": float(u) + float(c), "rss": int(m)}))
+	PY
+}
+
+results="$work/results.jsonl"
+: >"$results"
+# measure PART GEN ROUND RUNG -- RUN-ARGS...: one run, kept for the tables.
+measure() {
+	local part=$1 gen=$2 round=$3 rung=$4 m
+	shift 5
+	m=$(run "$@") || { echo "bench-load: $part $gen at $rung failed" >&2; exit 1; }
+	printf '{"part":"%s","gen":"%s","round":%s,"rung":%s,"m":%s}\n' "$part" "$gen" "$round" "$rung" "$m" >>"$results"
+}
+
+for part in $PARTS; do
+	case $part in
+	cpu)
+		echo "== cpu: search-only at $RATE/s for $DURATION, $ROUNDS round(s)" >&2
+		for round in $(seq "$ROUNDS"); do
+			start_sandbox
+			for g in $gens; do
+				if [ "$g" = vegeta ]; then
+					measure cpu vegeta "$round" 0 -- vegeta - "$RATE" "$DURATION"
+					continue
+				fi
+				measure cpu "$g" "$round" 0 -- "$g" bench/search-only.yaml "$RATE" "$DURATION" --validate all
+				measure cpu "$g-novalidate" "$round" 0 -- "$g" bench/search-only.yaml "$RATE" "$DURATION" --validate none
+			done
+		done
+		;;
+	ladder)
+		echo "== ladder: rungs $RUNGS, $RUNG_DURATION each, fresh sandbox per rung, $ROUNDS round(s)" >&2
+		for round in $(seq "$ROUNDS"); do
+			for rung in $RUNGS; do
+				for g in $gens; do
+					start_sandbox
+					measure ladder "$g" "$round" "$rung" -- "$g" bench/search-only.yaml "$rung" "$RUNG_DURATION" --max-in-flight 2000
+				done
+			done
+		done
+		;;
+	checkout)
+		echo "== checkout: $CHECKOUT_RATE sessions/s for $CHECKOUT_DURATION, $ROUNDS round(s)" >&2
+		for round in $(seq "$ROUNDS"); do
+			for g in $gens; do
+				[ "$g" = vegeta ] && continue
+				start_sandbox
+				measure checkout "$g" "$round" 0 -- "$g" checkout "$CHECKOUT_RATE" "$CHECKOUT_DURATION"
+			done
+		done
+		;;
+	rss)
+		echo "== rss: search-only at $RSS_RATE/s for $RSS_DURATION" >&2
+		for g in $gens; do
+			[ "$g" = vegeta ] && continue
+			start_sandbox
+			measure rss "$g" 1 0 -- "$g" bench/search-only.yaml "$RSS_RATE" "$RSS_DURATION" --max-in-flight 2000
+		done
+		;;
+	*)
+		echo "unknown part $part (cpu, ladder, checkout, rss)" >&2
+		exit 2
+		;;
+	esac
 done
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
-v=$(echo "${per[vegeta]}" | median); a=$(echo "${per[all]}" | median); n=$(echo "${per[none]}" | median)
-echo
-awk -v v="$v" -v a="$a" -v n="$n" 'BEGIN{
-	printf "ratio, validation on  (all responses): %.2fx raw vegeta\n", a/v
-	printf "ratio, validation off:                 %.2fx raw vegeta\n", n/v
-}'
+stop_sandbox
+
+python3 - "$results" <<'PY'
+import json, statistics, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+def per_req(m): return m["cpu"] / m["requests"] * 1e6 if m["requests"] else float("nan")
+def passes(m): return m["dropped"] == 0 and m["errors"] == 0 and m["achieved"] >= 0.95 * m["asked"]
+def med(xs): return statistics.median(xs) if xs else float("nan")
+gens = []
+for r in rows:
+    if r["gen"] not in gens: gens.append(r["gen"])
+
+cpu = [r for r in rows if r["part"] == "cpu"]
+if cpu:
+    print("\n## cpu: search-only, CPU per request")
+    print(f'{"generator":26} {"round":>5} {"requests":>9} {"cpu_s":>7} {"us/req":>7} {"p99_ms":>8}')
+    for r in cpu:
+        m = r["m"]
+        print(f'{r["gen"]:26} {r["round"]:5d} {m["requests"]:9d} {m["cpu"]:7.2f} {per_req(m):7.1f} {m["p99"]:8.2f}')
+    base = med([per_req(r["m"]) for r in cpu if r["gen"] == "vegeta"])
+    for g in gens:
+        if g == "vegeta": continue
+        xs = [per_req(r["m"]) for r in cpu if r["gen"] == g]
+        if xs: print(f'ratio {g:26} {med(xs) / base:.2f}x vegeta (median over rounds)')
+
+lad = [r for r in rows if r["part"] == "ladder"]
+if lad:
+    print("\n## ladder: strict maximum rate (0 dropped, >= 95% achieved, no errors)")
+    print(f'{"rung":>6} {"round":>5} {"generator":12} {"pass":>4} {"achieved":>9} {"dropped":>7} {"errors":>6} {"p99_ms":>9} {"us/req":>7} {"rss_MB":>6}')
+    for r in lad:
+        m = r["m"]
+        print(f'{r["rung"]:6d} {r["round"]:5d} {r["gen"]:12} {"yes" if passes(m) else "NO":>4} {m["achieved"]:9.1f} {m["dropped"]:7d} {m["errors"]:6d} {m["p99"]:9.2f} {per_req(m):7.1f} {m["rss"]/1024:6.1f}')
+    by = {}
+    for r in lad: by[(r["rung"], r["round"], r["gen"])] = r["m"]
+    keys = sorted({(k[0], k[1]) for k in by})
+    for g in [g for g in gens if any(k[2] == g for k in by)]:
+        passed = [f"{k[0]}/s (round {k[1]})" for k in keys if (k[0], k[1], g) in by and passes(by[(k[0], k[1], g)])]
+        print(f'{g}: passed {", ".join(passed) or "no rung"}')
+    for g in [g for g in gens if g != "vegeta" and any(k[2] == g for k in by)]:
+        missed = [k for k in keys if (k[0], k[1], "vegeta") in by and passes(by[(k[0], k[1], "vegeta")]) and not passes(by.get((k[0], k[1], g), {"dropped": 1, "errors": 1, "achieved": 0, "asked": 1}))]
+        ratios = [per_req(by[(k[0], k[1], g)]) / per_req(by[(k[0], k[1], "vegeta")]) for k in keys
+                  if (k[0], k[1], g) in by and (k[0], k[1], "vegeta") in by and passes(by[(k[0], k[1], g)]) and passes(by[(k[0], k[1], "vegeta")])]
+        print(f'{g}: rungs missed that vegeta passed: {len(missed)} {missed}; CPU/request on rungs both passed: {med(ratios):.2f}x vegeta (median of {len(ratios)})')
+
+co = [r for r in rows if r["part"] == "checkout"]
+if co:
+    print("\n## checkout: CPU per session")
+    print(f'{"generator":12} {"round":>5} {"sessions":>8} {"cpu_s":>7} {"us/session":>10} {"rss_MB":>6}')
+    for r in co:
+        m = r["m"]
+        print(f'{r["gen"]:12} {r["round"]:5d} {m["sessions"]:8d} {m["cpu"]:7.2f} {m["cpu"]/max(m["sessions"],1)*1e6:10.1f} {m["rss"]/1024:6.1f}')
+
+rss = [r for r in rows if r["part"] == "rss"]
+if rss:
+    print("\n## rss: peak RSS over a long run")
+    for r in rss:
+        m = r["m"]
+        print(f'{r["gen"]:12} requests {m["requests"]}, dropped {m["dropped"]}, errors {m["errors"]}, peak RSS {m["rss"]/1024:.1f} MB')
+PY
