@@ -34,9 +34,13 @@ type Client struct {
 	timeout  time.Duration
 	maxBody  int64
 	maxConns int
-	tls      *tls.Config
-	tr       *http.Transport
-	hc       *http.Client
+	// initialConns and connGrowth pace the connections (conns.go).
+	initialConns int
+	connGrowth   time.Duration
+	gate         *gate
+	tls          *tls.Config
+	tr           *http.Transport
+	hc           *http.Client
 	// readOnly refuses hold, release and retail before anything is sent.
 	readOnly bool
 	// red redacts the key from what the target sends, where it comes in.
@@ -58,8 +62,9 @@ func WithTimeout(d time.Duration) Option { return func(c *Client) { c.timeout = 
 // judge; the target cannot exhaust memory.
 func WithMaxBody(n int64) Option { return func(c *Client) { c.maxBody = n } }
 
-// WithMaxConns bounds the idle keep-alive connections kept to the target
-// (default DefaultMaxConns).
+// WithMaxConns bounds the connections to the target, and so the requests
+// on the wire at once (default DefaultMaxConns); more wait for a
+// connection (see WithConnPacing).
 func WithMaxConns(n int) Option { return func(c *Client) { c.maxConns = n } }
 
 // WithTLSConfig sets how the client verifies an https target and which
@@ -100,10 +105,12 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 		return nil, fmt.Errorf("target %s: give a plain base URL without credentials, query or fragment (the apikey belongs in %s)", u.Redacted(), APIKeyEnv)
 	}
 	c := &Client{
-		base:     strings.TrimRight(baseURL, "/"),
-		timeout:  DefaultTimeout,
-		maxBody:  DefaultMaxBody,
-		maxConns: DefaultMaxConns,
+		base:         strings.TrimRight(baseURL, "/"),
+		timeout:      DefaultTimeout,
+		maxBody:      DefaultMaxBody,
+		maxConns:     DefaultMaxConns,
+		initialConns: DefaultInitialConns,
+		connGrowth:   DefaultConnGrowth,
 	}
 	for _, o := range opts {
 		o(c)
@@ -111,7 +118,11 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 	if c.tls != nil && c.tls.InsecureSkipVerify {
 		return nil, errors.New("api: certificate verification cannot be turned off")
 	}
+	if c.maxConns < 1 {
+		return nil, fmt.Errorf("api: the connection cap must be at least 1, not %d", c.maxConns)
+	}
 	c.red = NewRedactor(c.key)
+	c.gate = newGate(c.initialConns, c.maxConns, c.connGrowth)
 	c.tr = newTransport(c.maxConns, c.tls)
 	c.hc = &http.Client{Transport: c.tr, CheckRedirect: refuseRedirect}
 	return c, nil
@@ -262,7 +273,14 @@ func (c *Client) Do(ctx context.Context, ep Endpoint, body []byte, opts ...CallO
 	default:
 		req.Header.Set("apikey", c.key)
 	}
+	// The request's time starts before it waits for a connection: the wait
+	// is part of what it took to get an answer.
 	ex.Start = time.Now()
+	if err := c.gate.acquire(ctx); err != nil {
+		ex.Latency = time.Since(ex.Start)
+		return ex, &TransportError{Endpoint: ep, Err: err}
+	}
+	defer c.gate.release()
 	resp, err := c.hc.Do(req)
 	if err != nil {
 		ex.Latency = time.Since(ex.Start)

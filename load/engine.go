@@ -179,8 +179,12 @@ func (r *Runner) Run(ctx context.Context, opts ...Option) (*Summary, error) {
 	}
 	e.began = sum.Started
 	col.began.Store(e.began.UnixNano())
-	var wg sync.WaitGroup
 	obs := cfg.watcher()
+	pool := newSessionPool(maxInFlight, func(j sessionJob) {
+		defer obs.SessionDone()
+		defer e.inFlight.Add(-1)
+		e.runSession(runCtx, j.idx, j.seq, j.scheduled)
+	})
 	sched := schedule{pacer: pacer}
 	var n uint64
 	timer := time.NewTimer(0)
@@ -230,13 +234,7 @@ loop:
 		// Session results are numbered here, in schedule order, so their
 		// sequence follows their (scheduled) timestamps.
 		seq, _ := e.seqs.take(sessionAttack)
-		wg.Add(1)
-		go func(idx, seq uint64, scheduled time.Time) {
-			defer wg.Done()
-			defer obs.SessionDone()
-			defer e.inFlight.Add(-1)
-			e.runSession(runCtx, idx, seq, scheduled)
-		}(idx, seq, e.began.Add(due))
+		pool.start(sessionJob{idx: idx, seq: seq, scheduled: e.began.Add(due)})
 		n++
 	}
 	obs.Rate(0)
@@ -244,7 +242,7 @@ loop:
 		n = sched.n
 	}
 	sum.Interrupted = ctx.Err() != nil
-	wg.Wait()
+	pool.wait()
 	close(e.records)
 	<-colDone
 

@@ -160,9 +160,12 @@ func (e *engine) call(ctx context.Context, s *session, ep api.Endpoint, send fun
 		sendCtx = context.WithoutCancel(ctx)
 	}
 	ex, err := send(sendCtx)
-	// The target's latency ends with its answer: the schema validation
-	// below is the harness's own time.
+	// The target's latency ends when the last byte of its answer is read:
+	// decoding and validating it is the harness's own time.
 	lat := time.Since(ts)
+	if ex != nil && !ex.Start.IsZero() {
+		lat = ex.Start.Add(ex.Latency).Sub(ts)
+	}
 	sr := &stepResult{ex: ex, err: err, outcome: outcomeOK}
 	var se *api.StatusError
 	var de *api.DecodeError

@@ -54,12 +54,18 @@ func runLoad(ctx context.Context, e *env, args []string) int {
 	var lf loadFlags
 	var color colorFlag
 	var sf shardFlags
+	var pf profileFlags
 	var out string
-	fs := newFlags(e, "load", "[--scenario NAME|FILE] [flags] | --plan DIR/plan.json [--shard I]", loadHelp+formatsHelp(), noArgs{}, &lf, &tf, &color, &sf)
+	fs := newFlags(e, "load", "[--scenario NAME|FILE] [flags] | --plan DIR/plan.json [--shard I]", loadHelp+formatsHelp(), noArgs{}, &lf, &tf, &color, &sf, &pf)
 	fs.StringVar(&out, "out", "", "directory for results.bin, sessions.bin, summary.json, plot.html and the reports")
 	if code, done := parseFlags(e, fs, args); done {
 		return code
 	}
+	stopProfile, code := pf.start(e, "load")
+	if code != exitOK {
+		return code
+	}
+	defer stopProfile()
 	if sf.plan != "" {
 		return runShard(ctx, e, &sf, out)
 	}
