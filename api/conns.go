@@ -57,14 +57,13 @@ type waiter struct {
 
 func newGate(initial, limit int, every time.Duration) *gate {
 	initial = min(max(initial, 1), limit)
-	return &gate{slots: initial, max: limit, every: every, now: time.Now, sleep: time.Sleep}
+	return &gate{slots: initial, max: limit, every: every, grownAt: time.Now(), now: time.Now, sleep: time.Sleep}
 }
 
 // acquire takes a slot, waiting until one is free, grown or ctx is done.
 func (g *gate) acquire(ctx context.Context) error {
 	g.mu.Lock()
-	if g.busy < g.slots || g.growLocked() {
-		g.busy++
+	if g.tryLocked() {
 		g.mu.Unlock()
 		return nil
 	}
@@ -90,6 +89,15 @@ func (g *gate) acquire(ctx context.Context) error {
 		}
 		return ctx.Err()
 	}
+}
+
+// tryLocked takes a free slot, or a new one when growth is due.
+func (g *gate) tryLocked() bool {
+	if g.busy < g.slots || g.growLocked() {
+		g.busy++
+		return true
+	}
+	return false
 }
 
 // release gives a slot back, to the longest waiting request if any.
@@ -125,7 +133,7 @@ func (g *gate) growLocked() bool {
 	if g.slots >= g.max {
 		return false
 	}
-	if now := g.now(); g.grownAt.IsZero() || now.Sub(g.grownAt) >= g.every {
+	if now := g.now(); now.Sub(g.grownAt) >= g.every {
 		g.slots++
 		g.grownAt = now
 		return true

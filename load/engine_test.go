@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -194,6 +195,83 @@ func TestStallsShowInSessionLatency(t *testing.T) {
 	}
 	share := float64(slow) / float64(len(sessions))
 	assert.Greater(t, share, 0.6*float64(stall)/float64(period), "share of slow sessions %.2f", share)
+}
+
+// stallOnce holds every request for the stall that starts at the n-th
+// request the target sees: a target (or a machine) that hangs once.
+func stallOnce(n int64, stall time.Duration) func(http.Handler) http.Handler {
+	var seen atomic.Int64
+	var until atomic.Int64 // unix ns
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if seen.Add(1) == n {
+				until.Store(time.Now().Add(stall).UnixNano())
+			}
+			if d := time.Until(time.Unix(0, until.Load())); d > 0 {
+				time.Sleep(d)
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// TestRecoversFromAStall: a target that sustains the rate stalls once for
+// 300 ms. Sessions pile up meanwhile and their requests wait for a
+// connection; the run must not spiral into more dials and more latency:
+// nothing is dropped, the stall shows in the latency of the sessions
+// scheduled during it (counted from their scheduled start), and once it
+// ends the backlog clears and sessions are fast again.
+func TestRecoversFromAStall(t *testing.T) {
+	const rate, stall = 200, 300 * time.Millisecond
+	// The 40 setup searches, then about a second of the run.
+	c, fx, _ := target(t, stallOnce(40+rate, stall))
+	sc, err := scenarios.Parse([]byte(`
+name: search-only
+load: {rate: 200/1s, duration: 3s, max_in_flight: 2000}
+flows:
+  - name: search
+    weight: 1
+    steps: [{op: search}]
+`), "search-only.yaml")
+	require.NoError(t, err)
+	var sessions []vegeta.Result
+	var mu sync.Mutex
+	sum, err := Run(context.Background(), c, fx, sc, WithSessionResults(func(r *vegeta.Result) error {
+		mu.Lock()
+		sessions = append(sessions, *r)
+		mu.Unlock()
+		return nil
+	}))
+	require.NoError(t, err)
+	assert.Zero(t, sum.Sessions.Dropped, "dropped")
+	assert.Zero(t, sum.Sessions.Failed, "failed")
+	assert.Equal(t, sum.Sessions.Scheduled, sum.Sessions.Completed)
+	// The session whose request began the stall waited all of it.
+	assert.GreaterOrEqual(t, sum.Session.Latency.Max, stall)
+
+	sort.Slice(sessions, func(i, j int) bool { return sessions[i].Seq < sessions[j].Seq })
+	var stalled time.Time
+	slow := 0
+	for _, s := range sessions {
+		if s.Latency >= stall/2 {
+			if stalled.IsZero() {
+				stalled = s.Timestamp
+			}
+			slow++
+		}
+	}
+	// Those scheduled in the stall's first half waited at least its
+	// second half: about rate x stall/2 of them.
+	assert.GreaterOrEqual(t, slow, rate*int(stall/time.Millisecond)/2000*3/4, "sessions that show the stall")
+	var after []time.Duration
+	for _, s := range sessions {
+		if s.Timestamp.After(stalled.Add(stall + time.Second)) {
+			after = append(after, s.Latency)
+		}
+	}
+	require.NotEmpty(t, after, "no session scheduled a second after the stall")
+	sort.Slice(after, func(i, j int) bool { return after[i] < after[j] })
+	assert.Less(t, after[len(after)/2], stall/2, "sessions a second after the stall are still slow: the run did not recover")
 }
 
 func readResults(t *testing.T, path string, f func(*vegeta.Result)) {
