@@ -38,6 +38,7 @@ type Client struct {
 	initialConns int
 	connGrowth   time.Duration
 	gate         *gate
+	header       http.Header
 	tls          *tls.Config
 	tr           *http.Transport
 	hc           *http.Client
@@ -122,6 +123,12 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 		return nil, fmt.Errorf("api: the connection cap must be at least 1, not %d", c.maxConns)
 	}
 	c.red = NewRedactor(c.key)
+	// Every request's headers, cloned per request (one copy, not a Set
+	// per header).
+	c.header = http.Header{}
+	c.header.Set("Content-Type", "application/json")
+	c.header.Set("Accept", "application/json")
+	c.header.Set("apikey", c.key)
 	c.gate = newGate(c.initialConns, c.maxConns, c.connGrowth)
 	c.tr = newTransport(c.maxConns, c.tls)
 	c.hc = &http.Client{Transport: c.tr, CheckRedirect: refuseRedirect}
@@ -262,16 +269,14 @@ func (c *Client) Do(ctx context.Context, ep Endpoint, body []byte, opts ...CallO
 	if err != nil {
 		return ex, &TransportError{Endpoint: ep, Err: err}
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json")
+	req.Header = c.header.Clone()
 	switch {
 	case o.noKey:
 		ex.KeySent = "none"
+		req.Header.Del("apikey")
 	case o.keySet:
 		ex.KeySent = "other"
 		req.Header.Set("apikey", o.key)
-	default:
-		req.Header.Set("apikey", c.key)
 	}
 	// The request's time starts before it waits for a connection: the wait
 	// is part of what it took to get an answer.

@@ -78,9 +78,36 @@ type matcher struct {
 // maybe reports whether b could hold a match.
 func (m *matcher) maybe(b []byte) bool {
 	for _, h := range m.hints {
+		if h == "%" {
+			// A bare percent sign is common in answers ("10%"); only
+			// one before two hex digits can escape a key's character.
+			if hasPercentEscape(b) {
+				return true
+			}
+			continue
+		}
 		if bytes.Contains(b, []byte(h)) {
 			return true
 		}
+	}
+	return false
+}
+
+func isHex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
+
+// hasPercentEscape reports whether b holds %XX with XX hex digits.
+func hasPercentEscape(b []byte) bool {
+	for i := bytes.IndexByte(b, '%'); i >= 0 && i+2 < len(b); {
+		if isHex(b[i+1]) && isHex(b[i+2]) {
+			return true
+		}
+		j := bytes.IndexByte(b[i+1:], '%')
+		if j < 0 {
+			return false
+		}
+		i += 1 + j
 	}
 	return false
 }

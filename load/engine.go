@@ -24,6 +24,10 @@ import (
 // sessionAttack is the vegeta Attack name of whole-session results.
 const sessionAttack = "session"
 
+// sessionSeq numbers whole sessions in the sequencer, apart from every
+// endpoint.
+const sessionSeq api.Endpoint = sessionAttack
+
 // ErrUnreachable is returned when the target answers none of the setup
 // searches, or stops answering them: it is down, or refuses the apikey.
 // It is the preflight's, since the setup searches through it.
@@ -141,6 +145,7 @@ func (r *Runner) Run(ctx context.Context, opts ...Option) (*Summary, error) {
 		ledger:   r.ledger,
 		records:  make(chan *record, 4096),
 		seqs:     newSequencer(),
+		urls:     endpointURLs(r.client),
 		sampler:  sampler{fraction: cfg.validate},
 		duration: duration,
 	}
@@ -180,10 +185,10 @@ func (r *Runner) Run(ctx context.Context, opts ...Option) (*Summary, error) {
 	e.began = sum.Started
 	col.began.Store(e.began.UnixNano())
 	obs := cfg.watcher()
-	pool := newSessionPool(maxInFlight, func(j sessionJob) {
+	pool := newSessionPool(maxInFlight, func(w *worker, j sessionJob) {
 		defer obs.SessionDone()
 		defer e.inFlight.Add(-1)
-		e.runSession(runCtx, j.idx, j.seq, j.scheduled)
+		e.runSession(runCtx, w, j)
 	})
 	sched := schedule{pacer: pacer}
 	var n uint64
@@ -233,7 +238,7 @@ loop:
 		obs.Scheduled(true)
 		// Session results are numbered here, in schedule order, so their
 		// sequence follows their (scheduled) timestamps.
-		seq, _ := e.seqs.take(sessionAttack)
+		seq, _ := e.seqs.take(sessionSeq)
 		pool.start(sessionJob{idx: idx, seq: seq, scheduled: e.began.Add(due)})
 		n++
 	}
@@ -278,6 +283,8 @@ type engine struct {
 	ledger   *ledger
 	records  chan *record
 	seqs     *sequencer
+	// urls is each endpoint's URL, the Result.URL of its requests.
+	urls     map[api.Endpoint]string
 	sampler  sampler
 	duration time.Duration
 	began    time.Time
@@ -288,27 +295,37 @@ type engine struct {
 func (e *engine) emit(r *record) { e.records <- r }
 
 // rng returns the session's own random source: sessions are repeatable
-// from the seed whatever order they run in.
-func (e *engine) rng(idx uint64) *rand.Rand {
-	return rand.New(rand.NewPCG(e.cfg.seed, idx))
+// from the seed whatever order they run in. It reseeds the worker's
+// source, which the session has to itself while it runs.
+func (e *engine) rng(w *worker, idx uint64) *rand.Rand {
+	w.pcg.Seed(e.cfg.seed, idx)
+	return w.rng
 }
 
-// sequencer hands out gap-free sequence numbers per attack name together
-// with the start timestamp, under one lock, so that sequence order is also
-// timestamp order (vegeta's plot relies on both).
+// sequencer hands out gap-free sequence numbers per endpoint (and for
+// sessions) together with the start timestamp, under one lock, so that
+// sequence order is also timestamp order (vegeta's plot relies on both).
 type sequencer struct {
 	mu   sync.Mutex
-	next map[string]uint64
+	next map[api.Endpoint]uint64
 }
 
-func newSequencer() *sequencer { return &sequencer{next: map[string]uint64{}} }
+func newSequencer() *sequencer { return &sequencer{next: map[api.Endpoint]uint64{}} }
 
-func (s *sequencer) take(attack string) (uint64, time.Time) {
+func (s *sequencer) take(attack api.Endpoint) (uint64, time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := s.next[attack]
 	s.next[attack] = n + 1
 	return n, time.Now()
+}
+
+func endpointURLs(c *api.Client) map[api.Endpoint]string {
+	urls := map[api.Endpoint]string{}
+	for _, ep := range api.Endpoints() {
+		urls[ep] = c.BaseURL() + ep.Path()
+	}
+	return urls
 }
 
 // sampler decides which responses are schema-validated: exactly

@@ -47,8 +47,9 @@ func pickFlow(r *rand.Rand, flows []scenarios.Flow) *scenarios.Flow {
 	return &flows[len(flows)-1]
 }
 
-func (e *engine) runSession(ctx context.Context, idx, seq uint64, scheduled time.Time) {
-	r := e.rng(idx)
+func (e *engine) runSession(ctx context.Context, w *worker, j sessionJob) {
+	idx, seq, scheduled := j.idx, j.seq, j.scheduled
+	r := e.rng(w, idx)
 	flow := pickFlow(r, e.sc.Flows)
 	s := &session{idx: idx, rng: r, acct: e.pool.pick(r), point: e.points[r.IntN(len(e.points))]}
 	receipt := e.sc.Receipt
@@ -105,18 +106,18 @@ func (e *engine) runSession(ctx context.Context, idx, seq uint64, scheduled time
 	e.emit(&record{res: res, outcome: out, hot: s.acct.hot, aborted: s.aborted})
 }
 
-// stepResult is what one call produced, before it becomes a record.
+// stepResult is what one call produced, before it becomes a record:
+// finish must be called on it exactly once, with any semantic violations
+// found in the decoded answer.
 type stepResult struct {
+	ep      api.Endpoint
 	ex      *api.Exchange
 	err     error
 	outcome outcome
 	errText string
 	viol    []violation
 	typeErr *json.UnmarshalTypeError
-	// finish records the result with any semantic violations found in
-	// the decoded answer; it must be called exactly once.
-	finish func(extra []violation)
-	rec    *record
+	rec     *record
 }
 
 // step runs one step; false ends the session (a later step would have
@@ -148,10 +149,10 @@ func (s *session) holdIDs(with bool) []string {
 	return ids
 }
 
-// call sends one request and turns its exchange into a record; decide
-// classifies a 200 or 422 answer once the body has been checked.
-func (e *engine) call(ctx context.Context, s *session, ep api.Endpoint, send func(context.Context) (*api.Exchange, error), expect422 string) *stepResult {
-	seq, ts := e.seqs.take(string(ep))
+// call sends one request and turns its exchange into a record; expect422
+// names the field of a 422 the step may provoke (a refusal, not an error).
+func (e *engine) call(ctx context.Context, s *session, ep api.Endpoint, send func(context.Context) (*api.Exchange, error), expect422 string) stepResult {
+	seq, ts := e.seqs.take(ep)
 	sendCtx := ctx
 	if ep.Writes() {
 		// A write once sent runs to its answer (bounded by the client's
@@ -166,7 +167,7 @@ func (e *engine) call(ctx context.Context, s *session, ep api.Endpoint, send fun
 	if ex != nil && !ex.Start.IsZero() {
 		lat = ex.Start.Add(ex.Latency).Sub(ts)
 	}
-	sr := &stepResult{ex: ex, err: err, outcome: outcomeOK}
+	sr := stepResult{ep: ep, ex: ex, err: err, outcome: outcomeOK}
 	var se *api.StatusError
 	var de *api.DecodeError
 	switch {
@@ -206,41 +207,43 @@ func (e *engine) call(ctx context.Context, s *session, ep api.Endpoint, send fun
 	if sr.typeErr != nil && len(sr.viol) == 0 {
 		sr.viol = append(sr.viol, violation{Rule: "G8", Detail: sr.typeErr.Field + ": JSON " + sr.typeErr.Value + " where " + sr.typeErr.Type.String() + " belongs"})
 	}
-	rec := &record{
+	sr.rec = &record{
 		res: vegeta.Result{
 			Attack:    string(ep),
 			Seq:       seq,
 			Timestamp: ts,
 			Latency:   lat,
 			Method:    http.MethodPost,
-			URL:       e.client.BaseURL() + ep.Path(),
+			URL:       e.urls[ep],
 		},
 		hot:       s.acct.hot,
 		validated: validated,
 		aborted:   ctx.Err() != nil,
 	}
-	sr.rec = rec
 	if ex != nil {
-		rec.res.Code = uint16(ex.Status)
-		rec.res.BytesOut = uint64(len(ex.Request))
-		rec.res.BytesIn = uint64(len(ex.Body))
-	}
-	sr.finish = func(extra []violation) {
-		sr.viol = append(sr.viol, extra...)
-		rec.violations = sr.viol
-		rec.outcome = sr.outcome
-		if len(sr.viol) > 0 && sr.outcome == outcomeOK {
-			// A 200 with a wrong body is not a success.
-			rec.outcome = outcomeUnexpected
-			sr.errText = "contract " + sr.viol[0].Rule + ": " + firstField(sr.viol[0].Detail)
-		}
-		rec.res.Error = sr.errText
-		if rec.outcome == outcomeUnexpected {
-			s.fail(rec.res.Code, string(ep)+": "+sr.errText)
-		}
-		e.emit(rec)
+		sr.rec.res.Code = uint16(ex.Status)
+		sr.rec.res.BytesOut = uint64(len(ex.Request))
+		sr.rec.res.BytesIn = uint64(len(ex.Body))
 	}
 	return sr
+}
+
+// finish records the step with the semantic violations found in its
+// decoded answer, and fails the session on an unexpected outcome.
+func (e *engine) finish(s *session, sr *stepResult, extra ...violation) {
+	rec := sr.rec
+	rec.violations = append(sr.viol, extra...)
+	rec.outcome = sr.outcome
+	if len(rec.violations) > 0 && sr.outcome == outcomeOK {
+		// A 200 with a wrong body is not a success.
+		rec.outcome = outcomeUnexpected
+		sr.errText = "contract " + rec.violations[0].Rule + ": " + firstField(rec.violations[0].Detail)
+	}
+	rec.res.Error = sr.errText
+	if rec.outcome == outcomeUnexpected {
+		s.fail(rec.res.Code, string(sr.ep)+": "+sr.errText)
+	}
+	e.emit(rec)
 }
 
 func (s *session) fail(code uint16, text string) {
@@ -315,7 +318,7 @@ func (e *engine) stepSearch(ctx context.Context, s *session, st *scenarios.Step)
 			extra = append(extra, violation{"S3", "client.balance: discount client with a non-zero balance"})
 		}
 	}
-	sr.finish(extra)
+	e.finish(s, &sr, extra...)
 	return sr.outcome == outcomeOK
 }
 
@@ -339,7 +342,7 @@ func (e *engine) stepRecalc(ctx context.Context, s *session, st *scenarios.Step)
 		}
 		s.recalc = &rc
 	}
-	sr.finish(extra)
+	e.finish(s, &sr, extra...)
 	return sr.outcome == outcomeOK
 }
 
@@ -372,7 +375,7 @@ func (e *engine) stepHold(ctx context.Context, s *session, st *scenarios.Step) b
 	}, "amount")
 	if !handed {
 		// Given up on: the request books its own answer (awaitHold).
-		sr.finish(nil)
+		e.finish(s, &sr)
 		return false
 	}
 	// Booked below: only then may the audit sweep.
@@ -397,9 +400,9 @@ func (e *engine) stepHold(ctx context.Context, s *session, st *scenarios.Step) b
 			s.holds = append(s.holds, s.acct.held(op, h.Amount, h.ID, until))
 		}
 	default:
-		s.acct.notAccepted(op, sr)
+		s.acct.notAccepted(op, &sr)
 	}
-	sr.finish(extra)
+	e.finish(s, &sr, extra...)
 	return sr.outcome != outcomeUnexpected
 }
 
@@ -413,9 +416,9 @@ func (e *engine) stepRelease(ctx context.Context, s *session) bool {
 		if sr.outcome == outcomeOK && sr.err == nil {
 			s.acct.done(op)
 		} else {
-			s.acct.unknown(op, sr)
+			s.acct.unknown(op, &sr)
 		}
-		sr.finish(nil)
+		e.finish(s, &sr)
 	}
 	s.holds = nil
 	return true
@@ -486,9 +489,9 @@ func (e *engine) stepRetail(ctx context.Context, s *session, st *scenarios.Step)
 		// (RT5/RT6); a session keeps no hold past its retail.
 		s.holds = nil
 	default:
-		s.acct.notAccepted(op, sr)
+		s.acct.notAccepted(op, &sr)
 	}
-	sr.finish(extra)
+	e.finish(s, &sr, extra...)
 	return sr.outcome != outcomeUnexpected
 }
 

@@ -1,6 +1,7 @@
 package load
 
 import (
+	"math/rand/v2"
 	"sync"
 	"time"
 )
@@ -9,6 +10,18 @@ import (
 type sessionJob struct {
 	idx, seq  uint64
 	scheduled time.Time
+}
+
+// worker is what a worker lends the session it runs.
+type worker struct {
+	pcg rand.PCG
+	rng *rand.Rand
+}
+
+func newWorker() *worker {
+	w := &worker{}
+	w.rng = rand.New(&w.pcg)
+	return w
 }
 
 // sessionPool runs sessions on long-lived workers, grown one at a time
@@ -20,14 +33,14 @@ type sessionJob struct {
 // grown stack. The pool never delays a start: a job goes to an idle
 // worker or to a new one at once, so the open model holds.
 type sessionPool struct {
-	run     func(sessionJob)
+	run     func(*worker, sessionJob)
 	jobs    chan sessionJob
 	max     int
 	workers int
 	wg      sync.WaitGroup
 }
 
-func newSessionPool(max int, run func(sessionJob)) *sessionPool {
+func newSessionPool(max int, run func(*worker, sessionJob)) *sessionPool {
 	return &sessionPool{run: run, jobs: make(chan sessionJob), max: max}
 }
 
@@ -51,9 +64,10 @@ func (p *sessionPool) start(j sessionJob) {
 
 func (p *sessionPool) work(j sessionJob) {
 	defer p.wg.Done()
-	p.run(j)
+	w := newWorker()
+	p.run(w, j)
 	for j := range p.jobs {
-		p.run(j)
+		p.run(w, j)
 	}
 }
 

@@ -13,7 +13,7 @@ import (
 func TestPoolReusesIdleWorkers(t *testing.T) {
 	var ran atomic.Int64
 	done := make(chan struct{}, 1)
-	p := newSessionPool(1000, func(sessionJob) { ran.Add(1); done <- struct{}{} })
+	p := newSessionPool(1000, func(*worker, sessionJob) { ran.Add(1); done <- struct{}{} })
 	for range 100 {
 		p.start(sessionJob{})
 		<-done
@@ -27,7 +27,7 @@ func TestPoolReusesIdleWorkers(t *testing.T) {
 	release := make(chan struct{})
 	var running sync.WaitGroup
 	running.Add(8)
-	p = newSessionPool(8, func(sessionJob) { running.Done(); <-release })
+	p = newSessionPool(8, func(*worker, sessionJob) { running.Done(); <-release })
 	for range 8 {
 		p.start(sessionJob{})
 	}
