@@ -185,7 +185,7 @@ func (r *Runner) Run(ctx context.Context, opts ...Option) (*Summary, error) {
 	e.began = sum.Started
 	col.began.Store(e.began.UnixNano())
 	obs := cfg.watcher()
-	pool := newSessionPool(maxInFlight, func(w *worker, j sessionJob) {
+	pool := newSessionPool(func(w *worker, j sessionJob) {
 		defer obs.SessionDone()
 		defer e.inFlight.Add(-1)
 		e.runSession(runCtx, w, j)

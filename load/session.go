@@ -68,12 +68,7 @@ func (e *engine) runSession(ctx context.Context, w *worker, j sessionJob) {
 		st := &flow.Steps[i]
 		if d := st.Think.Sample(r); d > 0 {
 			t0 := time.Now()
-			t := time.NewTimer(d)
-			select {
-			case <-t.C:
-			case <-ctx.Done():
-				t.Stop()
-			}
+			w.pause(ctx, d)
 			think += time.Since(t0)
 		}
 		if ctx.Err() != nil {
