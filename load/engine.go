@@ -275,14 +275,14 @@ func (s shard) starts(total uint64) uint64 {
 }
 
 type engine struct {
-	client   *api.Client
-	sc       *scenarios.Scenario
-	cfg      *config
-	points   []string
-	pool     *clientPool
-	ledger   *ledger
-	records  chan *record
-	seqs     *sequencer
+	client  *api.Client
+	sc      *scenarios.Scenario
+	cfg     *config
+	points  []string
+	pool    *clientPool
+	ledger  *ledger
+	records chan *record
+	seqs    *sequencer
 	// urls is each endpoint's URL, the Result.URL of its requests.
 	urls     map[api.Endpoint]string
 	sampler  sampler
