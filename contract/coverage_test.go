@@ -86,12 +86,12 @@ func TestAcceptUnverifiedByName(t *testing.T) {
 // Rules --only leaves out are not in scope; a selected rule no check
 // reached is unverified.
 func TestCoverageOfOnly(t *testing.T) {
-	res := &Result{Only: []string{"c4-earn", "S3"}, Findings: []Finding{
+	res := &Result{ContractRun: record.ContractRun{Only: []string{"c4-earn", "S3"}}, Findings: []Finding{
 		{Rule: "C4", Check: "c4-earn", Kind: api.KindDoc, Status: Fail, Message: "a"},
 		{Rule: "C4", Check: "c4-earn", Kind: api.KindDoc, Status: Fail, Message: "b"},
 		{Rule: "C4", Check: "c4-earn", Kind: api.KindDoc, Status: Pass, Message: "c"},
 	}}
-	cov := coverageByRule(&Result{Only: res.Only, Findings: res.Findings, Coverage: CoverageOf(res)})
+	cov := coverageByRule(&Result{ContractRun: record.ContractRun{Only: res.Only}, Findings: res.Findings, Coverage: CoverageOf(res)})
 	assert.Equal(t, record.Failed, cov["C4"].State)
 	assert.Equal(t, record.Unverified, cov["S3"].State, "selected, yet no verdict")
 	assert.Equal(t, record.NotInScope, cov["RT1"].State)
@@ -128,13 +128,13 @@ func TestCheckVerdictUnknownStatus(t *testing.T) {
 // Rules left out for one reason share a note, whichever checks gave it.
 func TestCoverageNotesGroupByReason(t *testing.T) {
 	ro := "read-only: the check needs a hold request, which --read-only does not send"
-	res := &Result{Findings: []Finding{
+	res := &Result{ContractRun: record.ContractRun{Only: []string{"H1", "H2", "S3", "H6"}}, Findings: []Finding{
 		{Rule: "H1", Check: "h1-echo", Status: Skip, NotInScope: true, Message: ro},
 		{Rule: "H2", Check: "h2-until", Status: Skip, NotInScope: true, Message: ro},
 		{Rule: "S3", Check: "s3-discount-balance", Status: Skip, Message: "fixtures have no discount client"},
 		{Rule: "H6", Check: "h6-release", Status: Pass, Message: "ok"},
 		{Rule: "H6", Check: "h6-expiry", Status: Skip, NotInScope: true, Message: "needs --slow"},
-	}, Only: []string{"H1", "H2", "S3", "H6"}}
+	}}
 	var got []string
 	for _, n := range record.CoverageNotes(CoverageOf(res)) {
 		got = append(got, n.Label()+" "+n.RuleList()+": "+n.Reason)

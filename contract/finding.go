@@ -38,18 +38,9 @@ const MaxEvidenceBody = 4 << 10
 
 // Result is the record of one contract run.
 type Result struct {
-	Target  string    `json:"target"`
-	Profile string    `json:"profile"`
-	Started time.Time `json:"started"`
-	Ended   time.Time `json:"ended"`
-	// Only is the --only selection the run was limited to: the rules it
-	// leaves out are not in scope.
-	Only []string `json:"only,omitempty"`
-	// AcceptUnverified are the rule ids the user accepted unverified
-	// (--accept-unverified), as given.
-	AcceptUnverified []string           `json:"accept_unverified,omitempty"`
-	Findings         []Finding          `json:"findings"`
-	Summary          record.CheckCounts `json:"summary"`
+	record.ContractRun
+	Findings []Finding          `json:"findings"`
+	Summary  record.CheckCounts `json:"summary"`
 	// Rules counts the rules by coverage.
 	Rules record.RuleCounts `json:"rules"`
 	// Coverage is every rule's coverage (CoverageOf), in catalogue order.

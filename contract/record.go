@@ -10,8 +10,6 @@ func (r *Result) Record() *record.Contract {
 		return nil
 	}
 	return record.NewContract(record.Contract{
-		Target: r.Target, Profile: r.Profile, Started: r.Started, Ended: r.Ended,
-		Only: r.Only, AcceptUnverified: r.AcceptUnverified,
-		ReadOnly: r.ReadOnly, Interrupted: r.Interrupted, Unreleased: r.Unreleased, Unanswered: r.Unanswered,
+		ContractRun: r.ContractRun, ReadOnly: r.ReadOnly, Interrupted: r.Interrupted, Unreleased: r.Unreleased, Unanswered: r.Unanswered,
 	}, r.Findings, CoverageOf(r))
 }

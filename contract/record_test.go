@@ -15,7 +15,7 @@ import (
 // worst status, counts by check, coverage and its notes.
 func TestResultRecord(t *testing.T) {
 	assert.Nil(t, (*Result)(nil).Record())
-	res := &Result{Profile: "default", Only: []string{"C4", "S1", "S3"}, ReadOnly: true, Unreleased: []string{"h1"}, Unanswered: []string{"hold of 5 on c2"},
+	res := &Result{ContractRun: record.ContractRun{Profile: "default", Only: []string{"C4", "S1", "S3"}}, ReadOnly: true, Unreleased: []string{"h1"}, Unanswered: []string{"hold of 5 on c2"},
 		Findings: []Finding{
 			{Rule: "C4", Check: "c4-earn", Area: api.AreaRecalc, Kind: api.KindDoc, Status: Pass, Message: "ok",
 				Evidence: &Evidence{Endpoint: "recalc", URL: "http://x/recalc", Status: 200}},

@@ -255,8 +255,8 @@ func Run(ctx context.Context, c *api.Client, fx *api.Fixtures, opts ...Option) (
 		cfg.validator = v
 	}
 	s := newSuite(c, fx, &cfg)
-	res := &Result{Target: c.BaseURL(), Profile: string(cfg.profile), Started: time.Now().UTC(),
-		Only: cfg.only, AcceptUnverified: normalizeIDs(cfg.accept), ReadOnly: cfg.readOnly}
+	res := &Result{ContractRun: record.ContractRun{Target: c.BaseURL(), Profile: string(cfg.profile), Started: time.Now().UTC(),
+		Only: cfg.only, AcceptUnverified: normalizeIDs(cfg.accept)}, ReadOnly: cfg.readOnly}
 	finish := func() {
 		s.flushSchema()
 		res.Findings = s.findings

@@ -40,9 +40,9 @@ func goldenRun() (*contract.Result, *load.Summary, []load.ThresholdResult) {
 		return &contract.Evidence{Endpoint: string(ep), URL: base + ep.Path(), Request: json.RawMessage(req), Status: status, Body: json.RawMessage(body)}
 	}
 	c := &contract.Result{
-		Target: base, Profile: "default", Started: t0, Ended: t0.Add(4200 * time.Millisecond),
-		Only:             []string{"G2", "G4", "S1", "S3", "S6", "C4", "C5", "H6", "H7", "RT1", "L1", "B1"},
-		AcceptUnverified: []string{"C5"},
+		ContractRun: record.ContractRun{Target: base, Profile: "default", Started: t0, Ended: t0.Add(4200 * time.Millisecond),
+			Only:             []string{"G2", "G4", "S1", "S3", "S6", "C4", "C5", "H6", "H7", "RT1", "L1", "B1"},
+			AcceptUnverified: []string{"C5"}},
 		Findings: []contract.Finding{
 			{Rule: "G2", Check: "g2-apikey-required", Area: api.AreaGeneral, Kind: api.KindDoc, Status: contract.Pass, Message: "requests without the apikey header are refused (HTTP 422)",
 				Evidence: &contract.Evidence{Endpoint: "search", URL: base + api.EpSearch.Path(), Request: json.RawMessage(`{"search":"79200000001","point":"p1"}`), Status: 422, Body: json.RawMessage(`{"apikey":"Invalid apikey."}`), KeySent: "none"}},

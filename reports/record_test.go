@@ -74,7 +74,7 @@ func TestRecordsMatchSchema(t *testing.T) {
 		"capacity":        goldenCapacityRecord(),
 		"capacity, real":  capacityRun(t),
 		"bare scenario":   judged(&record.Record{Version: record.Version, Kind: record.KindLoad, Scenario: &record.ScenarioInfo{Name: "x", Flows: []record.FlowInfo{{Name: "f"}}}}),
-		"nil contract fs": judged(&record.Record{Version: record.Version, Kind: record.KindContract, Contract: (&contract.Result{Profile: "strict"}).Record()}),
+		"nil contract fs": judged(&record.Record{Version: record.Version, Kind: record.KindContract, Contract: (&contract.Result{ContractRun: record.ContractRun{Profile: "strict"}}).Record()}),
 	}
 	for name, r := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -224,27 +224,27 @@ func TestJudge(t *testing.T) {
 		notes      []string
 	}{
 		{name: "nothing measured", rec: record.Record{}, reasons: []string{"nothing was measured: the record holds no contract, load or capacity result"}},
-		{name: "clean contract", rec: record.Record{Contract: (&contract.Result{Only: []string{"C4"}, Findings: []contract.Finding{finding("C4", contract.Pass)}}).Record()}, pass: true,
+		{name: "clean contract", rec: record.Record{Contract: (&contract.Result{ContractRun: record.ContractRun{Only: []string{"C4"}}, Findings: []contract.Finding{finding("C4", contract.Pass)}}).Record()}, pass: true,
 			notes: []string{"contract: 44 rules not in scope: not selected by --only"}},
-		{name: "contract failures, warnings, skips", rec: record.Record{Contract: (&contract.Result{Only: []string{"RT1", "C4", "S6", "H6", "H7"}, Findings: []contract.Finding{
+		{name: "contract failures, warnings, skips", rec: record.Record{Contract: (&contract.Result{ContractRun: record.ContractRun{Only: []string{"RT1", "C4", "S6", "H6", "H7"}}, Findings: []contract.Finding{
 			finding("RT1", contract.Fail), finding("C4", contract.Fail), finding("C4", contract.Fail), finding("S6", contract.Warn), finding("H6", contract.Skip), finding("Z9", contract.Fail),
 			{Rule: "H7", Check: "h7-x", Status: contract.Skip, Kind: api.KindDoc, Message: "needs --slow", NotInScope: true}}}).Record()},
 			reasons: []string{"contract: 3 rules failed (C4, RT1, Z9)", "contract: H6 (doc) unverified: h6-x:"},
 			notes: []string{"contract: 1 warning on interpretive rules (see the findings)", "contract: 40 rules not in scope: not selected by --only",
 				"contract: H7 not in scope: h7-x: needs --slow"}},
-		{name: "a doc rule unverified makes it incomplete", rec: record.Record{Contract: (&contract.Result{Only: []string{"S3", "C5", "S1"}, Findings: []contract.Finding{
+		{name: "a doc rule unverified makes it incomplete", rec: record.Record{Contract: (&contract.Result{ContractRun: record.ContractRun{Only: []string{"S3", "C5", "S1"}}, Findings: []contract.Finding{
 			finding("S1", contract.Pass),
 			{Rule: "S3", Check: "s3-x", Status: contract.Skip, Kind: api.KindDoc, Message: "fixtures have no discount client"},
 			{Rule: "C5", Check: "c5-x", Status: contract.Skip, Kind: api.KindInterp, Message: "fixtures have no discount client"}}}).Record()},
 			incomplete: true,
 			reasons:    []string{"contract: S3 (doc) unverified: s3-x: fixtures have no discount client"},
 			notes:      []string{"contract: C5 unverified (interpretive): c5-x: fixtures have no discount client", "contract: 42 rules not in scope: not selected by --only"}},
-		{name: "doc rules unverified for one reason share a line", rec: record.Record{Contract: (&contract.Result{Only: []string{"S1", "S2", "S3"}, Findings: []contract.Finding{
+		{name: "doc rules unverified for one reason share a line", rec: record.Record{Contract: (&contract.Result{ContractRun: record.ContractRun{Only: []string{"S1", "S2", "S3"}}, Findings: []contract.Finding{
 			finding("S1", contract.Pass)}}).Record()},
 			incomplete: true,
 			reasons:    []string{"contract: S2, S3 (doc rules) unverified: no check reached a verdict on it (the run ended early)"},
 			notes:      []string{"contract: 42 rules not in scope: not selected by --only"}},
-		{name: "accepted by name, it passes", rec: record.Record{Contract: (&contract.Result{Only: []string{"S3", "S1"}, AcceptUnverified: []string{"S3"}, Findings: []contract.Finding{
+		{name: "accepted by name, it passes", rec: record.Record{Contract: (&contract.Result{ContractRun: record.ContractRun{Only: []string{"S3", "S1"}, AcceptUnverified: []string{"S3"}}, Findings: []contract.Finding{
 			finding("S1", contract.Pass),
 			{Rule: "S3", Check: "s3-x", Status: contract.Skip, Kind: api.KindDoc, Message: "fixtures have no discount client"}}}).Record()},
 			pass:  true,
@@ -430,7 +430,7 @@ func TestNoAPIKeyInAnyReport(t *testing.T) {
 func sparseRecords() map[string]*record.Record {
 	return map[string]*record.Record{
 		"empty load":     judged(&record.Record{Version: record.Version, Kind: record.KindLoad, Load: (&load.Summary{Interrupted: true}).Record(), Thresholds: []load.ThresholdResult{{Threshold: load.Threshold{Expr: "p99(retail)<1s", Op: "<", Limit: 1e9, Unit: "ns"}, Note: "step retail never ran"}}}),
-		"empty contract": judged(&record.Record{Version: record.Version, Kind: record.KindContract, Contract: (&contract.Result{Profile: "default"}).Record()}),
+		"empty contract": judged(&record.Record{Version: record.Version, Kind: record.KindContract, Contract: (&contract.Result{ContractRun: record.ContractRun{Profile: "default"}}).Record()}),
 		"capacity": judged(&record.Record{Version: record.Version, Kind: record.KindCapacity, Capacity: judgedCapacity(&load.CapacityResult{
 			Scenario:   "read-only",
 			Thresholds: []load.Threshold{{Expr: "p99(session)<1s", Metric: "p99", Step: "session", Op: "<", Limit: 1e9, Unit: "ns"}},

@@ -31,7 +31,7 @@ func runDir(t *testing.T, fail bool) string {
 	if fail {
 		st = contract.Fail
 	}
-	r.Contract = (&contract.Result{Target: r.Target.URL, Profile: "default", Only: []string{"C4"}, Started: r.Started, Ended: r.Started.Add(time.Second),
+	r.Contract = (&contract.Result{ContractRun: record.ContractRun{Target: r.Target.URL, Profile: "default", Only: []string{"C4"}, Started: r.Started, Ended: r.Started.Add(time.Second)},
 		Findings: []contract.Finding{{Rule: "C4", Check: "c4-earn", Area: api.AreaRecalc, Kind: api.KindDoc, Status: st, Message: "recalc of 1234 at 10%: earn 246; want 123.4",
 			Evidence: &contract.Evidence{Endpoint: "recalc", URL: r.Target.URL + api.EpRecalc.Path(), Request: []byte(`{"amount":1234}`), Status: 200, Body: []byte(`{"success":true}`)}}}}).Record()
 	r.Ended = r.Started.Add(time.Second)

@@ -13,18 +13,26 @@ import (
 // each check with its cases), and the judgements over them (counts, every
 // rule's coverage, the notes), computed once by NewContract.
 
-// Contract is a contract run.
-type Contract struct {
+// ContractRun is what a contract run was asked: what the suite's result
+// (contract.Result) and its record section both begin with.
+type ContractRun struct {
 	Target  string    `json:"target"`
 	Profile string    `json:"profile"`
 	Started time.Time `json:"started"`
 	Ended   time.Time `json:"ended"`
-	// Only is the --only selection the run was limited to.
+	// Only is the --only selection the run was limited to: the rules it
+	// leaves out are not in scope.
 	Only []string `json:"only,omitempty"`
-	// AcceptUnverified are the rule ids accepted unverified, as given.
+	// AcceptUnverified are the rule ids the user accepted unverified
+	// (--accept-unverified), as given.
 	AcceptUnverified []string `json:"accept_unverified,omitempty"`
-	ReadOnly         bool     `json:"read_only,omitempty"`
-	Interrupted      bool     `json:"interrupted,omitempty"`
+}
+
+// Contract is a contract run.
+type Contract struct {
+	ContractRun
+	ReadOnly    bool `json:"read_only,omitempty"`
+	Interrupted bool `json:"interrupted,omitempty"`
 	// Unreleased lists the ids of holds the run made and could not release.
 	Unreleased []string `json:"unreleased_holds,omitempty"`
 	// Unanswered lists the holds asked for that got no answer: the target

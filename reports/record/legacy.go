@@ -3,7 +3,6 @@ package record
 import (
 	"fmt"
 	"strings"
-	"time"
 
 	"loyalcheck/api"
 )
@@ -15,23 +14,11 @@ import (
 // sealed; their contract section held the findings as a flat list, which
 // are judged again by NewContract as a fresh run's are. Version 1 lacked
 // the load's total, which Load.Seal sums from the steps. The verdict is
-// kept as it was judged when the run was recorded.
+// kept as it was judged when the run was recorded. Every other field was
+// already as this version writes it.
 type legacy struct {
-	Version     int               `json:"version"`
-	Tool        Tool              `json:"tool"`
-	Kind        string            `json:"kind"`
-	Started     time.Time         `json:"started"`
-	Ended       time.Time         `json:"ended"`
-	Target      Target            `json:"target"`
-	Fixtures    FixturesSummary   `json:"fixtures"`
-	Scenario    *ScenarioInfo     `json:"scenario,omitempty"`
-	Contract    *legacyContract   `json:"contract,omitempty"`
-	Load        *Load             `json:"load,omitempty"`
-	Thresholds  []ThresholdResult `json:"thresholds"`
-	Capacity    *Capacity         `json:"capacity,omitempty"`
-	Error       *RunError         `json:"error,omitempty"`
-	Verdict     Verdict           `json:"verdict"`
-	Environment Environment       `json:"environment"`
+	Record
+	Contract *legacyContract `json:"contract,omitempty"`
 }
 
 // decodeLegacy decodes a version 1 or 2 record into the current shape.
@@ -41,22 +28,19 @@ func decodeLegacy(b []byte, version int) (*Record, error) {
 	if err := strictJSON(b, &l); err != nil {
 		return nil, fmt.Errorf("run record version %d: %w", version, err)
 	}
-	if l.Load != nil {
-		l.Load.Seal()
+	r := l.Record
+	r.Version, r.Contract = Version, l.Contract.judge()
+	if r.Load != nil {
+		r.Load.Seal()
 	}
-	if c := l.Capacity; c != nil {
+	if c := r.Capacity; c != nil {
 		c.Ledger = LedgerOf(c.Ledger.LedgerAudit)
 		c.Failed = c.RuleBroken()
 	}
-	if l.Thresholds == nil {
-		l.Thresholds = []ThresholdResult{}
+	if r.Thresholds == nil {
+		r.Thresholds = []ThresholdResult{}
 	}
-	return &Record{
-		Version: Version, Tool: l.Tool, Kind: l.Kind, Started: l.Started, Ended: l.Ended,
-		Target: l.Target, Fixtures: l.Fixtures, Scenario: l.Scenario,
-		Contract: l.Contract.judge(), Load: l.Load, Thresholds: l.Thresholds, Capacity: l.Capacity,
-		Error: l.Error, Verdict: l.Verdict, Environment: l.Environment,
-	}, nil
+	return &r, nil
 }
 
 // legacyContract is the contract section of a version 1 or 2 record: the
