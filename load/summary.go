@@ -6,44 +6,12 @@ import (
 	runrec "loyalcheck/reports/record"
 )
 
-// Summary is everything a load run measured. It is what `loyalcheck load`
-// writes as summary.json and what reports render.
-type Summary struct {
-	Scenario string    `json:"scenario"`
-	Pacer    string    `json:"pacer"`
-	Seed     uint64    `json:"seed"`
-	Started  time.Time `json:"started"`
-	Ended    time.Time `json:"ended"`
-	// Duration is the asked duration of session starts; Elapsed is how long
-	// the run really took, drain and ledger included.
-	Duration    time.Duration `json:"duration_ns"`
-	Elapsed     time.Duration `json:"elapsed_ns"`
-	Interrupted bool          `json:"interrupted"`
-	// AskedRate and AchievedRate are session starts per second.
-	AskedRate    float64 `json:"asked_rate"`
-	AchievedRate float64 `json:"achieved_rate"`
-	// RequestRate is requests per second over all steps.
-	RequestRate float64  `json:"request_rate"`
-	Sessions    Sessions `json:"sessions"`
-	// Steps holds one entry per step name in flow order.
-	Steps []StepMetrics `json:"steps"`
-	// Total is every request of every step together, sessions excluded:
-	// what `vegeta report results.bin` measures. Read it with Totals,
-	// which also serves summaries recorded before it existed.
-	Total *StepMetrics `json:"total,omitempty"`
-	// Session is the whole-session metric: latency from the scheduled start
-	// to the end of the last step, less the scenario's think times. Counting
-	// from the scheduled start keeps any queueing before the session in it
-	// (no coordinated omission); the think times are the scenario's pauses,
-	// not the target's.
-	Session    StepMetrics        `json:"session"`
-	Violations []ViolationCount   `json:"violations"`
-	Ledger     LedgerReport       `json:"ledger"`
-	Contention *Contention        `json:"contention,omitempty"`
-	Validation ValidationSettings `json:"validation"`
-	// Timeline holds per-second buckets for plots of throughput and errors.
-	Timeline []Bucket `json:"timeline"`
-}
+// Summary is everything a load run measured: what `loyalcheck load`
+// writes as summary.json, and what Record turns into a run record's load
+// section. Its shape is the record's (runrec.LoadOf) with the ledger audit
+// unjudged, and a total that a summary recorded before it existed lacks:
+// read it with Totals.
+type Summary runrec.LoadOf[LedgerReport, *StepMetrics]
 
 // The measured values of a summary are the run record's types: package
 // record defines how a measurement is written once, for summary.json and

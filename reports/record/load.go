@@ -19,8 +19,15 @@ const SessionStep = "session"
 // TotalStep names the metrics of all steps together.
 const TotalStep = "all"
 
-// Load is a load run.
-type Load struct {
+// LoadOf is what a load run measured. One definition serves the load
+// engine's summary and the record's load section, so that summary.json
+// and run.json write a run alike; they differ in two things only, the
+// type parameters. L is the ledger: the audit as measured in a summary
+// (LedgerAudit), the audit with its verdict in a record (Ledger). T is the
+// total over every request: a summary's may be absent (*StepMetrics, nil
+// in a summary an older loyalcheck wrote; load.Summary.Totals sums it
+// then), a record's is always there (StepMetrics).
+type LoadOf[L, T any] struct {
 	Scenario string    `json:"scenario"`
 	Pacer    string    `json:"pacer"`
 	Seed     uint64    `json:"seed"`
@@ -39,18 +46,26 @@ type Load struct {
 	Sessions     Sessions `json:"sessions"`
 	// Steps holds one entry per step name in flow order.
 	Steps []StepMetrics `json:"steps"`
-	// Total is every request of every step together, sessions excluded.
-	Total StepMetrics `json:"total"`
-	// Session is the whole-session metric (scheduled start to the end of
-	// the last step, less think times).
+	// Total is every request of every step together, sessions excluded:
+	// what `vegeta report results.bin` measures.
+	Total T `json:"total,omitempty"`
+	// Session is the whole-session metric: latency from the scheduled start
+	// to the end of the last step, less the scenario's think times. Counting
+	// from the scheduled start keeps any queueing before the session in it
+	// (no coordinated omission); the think times are the scenario's pauses,
+	// not the target's.
 	Session    StepMetrics      `json:"session"`
 	Violations []ViolationCount `json:"violations"`
-	Ledger     Ledger           `json:"ledger"`
+	Ledger     L                `json:"ledger"`
 	Contention *Contention      `json:"contention,omitempty"`
 	Validation Validation       `json:"validation"`
 	// Timeline holds per-second buckets for plots of throughput and errors.
 	Timeline []Bucket `json:"timeline"`
 }
+
+// Load is a load run as a record holds it: the ledger judged, the total
+// always present ("omitempty" never drops a struct).
+type Load LoadOf[Ledger, StepMetrics]
 
 // Step returns the metrics of the named step ("session" for sessions).
 func (s *Load) Step(name string) (StepMetrics, bool) {
