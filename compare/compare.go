@@ -35,6 +35,7 @@ import (
 	"github.com/HdrHistogram/hdrhistogram-go"
 
 	"loyalcheck/load"
+	"loyalcheck/reports/record"
 )
 
 // Series is one measured series of a run: a step, or whole sessions
@@ -67,12 +68,12 @@ type Run struct {
 }
 
 // Kind is what a compared metric measures.
-type Kind string
+type Kind = record.MetricKind
 
 // Kinds of metrics.
 const (
-	KindLatency Kind = "latency"
-	KindErrors  Kind = "errors"
+	KindLatency = record.MetricLatency
+	KindErrors  = record.MetricErrors
 )
 
 // Verdict is the judgement on one compared metric.
@@ -86,32 +87,13 @@ const (
 	NotJudged   Verdict = "not judged"
 )
 
-// Metric is one compared metric. Latencies are in nanoseconds, error
-// rates are shares (0..1).
+// Metric is one compared metric: the figures of both runs (the run
+// record's type) and the judgement over them.
 type Metric struct {
-	// Name is METRIC(STEP), e.g. p99(retail), errors(session), or errors
-	// over every step.
-	Name   string `json:"name"`
-	Metric string `json:"metric"`
-	Step   string `json:"step,omitempty"`
-	Kind   Kind   `json:"kind"`
-	// BaseN and NewN count the samples (latency) or requests (errors).
-	BaseN uint64  `json:"base_n"`
-	NewN  uint64  `json:"new_n"`
-	Base  float64 `json:"base"`
-	New   float64 `json:"new"`
-	// Diff is New-Base; Rel is Diff/Base, 0 when Base is 0.
-	Diff float64 `json:"diff"`
-	Rel  float64 `json:"rel"`
-	// The confidence intervals of a latency quantile (0 when a bound does
-	// not exist).
-	BaseLow  float64 `json:"base_low,omitempty"`
-	BaseHigh float64 `json:"base_high,omitempty"`
-	NewLow   float64 `json:"new_low,omitempty"`
-	NewHigh  float64 `json:"new_high,omitempty"`
-	Bound    Bound   `json:"bound"`
-	Verdict  Verdict `json:"verdict"`
-	Reason   string  `json:"reason"`
+	record.ComparedFigures
+	Bound   Bound   `json:"bound"`
+	Verdict Verdict `json:"verdict"`
+	Reason  string  `json:"reason"`
 }
 
 // Result is a whole comparison.
@@ -188,7 +170,7 @@ func Compare(base, newer *Run, opts ...Option) (*Result, error) {
 	baseIv := intervals(base, keys, cfg.confidence)
 	newIv := intervals(newer, keys, cfg.confidence)
 	for _, k := range keys {
-		m := Metric{Name: k.metric, Metric: k.metric, Step: k.step, Bound: bs[k]}
+		m := Metric{ComparedFigures: record.ComparedFigures{Name: k.metric, Metric: k.metric, Step: k.step}, Bound: bs[k]}
 		if k.step != "" {
 			m.Name = k.metric + "(" + k.step + ")"
 		}

@@ -4,25 +4,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"loyalcheck/reports/record"
 )
 
-// ContractDiff compares the contract rules two runs verified. Rule ids
-// are sorted as SPEC numbers them (G2 before G10).
-type ContractDiff struct {
-	// Regressed rules passed in BASE and fail in NEW: a regression.
-	Regressed []string `json:"regressed"`
-	// Fixed rules failed in BASE and pass in NEW.
-	Fixed []string `json:"fixed"`
-	// StillFailing rules fail in both runs.
-	StillFailing []string `json:"still_failing"`
-	// NewlyFailing rules fail in NEW and were not verified in BASE: not a
-	// regression of this build that the comparison can prove, but NEW's
-	// own verdict fails on them.
-	NewlyFailing []string `json:"newly_failing"`
-	// Unverified rules were verified in BASE and not in NEW: what passed
-	// before is not known to pass now.
-	Unverified []string `json:"unverified"`
-}
+// ContractDiff compares the contract rules two runs verified (the run
+// record's type, so a record holds it as compare judged it).
+type ContractDiff = record.RuleDiff
 
 func diffRules(base, newer map[string]bool) *ContractDiff {
 	d := &ContractDiff{Regressed: []string{}, Fixed: []string{}, StillFailing: []string{}, NewlyFailing: []string{}, Unverified: []string{}}

@@ -71,13 +71,12 @@ func ComparisonRecord(c *Comparison, base *record.Record) *record.Comparison {
 		out.BaselineTarget = c.Base.Run.Target
 	}
 	for _, m := range res.Metrics {
-		out.Metrics = append(out.Metrics, record.ComparedMetric{Name: m.Name, Metric: m.Metric, Step: m.Step, Kind: string(m.Kind),
-			BaseN: m.BaseN, NewN: m.NewN, Base: m.Base, New: m.New, Diff: m.Diff, Rel: m.Rel,
-			BaseLow: m.BaseLow, BaseHigh: m.BaseHigh, NewLow: m.NewLow, NewHigh: m.NewHigh,
+		out.Metrics = append(out.Metrics, record.ComparedMetric{ComparedFigures: m.ComparedFigures,
 			BoundRelative: m.Bound.Relative, BoundAbsolute: m.Bound.Absolute, Verdict: string(m.Verdict), Reason: m.Reason})
 	}
 	if d := res.Contract; d != nil {
-		out.Rules = &record.RuleDiff{Regressed: d.Regressed, Fixed: d.Fixed, StillFailing: d.StillFailing, NewlyFailing: d.NewlyFailing, Unverified: d.Unverified}
+		rules := *d
+		out.Rules = &rules
 	}
 	return out
 }
@@ -104,13 +103,12 @@ func recordComparison(r *record.Record) (*Comparison, error) {
 	newer.Target = comparedTarget(r.Target)
 	res := &compare.Result{Confidence: rc.Confidence, Method: rc.Method, Warnings: rc.Warnings, Regression: rc.Regression}
 	for _, m := range rc.Metrics {
-		res.Metrics = append(res.Metrics, compare.Metric{Name: m.Name, Metric: m.Metric, Step: m.Step, Kind: compare.Kind(m.Kind),
-			BaseN: m.BaseN, NewN: m.NewN, Base: m.Base, New: m.New, Diff: m.Diff, Rel: m.Rel,
-			BaseLow: m.BaseLow, BaseHigh: m.BaseHigh, NewLow: m.NewLow, NewHigh: m.NewHigh,
+		res.Metrics = append(res.Metrics, compare.Metric{ComparedFigures: m.ComparedFigures,
 			Bound: compare.Bound{Relative: m.BoundRelative, Absolute: m.BoundAbsolute}, Verdict: compare.Verdict(m.Verdict), Reason: m.Reason})
 	}
 	if d := rc.Rules; d != nil {
-		res.Contract = &compare.ContractDiff{Regressed: d.Regressed, Fixed: d.Fixed, StillFailing: d.StillFailing, NewlyFailing: d.NewlyFailing, Unverified: d.Unverified}
+		rules := *d
+		res.Contract = &rules
 	}
 	return &Comparison{
 		Base:   ComparedRun{Label: rc.Baseline, Run: base, Elapsed: rc.Base.Elapsed, Tool: rc.BaselineTool},

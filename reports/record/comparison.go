@@ -29,28 +29,45 @@ type Comparison struct {
 	Regression bool `json:"regression"`
 }
 
-// ComparedMetric is one compared metric. Latencies are in nanoseconds,
-// error rates are shares (0..1).
-type ComparedMetric struct {
+// MetricKind is what a compared metric measures.
+type MetricKind string
+
+// Kinds of compared metrics.
+const (
+	MetricLatency MetricKind = "latency"
+	MetricErrors  MetricKind = "errors"
+)
+
+// ComparedFigures are what a comparison measured of one metric in both
+// runs; package compare judges them (compare.Metric) and a record holds
+// them with the judgement (ComparedMetric). Latencies are in
+// nanoseconds, error rates are shares (0..1).
+type ComparedFigures struct {
 	// Name is METRIC(STEP), e.g. p99(retail), errors(session), or errors
 	// over every step.
-	Name   string `json:"name"`
-	Metric string `json:"metric"`
-	Step   string `json:"step,omitempty"`
-	Kind   string `json:"kind"`
+	Name   string     `json:"name"`
+	Metric string     `json:"metric"`
+	Step   string     `json:"step,omitempty"`
+	Kind   MetricKind `json:"kind"`
 	// BaseN and NewN count the samples (latency) or requests (errors).
 	BaseN uint64  `json:"base_n"`
 	NewN  uint64  `json:"new_n"`
 	Base  float64 `json:"base"`
 	New   float64 `json:"new"`
-	Diff  float64 `json:"diff"`
-	Rel   float64 `json:"rel"`
+	// Diff is New-Base; Rel is Diff/Base, 0 when Base is 0.
+	Diff float64 `json:"diff"`
+	Rel  float64 `json:"rel"`
 	// The confidence intervals of a latency quantile (0 when a bound does
 	// not exist).
 	BaseLow  float64 `json:"base_low,omitempty"`
 	BaseHigh float64 `json:"base_high,omitempty"`
 	NewLow   float64 `json:"new_low,omitempty"`
 	NewHigh  float64 `json:"new_high,omitempty"`
+}
+
+// ComparedMetric is one compared metric as a record holds it.
+type ComparedMetric struct {
+	ComparedFigures
 	// BoundRelative and BoundAbsolute are what the change had to exceed.
 	BoundRelative float64 `json:"bound_relative,omitempty"`
 	BoundAbsolute float64 `json:"bound_absolute"`
@@ -65,11 +82,20 @@ const (
 	MetricNotJudged  = "not judged"
 )
 
-// RuleDiff compares the contract rules the two runs verified.
+// RuleDiff compares the contract rules two runs verified. Rule ids are
+// sorted as SPEC numbers them (G2 before G10).
 type RuleDiff struct {
-	Regressed    []string `json:"regressed"`
-	Fixed        []string `json:"fixed"`
+	// Regressed rules passed in BASE and fail in NEW: a regression.
+	Regressed []string `json:"regressed"`
+	// Fixed rules failed in BASE and pass in NEW.
+	Fixed []string `json:"fixed"`
+	// StillFailing rules fail in both runs.
 	StillFailing []string `json:"still_failing"`
+	// NewlyFailing rules fail in NEW and were not verified in BASE: not a
+	// regression of this build that the comparison can prove, but NEW's
+	// own verdict fails on them.
 	NewlyFailing []string `json:"newly_failing"`
-	Unverified   []string `json:"unverified"`
+	// Unverified rules were verified in BASE and not in NEW: what passed
+	// before is not known to pass now.
+	Unverified []string `json:"unverified"`
 }
