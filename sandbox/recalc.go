@@ -41,11 +41,7 @@ func (s *Server) recalc(f map[string]json.RawMessage) (string, obj, *apiError) {
 	if e != nil {
 		return "", nil, e
 	}
-	policy := amountPositive
-	if s.faults.has(faultRecalcZeroAmount) {
-		policy = amountAny
-	}
-	amt := rd.money("amount", policy)
+	amt := rd.money("amount", s.faults.amountRule(faultRecalcZeroAmount, amountAny))
 	listed := rd.holdList("hold")
 	c, e := s.clientAt(rd, id, point)
 	if e != nil {

@@ -219,6 +219,15 @@ const (
 	amountAny                             // the recalc-zero-amount fault
 )
 
+// amountRule is the policy of the rule, amountPositive, or lax when
+// fault, which breaks the rule, is on.
+func (fs *faultSet) amountRule(f fault, lax amountPolicy) amountPolicy {
+	if fs.has(f) {
+		return lax
+	}
+	return amountPositive
+}
+
 // money reads a required receipt amount: a finite number, > 0 unless the
 // policy (a fault) says otherwise, at most maxValue; fractions allowed.
 func (rd *reader) money(key string, policy amountPolicy) money {

@@ -16,11 +16,7 @@ func (s *Server) retail(f map[string]json.RawMessage) (string, obj, *apiError) {
 	if e != nil {
 		return "", nil, e
 	}
-	policy := amountPositive
-	if s.faults.has(faultAcceptZeroAmount) {
-		policy = amountNonNegative
-	}
-	amt := rd.money("amount", policy)
+	amt := rd.money("amount", s.faults.amountRule(faultAcceptZeroAmount, amountNonNegative))
 	spend, given := rd.points("spend")
 	if rd.err == nil {
 		switch {
