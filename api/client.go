@@ -38,6 +38,7 @@ type Client struct {
 	initialConns int
 	connGrowth   time.Duration
 	gate         *gate
+	answers      map[Endpoint]*answerMemo // read-only once built
 	header       http.Header
 	tls          *tls.Config
 	tr           *http.Transport
@@ -129,6 +130,10 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 	c.header.Set("Content-Type", "application/json")
 	c.header.Set("Accept", "application/json")
 	c.header.Set("apikey", c.key)
+	c.answers = map[Endpoint]*answerMemo{}
+	for _, ep := range Endpoints() {
+		c.answers[ep] = newAnswerMemo()
+	}
 	c.gate = newGate(c.initialConns, c.maxConns, c.connGrowth)
 	c.tr = newTransport(c.maxConns, c.tls)
 	c.hc = &http.Client{Transport: c.tr, CheckRedirect: refuseRedirect}
@@ -374,8 +379,10 @@ func (e *DecodeError) Error() string {
 }
 func (e *DecodeError) Unwrap() error { return e.Err }
 
-// call1 marshals req, sends it and decodes a 200 answer into resp.
-func (c *Client) call1(ctx context.Context, ep Endpoint, req, resp any, opts ...CallOption) (*Exchange, error) {
+// send marshals req, sends it and returns the exchange of a 200 answer
+// ready to decode; any other answer is a *StatusError, a body over the
+// cap a *DecodeError.
+func (c *Client) send(ctx context.Context, ep Endpoint, req any, opts ...CallOption) (*Exchange, error) {
 	body, err := json.Marshal(req)
 	if err != nil {
 		return nil, fmt.Errorf("%s: encoding request: %w", ep, err)
@@ -394,43 +401,43 @@ func (c *Client) call1(ctx context.Context, ep Endpoint, req, resp any, opts ...
 	if ex.Truncated {
 		return ex, &DecodeError{Endpoint: ep, Err: fmt.Errorf("%w: over %d bytes", ErrBodyTooLarge, c.maxBody), Body: ex.Body}
 	}
-	if err := json.Unmarshal(ex.Body, resp); err != nil {
-		return ex, &DecodeError{Endpoint: ep, Err: err, Body: ex.Body}
-	}
 	return ex, nil
+}
+
+// callAs sends req and decodes a 200 answer into a T.
+func callAs[T any](ctx context.Context, c *Client, ep Endpoint, req any, opts []CallOption) (*T, *Exchange, error) {
+	var r T
+	ex, err := c.send(ctx, ep, req, opts...)
+	if err != nil {
+		return &r, ex, err
+	}
+	if err := decodeAnswer(c.answers[ep], ex.Body, &r); err != nil {
+		return &r, ex, &DecodeError{Endpoint: ep, Err: err, Body: ex.Body}
+	}
+	return &r, ex, nil
 }
 
 // Search finds a client by phone, card or app code.
 func (c *Client) Search(ctx context.Context, req SearchRequest, opts ...CallOption) (*SearchResponse, *Exchange, error) {
-	var r SearchResponse
-	ex, err := c.call1(ctx, EpSearch, req, &r, opts...)
-	return &r, ex, err
+	return callAs[SearchResponse](ctx, c, EpSearch, req, opts)
 }
 
 // Recalc previews an operation.
 func (c *Client) Recalc(ctx context.Context, req RecalcRequest, opts ...CallOption) (*RecalcResponse, *Exchange, error) {
-	var r RecalcResponse
-	ex, err := c.call1(ctx, EpRecalc, req, &r, opts...)
-	return &r, ex, err
+	return callAs[RecalcResponse](ctx, c, EpRecalc, req, opts)
 }
 
 // Hold holds points of a client.
 func (c *Client) Hold(ctx context.Context, req HoldRequest, opts ...CallOption) (*HoldResponse, *Exchange, error) {
-	var r HoldResponse
-	ex, err := c.call1(ctx, EpHold, req, &r, opts...)
-	return &r, ex, err
+	return callAs[HoldResponse](ctx, c, EpHold, req, opts)
 }
 
 // Release ends a hold.
 func (c *Client) Release(ctx context.Context, req ReleaseRequest, opts ...CallOption) (*ReleaseResponse, *Exchange, error) {
-	var r ReleaseResponse
-	ex, err := c.call1(ctx, EpRelease, req, &r, opts...)
-	return &r, ex, err
+	return callAs[ReleaseResponse](ctx, c, EpRelease, req, opts)
 }
 
 // Retail creates an operation: a spend, or an accrual when Spend is 0.
 func (c *Client) Retail(ctx context.Context, req RetailRequest, opts ...CallOption) (*RetailResponse, *Exchange, error) {
-	var r RetailResponse
-	ex, err := c.call1(ctx, EpRetail, req, &r, opts...)
-	return &r, ex, err
+	return callAs[RetailResponse](ctx, c, EpRetail, req, opts)
 }

@@ -136,19 +136,7 @@ func (r *Runner) Run(ctx context.Context, opts ...Option) (*Summary, error) {
 	if maxInFlight <= 0 {
 		maxInFlight = 1000
 	}
-	e := &engine{
-		client:   r.client,
-		sc:       sc,
-		cfg:      &cfg,
-		points:   r.points,
-		pool:     r.pool,
-		ledger:   r.ledger,
-		records:  make(chan *record, 4096),
-		seqs:     newSequencer(),
-		urls:     endpointURLs(r.client),
-		sampler:  sampler{fraction: cfg.validate},
-		duration: duration,
-	}
+	e := r.newEngine(&cfg, duration)
 	sum := &Summary{
 		Scenario:   sc.Name,
 		Pacer:      fmt.Sprint(pacer),
@@ -255,6 +243,23 @@ loop:
 	r.sessions += n
 	sum.end()
 	return sum, nil
+}
+
+// newEngine prepares the sessions of one run.
+func (r *Runner) newEngine(cfg *config, duration time.Duration) *engine {
+	return &engine{
+		client:   r.client,
+		sc:       r.sc,
+		cfg:      cfg,
+		points:   r.points,
+		pool:     r.pool,
+		ledger:   r.ledger,
+		records:  make(chan *record, 4096),
+		seqs:     newSequencer(),
+		urls:     endpointURLs(r.client),
+		sampler:  sampler{fraction: cfg.validate},
+		duration: duration,
+	}
 }
 
 // mine reports whether the run's global start number g is this shard's

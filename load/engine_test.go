@@ -28,7 +28,7 @@ import (
 )
 
 // target serves a sandbox through wrap on a loopback httptest server.
-func target(t *testing.T, wrap func(http.Handler) http.Handler, opts ...sandbox.Option) (*api.Client, *api.Fixtures, *sandbox.Server) {
+func target(t testing.TB, wrap func(http.Handler) http.Handler, opts ...sandbox.Option) (*api.Client, *api.Fixtures, *sandbox.Server) {
 	t.Helper()
 	srv, err := sandbox.New(append([]sandbox.Option{sandbox.WithDB(sandbox.MemoryDB), sandbox.WithClients(40)}, opts...)...)
 	require.NoError(t, err)

@@ -22,6 +22,12 @@ type worker struct {
 	timer *time.Timer // for think times; stopped when not in use
 }
 
+func newWorker() *worker {
+	w := &worker{jobs: make(chan sessionJob, 1)}
+	w.rng = rand.New(&w.pcg)
+	return w
+}
+
 // pause waits d or until ctx is done, on the worker's one timer.
 func (w *worker) pause(ctx context.Context, d time.Duration) {
 	if w.timer == nil {
@@ -77,8 +83,7 @@ func (p *sessionPool) start(j sessionJob) {
 	}
 	p.workers++
 	p.mu.Unlock()
-	w := &worker{jobs: make(chan sessionJob, 1)}
-	w.rng = rand.New(&w.pcg)
+	w := newWorker()
 	p.wg.Add(1)
 	go p.work(w, j)
 }
