@@ -7,10 +7,11 @@
 // The engines do not keep look-alike types of their own: what they
 // measure and judge is made of this package's types (load's step
 // metrics, latencies, thresholds, ledger audit and capacity steps are
-// these, load.CapacityResult is Capacity; the contract suite's findings,
-// evidence and rule coverage are these), so a measurement or a finding
-// is written the same way wherever it goes (summary.json, journals,
-// contract --json, run.json). The package imports no engine: the engines
+// these, load.CapacityResult is Capacity and load.Summary is LoadOf with
+// the audit unjudged; the contract suite's findings, evidence and rule
+// coverage are these; compare's figures of a metric and its rule diff are
+// these), so a measurement or a finding is written the same way wherever
+// it goes (summary.json, journals, contract --json, run.json). The package imports no engine: the engines
 // import it, and make their sections (load.Summary.Record,
 // contract.Result.Record) with the judgements every report shows
 // computed once, here (checks by area and their counts, rule coverage and
