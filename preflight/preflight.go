@@ -19,8 +19,10 @@ import (
 
 // Defaults of a preflight.
 const (
-	// DefaultConcurrency bounds the searches in flight at once.
-	DefaultConcurrency = 16
+	// DefaultConcurrency bounds the searches in flight at once. It is the
+	// client's first connection slots, so the preflight leaves that many
+	// connections open and warm for the load that follows it.
+	DefaultConcurrency = api.DefaultInitialConns
 	// DefaultBudget bounds a whole preflight: a target too slow to answer
 	// every fixture client in it is too slow to test.
 	DefaultBudget = 2 * time.Minute
