@@ -127,50 +127,42 @@ measure() {
 	printf '{"part":"%s","gen":"%s","round":%s,"rung":%s,"m":%s}\n' "$part" "$gen" "$round" "$rung" "$m" >>"$results"
 }
 
+# sweep PART TAG ROUNDS RATES VEGETA SCENARIO DURATION [flags...]: every
+# generator (raw vegeta too when VEGETA is yes; the flags go to loyalcheck)
+# at every rate, ROUNDS times, each run on a fresh sandbox; TAG names a
+# variant of loyalcheck (its flags) in the tables.
+sweep() {
+	local part=$1 tag=$2 rounds=$3 rates=$4 with_vegeta=$5 scenario=$6 dur=$7 round rate g
+	shift 7
+	for round in $(seq "$rounds"); do
+		for rate in $rates; do
+			for g in $gens; do
+				[ "$g" = vegeta ] && { [ "$with_vegeta" = yes ] || continue; }
+				start_sandbox
+				measure "$part" "$g$tag" "$round" "$rate" -- "$g" "$scenario" "$rate" "$dur" "$@"
+			done
+		done
+	done
+}
+
 for part in $PARTS; do
 	case $part in
 	cpu)
 		echo "== cpu: search-only at $RATE/s for $DURATION, $ROUNDS round(s)" >&2
-		for round in $(seq "$ROUNDS"); do
-			start_sandbox
-			for g in $gens; do
-				if [ "$g" = vegeta ]; then
-					measure cpu vegeta "$round" 0 -- vegeta - "$RATE" "$DURATION"
-					continue
-				fi
-				measure cpu "$g" "$round" 0 -- "$g" bench/search-only.yaml "$RATE" "$DURATION" --validate all
-				measure cpu "$g-novalidate" "$round" 0 -- "$g" bench/search-only.yaml "$RATE" "$DURATION" --validate none
-			done
-		done
+		sweep cpu "" "$ROUNDS" "$RATE" yes bench/search-only.yaml "$DURATION" --validate all
+		sweep cpu -novalidate "$ROUNDS" "$RATE" no bench/search-only.yaml "$DURATION" --validate none
 		;;
 	ladder)
 		echo "== ladder: rungs $RUNGS, $RUNG_DURATION each, fresh sandbox per rung, $ROUNDS round(s)" >&2
-		for round in $(seq "$ROUNDS"); do
-			for rung in $RUNGS; do
-				for g in $gens; do
-					start_sandbox
-					measure ladder "$g" "$round" "$rung" -- "$g" bench/search-only.yaml "$rung" "$RUNG_DURATION" --max-in-flight 2000
-				done
-			done
-		done
+		sweep ladder "" "$ROUNDS" "$RUNGS" yes bench/search-only.yaml "$RUNG_DURATION" --max-in-flight 2000
 		;;
 	checkout)
 		echo "== checkout: $CHECKOUT_RATE sessions/s for $CHECKOUT_DURATION, $ROUNDS round(s)" >&2
-		for round in $(seq "$ROUNDS"); do
-			for g in $gens; do
-				[ "$g" = vegeta ] && continue
-				start_sandbox
-				measure checkout "$g" "$round" 0 -- "$g" checkout "$CHECKOUT_RATE" "$CHECKOUT_DURATION"
-			done
-		done
+		sweep checkout "" "$ROUNDS" "$CHECKOUT_RATE" no checkout "$CHECKOUT_DURATION"
 		;;
 	rss)
 		echo "== rss: search-only at $RSS_RATE/s for $RSS_DURATION" >&2
-		for g in $gens; do
-			[ "$g" = vegeta ] && continue
-			start_sandbox
-			measure rss "$g" 1 0 -- "$g" bench/search-only.yaml "$RSS_RATE" "$RSS_DURATION" --max-in-flight 2000
-		done
+		sweep rss "" 1 "$RSS_RATE" no bench/search-only.yaml "$RSS_DURATION" --max-in-flight 2000
 		;;
 	*)
 		echo "unknown part $part (cpu, ladder, checkout, rss)" >&2
