@@ -182,50 +182,54 @@ gens = []
 for r in rows:
     if r["gen"] not in gens: gens.append(r["gen"])
 
-cpu = [r for r in rows if r["part"] == "cpu"]
+def table(part, title, cols):
+    """Prints the rows of a part, one column per (header, width, format);
+    a negative width aligns left. Returns the part's rows."""
+    rs = [r for r in rows if r["part"] == part]
+    if rs:
+        print(f"\n## {title}")
+        print(" ".join(f"{h:<{-w}}" if w < 0 else f"{h:>{w}}" for h, w, _ in cols))
+        for r in rs:
+            print(" ".join(f"{f(r, r['m']):<{-w}}" if w < 0 else f"{f(r, r['m']):>{w}}" for _, w, f in cols))
+    return rs
+
+gen = ("generator", -22, lambda r, m: r["gen"])
+rnd = ("round", 5, lambda r, m: str(r["round"]))
+rss_mb = ("rss_MB", 6, lambda r, m: f'{m["rss"] / 1024:.1f}')
+
+cpu = table("cpu", "cpu: search-only, CPU per request", [gen, rnd,
+    ("requests", 9, lambda r, m: str(m["requests"])), ("cpu_s", 7, lambda r, m: f'{m["cpu"]:.2f}'),
+    ("us/req", 7, lambda r, m: f"{per_req(m):.1f}"), ("p99_ms", 8, lambda r, m: f'{m["p99"]:.2f}')])
 if cpu:
-    print("\n## cpu: search-only, CPU per request")
-    print(f'{"generator":26} {"round":>5} {"requests":>9} {"cpu_s":>7} {"us/req":>7} {"p99_ms":>8}')
-    for r in cpu:
-        m = r["m"]
-        print(f'{r["gen"]:26} {r["round"]:5d} {m["requests"]:9d} {m["cpu"]:7.2f} {per_req(m):7.1f} {m["p99"]:8.2f}')
     base = med([per_req(r["m"]) for r in cpu if r["gen"] == "vegeta"])
     for g in gens:
-        if g == "vegeta": continue
         xs = [per_req(r["m"]) for r in cpu if r["gen"] == g]
-        if xs: print(f'ratio {g:26} {med(xs) / base:.2f}x vegeta (median over rounds)')
+        if g != "vegeta" and xs:
+            print(f"ratio {g:22} {med(xs) / base:.2f}x vegeta (median over rounds)")
 
-lad = [r for r in rows if r["part"] == "ladder"]
+lad = table("ladder", "ladder: strict maximum rate (0 dropped, >= 95% achieved, no errors)", [
+    ("rung", 6, lambda r, m: str(r["rung"])), rnd, gen, ("pass", 4, lambda r, m: "yes" if passes(m) else "NO"),
+    ("achieved", 9, lambda r, m: f'{m["achieved"]:.1f}'), ("dropped", 7, lambda r, m: str(m["dropped"])),
+    ("errors", 6, lambda r, m: str(m["errors"])), ("p99_ms", 9, lambda r, m: f'{m["p99"]:.2f}'),
+    ("us/req", 7, lambda r, m: f"{per_req(m):.1f}"), rss_mb])
 if lad:
-    print("\n## ladder: strict maximum rate (0 dropped, >= 95% achieved, no errors)")
-    print(f'{"rung":>6} {"round":>5} {"generator":12} {"pass":>4} {"achieved":>9} {"dropped":>7} {"errors":>6} {"p99_ms":>9} {"us/req":>7} {"rss_MB":>6}')
-    for r in lad:
-        m = r["m"]
-        print(f'{r["rung"]:6d} {r["round"]:5d} {r["gen"]:12} {"yes" if passes(m) else "NO":>4} {m["achieved"]:9.1f} {m["dropped"]:7d} {m["errors"]:6d} {m["p99"]:9.2f} {per_req(m):7.1f} {m["rss"]/1024:6.1f}')
-    by = {}
-    for r in lad: by[(r["rung"], r["round"], r["gen"])] = r["m"]
+    by = {(r["rung"], r["round"], r["gen"]): r["m"] for r in lad}
     keys = sorted({(k[0], k[1]) for k in by})
-    for g in [g for g in gens if any(k[2] == g for k in by)]:
-        passed = [f"{k[0]}/s (round {k[1]})" for k in keys if (k[0], k[1], g) in by and passes(by[(k[0], k[1], g)])]
+    ran = [g for g in gens if any(k[2] == g for k in by)]
+    for g in ran:
+        passed = [f"{k[0]}/s (round {k[1]})" for k in keys if k + (g,) in by and passes(by[k + (g,)])]
         print(f'{g}: passed {", ".join(passed) or "no rung"}')
-    for g in [g for g in gens if g != "vegeta" and any(k[2] == g for k in by)]:
-        missed = [k for k in keys if (k[0], k[1], "vegeta") in by and passes(by[(k[0], k[1], "vegeta")]) and not passes(by.get((k[0], k[1], g), {"dropped": 1, "errors": 1, "achieved": 0, "asked": 1}))]
-        ratios = [per_req(by[(k[0], k[1], g)]) / per_req(by[(k[0], k[1], "vegeta")]) for k in keys
-                  if (k[0], k[1], g) in by and (k[0], k[1], "vegeta") in by and passes(by[(k[0], k[1], g)]) and passes(by[(k[0], k[1], "vegeta")])]
-        print(f'{g}: rungs missed that vegeta passed: {len(missed)} {missed}; CPU/request on rungs both passed: {med(ratios):.2f}x vegeta (median of {len(ratios)})')
+    for g in [g for g in ran if g != "vegeta"]:
+        both = [k for k in keys if k + ("vegeta",) in by and passes(by[k + ("vegeta",)])]
+        missed = [k for k in both if not (k + (g,) in by and passes(by[k + (g,)]))]
+        ratios = [per_req(by[k + (g,)]) / per_req(by[k + ("vegeta",)]) for k in both if k not in missed]
+        print(f"{g}: rungs missed that vegeta passed: {len(missed)} {missed}; CPU/request on rungs both passed: {med(ratios):.2f}x vegeta (median of {len(ratios)})")
 
-co = [r for r in rows if r["part"] == "checkout"]
-if co:
-    print("\n## checkout: CPU per session")
-    print(f'{"generator":12} {"round":>5} {"sessions":>8} {"cpu_s":>7} {"us/session":>10} {"rss_MB":>6}')
-    for r in co:
-        m = r["m"]
-        print(f'{r["gen"]:12} {r["round"]:5d} {m["sessions"]:8d} {m["cpu"]:7.2f} {m["cpu"]/max(m["sessions"],1)*1e6:10.1f} {m["rss"]/1024:6.1f}')
+table("checkout", "checkout: CPU per session", [gen, rnd,
+    ("sessions", 8, lambda r, m: str(m["sessions"])), ("cpu_s", 7, lambda r, m: f'{m["cpu"]:.2f}'),
+    ("us/session", 10, lambda r, m: f'{m["cpu"] / max(m["sessions"], 1) * 1e6:.1f}'), rss_mb])
 
-rss = [r for r in rows if r["part"] == "rss"]
-if rss:
-    print("\n## rss: peak RSS over a long run")
-    for r in rss:
-        m = r["m"]
-        print(f'{r["gen"]:12} requests {m["requests"]}, dropped {m["dropped"]}, errors {m["errors"]}, peak RSS {m["rss"]/1024:.1f} MB')
+table("rss", "rss: peak RSS over a long run", [gen,
+    ("requests", 9, lambda r, m: str(m["requests"])), ("dropped", 7, lambda r, m: str(m["dropped"])),
+    ("errors", 6, lambda r, m: str(m["errors"])), rss_mb])
 PY
