@@ -8,7 +8,6 @@ import (
 	"os"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
-	"github.com/tsenart/vegeta/v12/lib/plot"
 )
 
 // ResultsFile streams results to a file in vegeta's gob format, which
@@ -62,27 +61,4 @@ func ReadResults(path string, f func(*vegeta.Result) error) error {
 			return err
 		}
 	}
-}
-
-// WritePlot renders vegeta's interactive latency plot of results files
-// (a run's requests and its sessions), one series per step and per
-// outcome.
-func WritePlot(plotPath, title string, resultsPaths ...string) error {
-	p := plot.New(plot.Title(title), plot.Downsample(4000))
-	for _, path := range resultsPaths {
-		if err := ReadResults(path, p.Add); err != nil {
-			return fmt.Errorf("plot: %w", err)
-		}
-	}
-	p.Close()
-	out, err := os.Create(plotPath)
-	if err != nil {
-		return fmt.Errorf("plot: %w", err)
-	}
-	w := bufio.NewWriter(out)
-	if _, err := p.WriteTo(w); err != nil {
-		out.Close()
-		return fmt.Errorf("plot: %w", err)
-	}
-	return errors.Join(w.Flush(), out.Close())
 }
