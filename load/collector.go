@@ -27,7 +27,7 @@ type collector struct {
 	total      *stepAgg
 	session    *stepAgg
 	violations map[[2]string]*ViolationCount
-	timeline   map[int]*bucketAgg
+	timeline   *timeline
 	validated  uint64
 	completed  uint64
 	failed     uint64
@@ -51,8 +51,19 @@ func newCollector(e *engine, cfg *config, askedRate float64, duration time.Durat
 		total:      newStepAgg(totalName),
 		session:    newStepAgg(sessionAttack),
 		violations: map[[2]string]*ViolationCount{},
-		timeline:   map[int]*bucketAgg{},
+		timeline:   newTimeline(timelineHorizon(e)),
 	}
+}
+
+// timelineHorizon is how long after a second of the run its results may
+// still come in: a session runs its steps, each bounded by the client's
+// timeout, with think times between them.
+func timelineHorizon(e *engine) time.Duration {
+	d := 2 * time.Minute
+	if e.client != nil {
+		d = max(d, 6*e.client.Timeout())
+	}
+	return d
 }
 
 func (c *collector) run() {
@@ -99,12 +110,7 @@ func (c *collector) add(r *record) {
 		return
 	}
 	sec := int(r.res.Timestamp.Sub(time.Unix(0, c.began.Load())) / time.Second)
-	b, ok := c.timeline[sec]
-	if !ok {
-		b = &bucketAgg{requests: map[string]uint64{}, errors: map[string]uint64{}, hists: map[string]*hdrHist{}, sessHist: newCoarseHistogram()}
-		c.timeline[sec] = b
-	}
-	b.add(r)
+	c.timeline.add(sec, r)
 
 	obs := c.cfg.watcher()
 	if r.res.Attack == sessionAttack {
@@ -214,14 +220,14 @@ func (c *collector) fill(s *Summary) {
 		}
 		return s.Violations[i].Rule < s.Violations[j].Rule
 	})
-	secs := make([]int, 0, len(c.timeline))
-	for k := range c.timeline {
+	secs := make([]int, 0, len(c.timeline.buckets))
+	for k := range c.timeline.buckets {
 		secs = append(secs, k)
 	}
 	sort.Ints(secs)
 	s.Timeline = make([]Bucket, 0, len(secs))
 	for _, k := range secs {
-		s.Timeline = append(s.Timeline, c.timeline[k].bucket(k))
+		s.Timeline = append(s.Timeline, c.timeline.buckets[k].bucket(k))
 	}
 	elapsed := time.Since(time.Unix(0, c.began.Load()))
 	if d := min(elapsed, c.duration).Seconds(); d > 0 {

@@ -2,9 +2,7 @@ package load
 
 import (
 	"sort"
-	"time"
 
-	"github.com/HdrHistogram/hdrhistogram-go"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
 
@@ -115,49 +113,3 @@ func (a *stepAgg) metrics() StepMetrics {
 	sort.SliceStable(m.Errors, func(i, j int) bool { return m.Errors[i].Count > m.Errors[j].Count })
 	return m
 }
-
-// bucketAgg is one second of the timeline, with coarse histograms: 2
-// significant digits keep a long run's timeline small.
-type bucketAgg struct {
-	requests map[string]uint64
-	errors   map[string]uint64
-	hists    map[string]*hdrHist
-	sessions uint64
-	sessHist *hdrhistogram.Histogram
-}
-
-func newCoarseHistogram() *hdrhistogram.Histogram {
-	return hdrhistogram.New(int64(10*time.Microsecond), int64(time.Minute), 2)
-}
-
-func (b *bucketAgg) add(r *record) {
-	v := max(int64(10*time.Microsecond), min(int64(r.res.Latency), int64(time.Minute)))
-	if r.res.Attack == sessionAttack {
-		b.sessions++
-		_ = b.sessHist.RecordValue(v)
-		return
-	}
-	b.requests[r.res.Attack]++
-	if r.outcome == outcomeUnexpected {
-		b.errors[r.res.Attack]++
-	}
-	h, ok := b.hists[r.res.Attack]
-	if !ok {
-		h = newCoarseHistogram()
-		b.hists[r.res.Attack] = h
-	}
-	_ = h.RecordValue(v)
-}
-
-func (b *bucketAgg) bucket(sec int) Bucket {
-	out := Bucket{Second: sec, Requests: b.requests, Errors: b.errors, P99Ms: map[string]float64{}, Sessions: b.sessions}
-	for k, h := range b.hists {
-		out.P99Ms[k] = ms(time.Duration(h.ValueAtPercentile(99)))
-	}
-	if b.sessions > 0 {
-		out.SessionP99 = ms(time.Duration(b.sessHist.ValueAtPercentile(99)))
-	}
-	return out
-}
-
-type hdrHist = hdrhistogram.Histogram
