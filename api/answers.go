@@ -24,6 +24,10 @@ type answerMemo struct {
 
 const answerSlots = 1024
 
+// answerKeepMax is the longest answer kept: the API's answers are a few
+// hundred bytes, and a target repeating huge ones must not fill memory.
+const answerKeepMax = 4 << 10
+
 type answerSlot struct {
 	seen  atomic.Uint64 // hash of the last answer decoded in this slot
 	entry atomic.Pointer[answerEntry]
@@ -41,7 +45,7 @@ func newAnswerMemo() *answerMemo { return &answerMemo{seed: maphash.MakeSeed()} 
 // when it is not nil. An answer that does not decode is never kept: its
 // error (a mistyped field, say) comes afresh every time.
 func decodeAnswer[T any](m *answerMemo, body []byte, resp *T) error {
-	if m == nil {
+	if m == nil || len(body) > answerKeepMax {
 		return json.Unmarshal(body, resp)
 	}
 	h := maphash.Bytes(m.seed, body)

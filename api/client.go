@@ -38,6 +38,7 @@ type Client struct {
 	initialConns int
 	connGrowth   time.Duration
 	gate         *gate
+	dials        *dialPacer
 	answers      map[Endpoint]*answerMemo // read-only once built
 	header       http.Header
 	tls          *tls.Config
@@ -135,7 +136,9 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 		c.answers[ep] = newAnswerMemo()
 	}
 	c.gate = newGate(c.initialConns, c.maxConns, c.connGrowth)
-	c.tr = newTransport(c.maxConns, c.tls)
+	dialer := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
+	c.dials = newDialPacer(dialer.DialContext, c.initialConns, c.connGrowth)
+	c.tr = newTransport(c.maxConns, c.tls, c.dials.DialContext)
 	c.hc = &http.Client{Transport: c.tr, CheckRedirect: refuseRedirect}
 	return c, nil
 }
@@ -147,13 +150,13 @@ func refuseRedirect(*http.Request, []*http.Request) error { return http.ErrUseLa
 
 // newTransport returns an HTTP transport tuned for many concurrent
 // keep-alive requests to one host.
-func newTransport(maxConns int, tc *tls.Config) *http.Transport {
+func newTransport(maxConns int, tc *tls.Config, dial func(ctx context.Context, network, addr string) (net.Conn, error)) *http.Transport {
 	if tc != nil {
 		tc = tc.Clone()
 	}
 	return &http.Transport{
 		Proxy:               http.ProxyFromEnvironment,
-		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		DialContext:         dial,
 		TLSClientConfig:     tc,
 		MaxIdleConns:        maxConns,
 		MaxIdleConnsPerHost: maxConns,

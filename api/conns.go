@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"net"
 	"sync"
 	"time"
 )
@@ -34,6 +35,63 @@ const (
 // exceed the client's connection cap (WithMaxConns).
 func WithConnPacing(initial int, growth time.Duration) Option {
 	return func(c *Client) { c.initialConns, c.connGrowth = initial, growth }
+}
+
+// dialPacer spaces the transport's dials by the growth interval, beyond a
+// first burst of the initial slots. Slots never shrink, but connections
+// do close (the target's idle timeout, the transport's, a cut body): a
+// later burst of requests finds slots without connections, and without
+// this would dial them all at once, the storm the slots exist to prevent.
+type dialPacer struct {
+	dial   func(ctx context.Context, network, addr string) (net.Conn, error)
+	every  time.Duration
+	burst  time.Duration // the lead a quiet spell earns: burst x every
+	mu     sync.Mutex
+	next   time.Time // when the next dial may start
+	credit int       // dials that may go at once, lent by AllowInFlight
+	now    func() time.Time
+}
+
+func newDialPacer(dial func(ctx context.Context, network, addr string) (net.Conn, error), initial int, every time.Duration) *dialPacer {
+	return &dialPacer{dial: dial, every: every, burst: time.Duration(initial) * every, now: time.Now}
+}
+
+// DialContext waits for the dial's turn (within ctx), then dials.
+func (p *dialPacer) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	if wait := p.reserve(); wait > 0 {
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		}
+	}
+	return p.dial(ctx, network, addr)
+}
+
+// reserve books the next dial's start and returns how long to wait for it.
+func (p *dialPacer) reserve() time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.credit > 0 {
+		p.credit--
+		return 0
+	}
+	now := p.now()
+	at := now.Add(-p.burst)
+	if p.next.After(at) {
+		at = p.next
+	}
+	p.next = at.Add(p.every)
+	return max(at.Sub(now), 0)
+}
+
+// lend lets the next n dials go at once.
+func (p *dialPacer) lend(n int) {
+	p.mu.Lock()
+	p.credit = max(p.credit, n)
+	p.mu.Unlock()
 }
 
 // gate hands out slots for requests on the wire.
@@ -91,9 +149,11 @@ func (g *gate) acquire(ctx context.Context) error {
 	}
 }
 
-// tryLocked takes a free slot, or a new one when growth is due.
+// tryLocked takes a free slot, or a new one when growth is due and no
+// request waits before this one (a grown slot goes to the longest
+// waiting request, never to a newcomer).
 func (g *gate) tryLocked() bool {
-	if g.busy < g.slots || g.growLocked() {
+	if g.busy < g.slots || len(g.queue) == 0 && g.growLocked() {
 		g.busy++
 		return true
 	}
@@ -162,6 +222,23 @@ func (g *gate) grow() {
 			g.queue = append([]*waiter{w}, g.queue...)
 		}
 		g.mu.Unlock()
+	}
+}
+
+// AllowInFlight lets at least n requests (up to the connection cap) be on
+// the wire at once from now on, without waiting for paced growth: for a
+// check that sends requests together on purpose, to provoke a race.
+func (c *Client) AllowInFlight(n int) {
+	c.dials.lend(n)
+	g := c.gate
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for g.slots < min(n, g.max) {
+		g.slots++
+		if w := g.nextLocked(); w != nil {
+			g.busy++
+			w.ready <- struct{}{}
+		}
 	}
 }
 

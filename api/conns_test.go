@@ -200,3 +200,64 @@ func TestGateGrowthPace(t *testing.T) {
 	assert.False(t, take(), "at the cap")
 	assert.Equal(t, 3, g.slots)
 }
+
+// TestAllowInFlightLetsABurstGoAtOnce: a check that sends requests
+// together on purpose (contract's L2 burst) gets them on the wire together,
+// beyond the paced slots.
+func TestAllowInFlightLetsABurstGoAtOnce(t *testing.T) {
+	cc := newConnCounter(t)
+	c, err := NewClient(cc.srv.URL, WithConnPacing(4, time.Hour), WithTimeout(time.Minute))
+	require.NoError(t, err)
+	c.AllowInFlight(20)
+	errs := burst(c, 20)
+	cc.waitHeld(t, 20)
+	cc.open()
+	for range 20 {
+		require.NoError(t, <-errs)
+	}
+	assert.Equal(t, int64(20), cc.peak.Load())
+}
+
+// TestGateGrowthGoesToTheLongestWaiting: while a request waits, a newcomer
+// does not take the slot growth makes; the waiting one does.
+func TestGateGrowthGoesToTheLongestWaiting(t *testing.T) {
+	now := time.Unix(0, 0)
+	g := newGate(1, 3, time.Second)
+	g.now, g.grownAt = func() time.Time { return now }, now
+	g.sleep = func(time.Duration) { select {} } // growth on arrival only
+	require.NoError(t, g.acquire(context.Background()))
+	first := make(chan struct{})
+	go func() {
+		if g.acquire(context.Background()) == nil {
+			close(first)
+		}
+	}()
+	require.Eventually(t, func() bool { g.mu.Lock(); defer g.mu.Unlock(); return len(g.queue) == 1 }, 10*time.Second, time.Millisecond)
+	g.mu.Lock()
+	now = now.Add(time.Second) // growth is due
+	newcomer := g.tryLocked()
+	g.mu.Unlock()
+	assert.False(t, newcomer, "the newcomer took the grown slot from the request waiting before it")
+	g.release()
+	<-first
+}
+
+// TestDialPacerSpacesDials: the first dials (the initial slots) go at
+// once, later ones one growth interval apart, and a quiet spell earns the
+// burst back, no more.
+func TestDialPacerSpacesDials(t *testing.T) {
+	now := time.Unix(1000, 0)
+	p := newDialPacer(nil, 3, time.Millisecond)
+	p.now = func() time.Time { return now }
+	var waits []time.Duration
+	for range 6 {
+		waits = append(waits, p.reserve())
+	}
+	assert.Equal(t, []time.Duration{0, 0, 0, 0, time.Millisecond, 2 * time.Millisecond}, waits)
+	now = now.Add(time.Hour)
+	waits = waits[:0]
+	for range 5 {
+		waits = append(waits, p.reserve())
+	}
+	assert.Equal(t, []time.Duration{0, 0, 0, 0, time.Millisecond}, waits)
+}

@@ -45,9 +45,10 @@ func (w *worker) pause(ctx context.Context, d time.Duration) {
 }
 
 // sessionPool runs sessions on long-lived workers, grown one at a time
-// when every worker is busy (as vegeta grows its attack workers); the
-// engine keeps them within the in-flight cap, since a worker is added
-// only for a session it lets start. A goroutine per session would start each one
+// when every worker is busy (as vegeta grows its attack workers); a
+// worker is added only for a session the engine lets start within the
+// in-flight cap, so the workers are about that cap at most (a session
+// that ends as another starts may leave one more, idle). A goroutine per session would start each one
 // on a fresh 8 KB stack that every session grows again through the JSON
 // decoder and the HTTP client: at thousands of sessions a second that
 // stack copying alone was a tenth of the run's CPU. A worker keeps its
