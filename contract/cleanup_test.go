@@ -13,21 +13,23 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"loyalcheck/api"
+	"loyalcheck/internal/holdback"
 	"loyalcheck/sandbox"
 )
 
 // wrappedSandbox serves a fresh sandbox behind wrap on a loopback port and
 // returns it with a client for it, and a function that waits until every
 // request the server received has been served (so that a hold the client
-// gave up on is in the store before the test looks).
-func wrappedSandbox(t *testing.T, wrap func(http.Handler) http.Handler) (*sandbox.Server, *api.Client, func()) {
+// gave up on is in the store before the test looks). opts go to the
+// client after its defaults.
+func wrappedSandbox(t *testing.T, wrap func(http.Handler) http.Handler, opts ...api.Option) (*sandbox.Server, *api.Client, func()) {
 	t.Helper()
 	srv, err := sandbox.New(sandbox.WithAPIKey(testKey), sandbox.WithClients(20))
 	require.NoError(t, err)
 	t.Cleanup(func() { srv.Close() })
 	hs := httptest.NewServer(wrap(srv))
 	t.Cleanup(hs.Close)
-	c, err := api.NewClient(hs.URL, api.WithAPIKey(testKey), api.WithMaxConns(64))
+	c, err := api.NewClient(hs.URL, append([]api.Option{api.WithAPIKey(testKey), api.WithMaxConns(64)}, opts...)...)
 	require.NoError(t, err)
 	t.Cleanup(c.CloseIdleConnections)
 	return srv, c, hs.Close
@@ -143,33 +145,7 @@ func TestUnreleasedHoldsAreListed(t *testing.T) {
 // client waits timeout for an answer.
 func heldBack(t *testing.T, cancel context.CancelFunc, answer <-chan struct{}, timeout time.Duration) (*sandbox.Server, *api.Client, func()) {
 	t.Helper()
-	srv, err := sandbox.New(sandbox.WithAPIKey(testKey), sandbox.WithClients(20))
-	require.NoError(t, err)
-	t.Cleanup(func() { srv.Close() })
-	var holds atomic.Int64
-	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != api.EpHold.Path() || holds.Add(1) != 3 {
-			srv.ServeHTTP(w, r)
-			return
-		}
-		rec := httptest.NewRecorder()
-		srv.ServeHTTP(rec, r)
-		cancel()
-		select {
-		case <-answer:
-		case <-r.Context().Done():
-			return
-		}
-		for k, v := range rec.Header() {
-			w.Header()[k] = v
-		}
-		w.WriteHeader(rec.Code)
-		w.Write(rec.Body.Bytes()) //nolint:errcheck // the client may be gone
-	}))
-	t.Cleanup(hs.Close)
-	c, err := api.NewClient(hs.URL, api.WithAPIKey(testKey), api.WithTimeout(timeout))
-	require.NoError(t, err)
-	return srv, c, hs.Close
+	return wrappedSandbox(t, holdback.Nth(api.EpHold.Path(), 3, cancel, answer), api.WithMaxConns(api.DefaultMaxConns), api.WithTimeout(timeout))
 }
 
 // TestLateHoldAnswerReleased: the target makes a hold but answers only
