@@ -64,6 +64,26 @@ func (g *gate) stop(err error) {
 	}
 }
 
+// observe counts the outcome of one request of the batch (classify judges
+// an answer) and stops the batch on an answer that is no API's. ok is
+// false when the request got no answer or stopped the batch; else
+// unknown is the request field the answer says is unknown, if any.
+func (g *gate) observe(ctx context.Context, ex *api.Exchange, err error) (unknown string, ok bool) {
+	if api.IsTransport(err) {
+		if ctx.Err() == nil {
+			g.transport(err)
+		}
+		return "", false
+	}
+	unknown, refused, fatal := classify(ex, err)
+	g.answer(refused, err)
+	if fatal != nil {
+		g.stop(fatal)
+		return "", false
+	}
+	return unknown, true
+}
+
 // result is the batch's error once every worker is done: the fatal one,
 // else ErrUnreachable when no request was accepted, else the budget or
 // the parent context running out.
@@ -118,23 +138,20 @@ func search(bctx, parent context.Context, c *api.Client, fixtures []api.FixtureC
 	ctx, cancel := context.WithCancel(bctx)
 	defer cancel()
 	g := &gate{max: cfg.maxTransport, cancel: cancel}
+	// Every fixture is listed, searched or not (the batch may stop early).
 	out := make([]Client, len(fixtures))
+	for i, fc := range fixtures {
+		out[i].Fixture, out[i].Key = fc, fc.SearchKey()
+	}
 	done := each(ctx, len(fixtures), cfg.concurrency, func(ctx context.Context, i int) {
 		cl := &out[i]
-		cl.Fixture, cl.Key = fixtures[i], fixtures[i].SearchKey()
 		r, ex, err := c.Search(ctx, api.SearchRequest{Search: cl.Key, Point: point})
 		cl.Err = err
-		if api.IsTransport(err) {
-			if ctx.Err() == nil {
-				g.transport(err)
-			}
+		unknown, ok := g.observe(ctx, ex, err)
+		if !ok {
 			return
 		}
-		unknown, refused, fatal := classify(ex, err)
-		g.answer(refused, err)
 		switch {
-		case fatal != nil:
-			g.stop(fatal)
 		case unknown == "point":
 			g.stop(&ConfigError{UnknownPoints: []string{point}, Clients: len(fixtures), Points: 1})
 		case unknown == "client":
@@ -145,11 +162,6 @@ func search(bctx, parent context.Context, c *api.Client, fixtures []api.FixtureC
 			cl.Found = r
 		}
 	})
-	for i := range out {
-		if out[i].Key == "" {
-			out[i].Fixture, out[i].Key = fixtures[i], fixtures[i].SearchKey()
-		}
-	}
 	return out, g.result(bctx, parent, done, len(fixtures), "fixture client searches")
 }
 
@@ -169,18 +181,7 @@ func checkPoints(bctx, parent context.Context, c *api.Client, points []string, c
 	unknown := make([]bool, len(points))
 	done := each(ctx, len(points), cfg.concurrency, func(ctx context.Context, i int) {
 		_, ex, err := c.Recalc(ctx, api.RecalcRequest{Client: client, Point: points[i], Amount: recalcAmount})
-		if api.IsTransport(err) {
-			if ctx.Err() == nil {
-				g.transport(err)
-			}
-			return
-		}
-		what, refused, fatal := classify(ex, err)
-		g.answer(refused, err)
-		switch {
-		case fatal != nil:
-			g.stop(fatal)
-		case what == "point":
+		if what, ok := g.observe(ctx, ex, err); ok && what == "point" {
 			unknown[i] = true
 		}
 	})
