@@ -40,6 +40,7 @@ type Client struct {
 	gate         *gate
 	dials        *dialPacer
 	answers      map[Endpoint]*answerMemo // read-only once built
+	urls         map[Endpoint]string      // read-only once built
 	header       http.Header
 	tls          *tls.Config
 	tr           *http.Transport
@@ -131,9 +132,10 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 	c.header.Set("Content-Type", "application/json")
 	c.header.Set("Accept", "application/json")
 	c.header.Set("apikey", c.key)
-	c.answers = map[Endpoint]*answerMemo{}
+	c.answers, c.urls = map[Endpoint]*answerMemo{}, map[Endpoint]string{}
 	for _, ep := range Endpoints() {
 		c.answers[ep] = newAnswerMemo()
+		c.urls[ep] = c.base + ep.Path()
 	}
 	c.gate = newGate(c.initialConns, c.maxConns, c.connGrowth)
 	dialer := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
@@ -171,6 +173,15 @@ func (c *Client) Timeout() time.Duration { return c.timeout }
 // CloseIdleConnections closes the keep-alive connections the client
 // holds, e.g. before an embedded sandbox shuts down (which waits for them).
 func (c *Client) CloseIdleConnections() { c.tr.CloseIdleConnections() }
+
+// URL returns the endpoint's URL at the target (the five endpoints' are
+// built once, not per request).
+func (c *Client) URL(ep Endpoint) string {
+	if u, ok := c.urls[ep]; ok {
+		return u
+	}
+	return c.base + ep.Path()
+}
 
 // BaseURL returns the target's base URL.
 func (c *Client) BaseURL() string { return c.base }
@@ -259,7 +270,7 @@ func (c *Client) Do(ctx context.Context, ep Endpoint, body []byte, opts ...CallO
 	for _, f := range opts {
 		f(&o)
 	}
-	ex := &Exchange{Endpoint: ep, URL: c.base + ep.Path(), Request: body, KeySent: "configured"}
+	ex := &Exchange{Endpoint: ep, URL: c.URL(ep), Request: body, KeySent: "configured"}
 	if c.readOnly && (ep.Writes() || !ep.Valid()) {
 		return ex, &TransportError{Endpoint: ep, Err: ErrReadOnly}
 	}

@@ -213,13 +213,13 @@ func (g *gate) grow() {
 			g.mu.Unlock()
 			return
 		}
-		if w := g.nextLocked(); w != nil && g.growLocked() {
-			g.busy++
-			w.ready <- struct{}{}
-		} else if w != nil {
-			// Not yet time (a request grew a slot meanwhile): put it
-			// back at the head.
-			g.queue = append([]*waiter{w}, g.queue...)
+		// A grown slot goes to the longest-waiting request; if every
+		// waiter gave up meanwhile, it stays free.
+		if g.growLocked() {
+			if w := g.nextLocked(); w != nil {
+				g.busy++
+				w.ready <- struct{}{}
+			}
 		}
 		g.mu.Unlock()
 	}
@@ -240,12 +240,4 @@ func (c *Client) AllowInFlight(n int) {
 			w.ready <- struct{}{}
 		}
 	}
-}
-
-// Slots reports the gate's slots: the most connections the client has
-// needed at once so far.
-func (c *Client) Slots() int {
-	c.gate.mu.Lock()
-	defer c.gate.mu.Unlock()
-	return c.gate.slots
 }

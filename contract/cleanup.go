@@ -75,7 +75,7 @@ func (s *suite) sendHold(ctx context.Context, body []byte, opts ...api.CallOptio
 		func() { lost = s.noteLost() },
 		func(a answer) { s.lateHold(ctx, lost, a.ex, a.err) })
 	if !handed {
-		ex := &api.Exchange{Endpoint: api.EpHold, URL: s.c.BaseURL() + api.EpHold.Path(), Request: body, KeySent: "configured"}
+		ex := &api.Exchange{Endpoint: api.EpHold, URL: s.c.URL(api.EpHold), Request: body, KeySent: "configured"}
 		return ex, &api.TransportError{Endpoint: api.EpHold, Err: context.DeadlineExceeded}, false
 	}
 	return ans.ex, ans.err, true

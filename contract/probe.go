@@ -74,13 +74,13 @@ func (t *T) do(ep api.Endpoint, body []byte, opts ...api.CallOption) *reply {
 	if err := t.ctx.Err(); err != nil {
 		// Interrupted: nothing more is sent (the clean-up has its own
 		// context).
-		ex := &api.Exchange{Endpoint: ep, URL: t.s.c.BaseURL() + ep.Path(), Request: body, KeySent: "configured"}
+		ex := &api.Exchange{Endpoint: ep, URL: t.s.c.URL(ep), Request: body, KeySent: "configured"}
 		return &reply{Ex: ex, Err: &api.TransportError{Endpoint: ep, Err: err}}
 	}
 	if why := t.s.dead(ep); why != "" {
 		// The endpoint stopped answering: fail fast rather than wait a
 		// timeout per call for the rest of the run.
-		ex := &api.Exchange{Endpoint: ep, URL: t.s.c.BaseURL() + ep.Path(), Request: body, KeySent: "configured"}
+		ex := &api.Exchange{Endpoint: ep, URL: t.s.c.URL(ep), Request: body, KeySent: "configured"}
 		t.remember(ex)
 		return &reply{Ex: ex, Err: &api.TransportError{Endpoint: ep, Err: errors.New(why)}}
 	}

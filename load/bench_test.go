@@ -91,7 +91,7 @@ func BenchmarkSequencer(b *testing.B) {
 	s := newSequencer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			s.take(api.EpSearch)
+			s.take(string(api.EpSearch))
 		}
 	})
 }

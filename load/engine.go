@@ -24,10 +24,6 @@ import (
 // sessionAttack is the vegeta Attack name of whole-session results.
 const sessionAttack = "session"
 
-// sessionSeq numbers whole sessions in the sequencer, apart from every
-// endpoint.
-const sessionSeq api.Endpoint = sessionAttack
-
 // ErrUnreachable is returned when the target answers none of the setup
 // searches, or stops answering them: it is down, or refuses the apikey.
 // It is the preflight's, since the setup searches through it.
@@ -226,7 +222,7 @@ loop:
 		obs.Scheduled(true)
 		// Session results are numbered here, in schedule order, so their
 		// sequence follows their (scheduled) timestamps.
-		seq, _ := e.seqs.take(sessionSeq)
+		seq, _ := e.seqs.take(sessionAttack)
 		pool.start(sessionJob{idx: idx, seq: seq, scheduled: e.began.Add(due)})
 		n++
 	}
@@ -256,7 +252,6 @@ func (r *Runner) newEngine(cfg *config, duration time.Duration) *engine {
 		ledger:   r.ledger,
 		records:  make(chan *record, 4096),
 		seqs:     newSequencer(),
-		urls:     endpointURLs(r.client),
 		sampler:  sampler{fraction: cfg.validate},
 		duration: duration,
 	}
@@ -280,16 +275,14 @@ func (s shard) starts(total uint64) uint64 {
 }
 
 type engine struct {
-	client  *api.Client
-	sc      *scenarios.Scenario
-	cfg     *config
-	points  []string
-	pool    *clientPool
-	ledger  *ledger
-	records chan *record
-	seqs    *sequencer
-	// urls is each endpoint's URL, the Result.URL of its requests.
-	urls     map[api.Endpoint]string
+	client   *api.Client
+	sc       *scenarios.Scenario
+	cfg      *config
+	points   []string
+	pool     *clientPool
+	ledger   *ledger
+	records  chan *record
+	seqs     *sequencer
 	sampler  sampler
 	duration time.Duration
 	began    time.Time
@@ -307,30 +300,22 @@ func (e *engine) rng(w *worker, idx uint64) *rand.Rand {
 	return w.rng
 }
 
-// sequencer hands out gap-free sequence numbers per endpoint (and for
-// sessions) together with the start timestamp, under one lock, so that
+// sequencer hands out gap-free sequence numbers per attack (each
+// endpoint, and sessions) together with the start timestamp, under one lock, so that
 // sequence order is also timestamp order (vegeta's plot relies on both).
 type sequencer struct {
 	mu   sync.Mutex
-	next map[api.Endpoint]uint64
+	next map[string]uint64
 }
 
-func newSequencer() *sequencer { return &sequencer{next: map[api.Endpoint]uint64{}} }
+func newSequencer() *sequencer { return &sequencer{next: map[string]uint64{}} }
 
-func (s *sequencer) take(attack api.Endpoint) (uint64, time.Time) {
+func (s *sequencer) take(attack string) (uint64, time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := s.next[attack]
 	s.next[attack] = n + 1
 	return n, time.Now()
-}
-
-func endpointURLs(c *api.Client) map[api.Endpoint]string {
-	urls := map[api.Endpoint]string{}
-	for _, ep := range api.Endpoints() {
-		urls[ep] = c.BaseURL() + ep.Path()
-	}
-	return urls
 }
 
 // sampler decides which responses are schema-validated: exactly

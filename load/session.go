@@ -147,7 +147,7 @@ func (s *session) holdIDs(with bool) []string {
 // call sends one request and turns its exchange into a record; expect422
 // names the field of a 422 the step may provoke (a refusal, not an error).
 func (e *engine) call(ctx context.Context, s *session, ep api.Endpoint, send func(context.Context) (*api.Exchange, error), expect422 string) stepResult {
-	seq, ts := e.seqs.take(ep)
+	seq, ts := e.seqs.take(string(ep))
 	sendCtx := ctx
 	if ep.Writes() {
 		// A write once sent runs to its answer (bounded by the client's
@@ -209,7 +209,7 @@ func (e *engine) call(ctx context.Context, s *session, ep api.Endpoint, send fun
 			Timestamp: ts,
 			Latency:   lat,
 			Method:    http.MethodPost,
-			URL:       e.urls[ep],
+			URL:       e.client.URL(ep),
 		},
 		hot:       s.acct.hot,
 		validated: validated,

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"loyalcheck/api"
 )
@@ -17,7 +18,9 @@ import (
 // and none of it is in the step's latency.
 func TestStepLatencyEndsWithTheAnswer(t *testing.T) {
 	const exchange, after = 5 * time.Millisecond, 40 * time.Millisecond
-	e := &engine{records: make(chan *record, 1), seqs: newSequencer(), urls: map[api.Endpoint]string{}, cfg: &config{}}
+	c, err := api.NewClient("http://127.0.0.1:1") // never dialled: the send is the test's
+	require.NoError(t, err)
+	e := &engine{client: c, records: make(chan *record, 1), seqs: newSequencer(), cfg: &config{}}
 	s := &session{acct: &account{}}
 	var ex *api.Exchange
 	var took time.Duration

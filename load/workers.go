@@ -118,10 +118,3 @@ func (p *sessionPool) wait() {
 	p.mu.Unlock()
 	p.wg.Wait()
 }
-
-// size is the number of workers started so far.
-func (p *sessionPool) size() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.workers
-}

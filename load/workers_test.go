@@ -22,7 +22,7 @@ func TestPoolReusesIdleWorkers(t *testing.T) {
 	assert.Equal(t, int64(100), ran.Load())
 	// One worker would do; a start that comes before the last worker is
 	// back at its channel adds one, and soon one of them is always back.
-	assert.Less(t, p.size(), 10, "a worker per session: idle workers are not reused")
+	assert.Less(t, p.workers, 10, "a worker per session: idle workers are not reused")
 
 	release := make(chan struct{})
 	var running sync.WaitGroup
@@ -32,7 +32,7 @@ func TestPoolReusesIdleWorkers(t *testing.T) {
 		p.start(sessionJob{})
 	}
 	running.Wait()
-	assert.Equal(t, 8, p.size(), "eight overlapping sessions, eight workers")
+	assert.Equal(t, 8, p.workers, "eight overlapping sessions, eight workers")
 	close(release)
 	p.wait()
 }
