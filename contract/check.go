@@ -91,14 +91,25 @@ func (t *T) Warn(ex *api.Exchange, format string, a ...any) {
 	t.record(Warn, ex, fmt.Sprintf(format, a...))
 }
 
-// Breach records the rule broken, weighed by its kind: doc (and
-// doc+interp) fails, interp warns.
+// Breach records the rule broken, weighed by its kind (breachOf).
 func (t *T) Breach(ex *api.Exchange, format string, a ...any) {
-	if t.rule.Kind == api.KindInterp {
-		t.Warn(ex, format, a...)
-		return
+	t.record(breachOf(t.rule), ex, fmt.Sprintf(format, a...))
+}
+
+// breachOn records a breach of another rule than the check's own, weighed
+// by that rule's kind (breachOf).
+func (t *T) breachOn(ruleID string, ex *api.Exchange, msg string) {
+	rule, _ := api.RuleByID(ruleID)
+	t.recordOn(rule, breachOf(rule), ex, msg)
+}
+
+// breachOf is what breaking rule is: doc (and doc+interp) fails, interp
+// warns.
+func breachOf(rule api.Rule) Status {
+	if rule.Kind == api.KindInterp {
+		return Warn
 	}
-	t.Fail(ex, format, a...)
+	return Fail
 }
 
 // Skip records that the rule could not be exercised, and why: the rule is

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-
-	"loyalcheck/api"
 )
 
 // A check that judges a rule over many calls (every fixture client, every
@@ -114,15 +112,4 @@ func (t *T) partialDiscovery() {
 	t.s.lostBlamed = true
 	t.s.mu.Unlock()
 	t.partialOf("fixture client searches", t.s.roles.searched, t.s.roles.lost, blame)
-}
-
-// breachOn records a breach of another rule than the check's own, weighed
-// by that rule's kind (doc fails, interp warns).
-func (t *T) breachOn(ruleID string, ex *api.Exchange, msg string) {
-	rule, _ := api.RuleByID(ruleID)
-	st := Fail
-	if rule.Kind == api.KindInterp {
-		st = Warn
-	}
-	t.recordOn(rule, st, ex, msg)
 }
