@@ -17,6 +17,7 @@ import (
 
 	"loyalcheck/api"
 	"loyalcheck/preflight"
+	"loyalcheck/scenarios"
 )
 
 // Version is the plan format's version.
@@ -74,25 +75,9 @@ type Client struct {
 	Balance         float64 `json:"balance"`
 }
 
-// Duration is a time.Duration written as Go writes it ("30s").
-type Duration time.Duration
-
-// MarshalJSON writes d as "1m30s".
-func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
-
-// UnmarshalJSON reads what MarshalJSON writes.
-func (d *Duration) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return err
-	}
-	v, err := time.ParseDuration(s)
-	if err != nil {
-		return err
-	}
-	*d = Duration(v)
-	return nil
-}
+// Duration is a time.Duration written as Go writes it ("30s"), as
+// scenario files write theirs.
+type Duration = scenarios.Duration
 
 // ClientsOf turns a preflight's searches into the plan's clients.
 func ClientsOf(pre *preflight.Result) []Client {
