@@ -1,7 +1,6 @@
 package schemas
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -199,16 +198,11 @@ func rewriteRef(v any, at string) (string, error) {
 // DecodeData decodes one JSON document into maps, slices and scalars as
 // encoding/json does, except that a number is an int64 when it is an
 // integer that fits (79201234567 stays 79201234567, not 7.9201234567e+10,
-// in YAML), else a float64.
+// in YAML), else a float64. It reads b as validation does (decode).
 func DecodeData(b []byte) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
+	v, err := decode(b)
+	if err != nil {
 		return nil, err
-	}
-	if dec.More() {
-		return nil, fmt.Errorf("data after the JSON document")
 	}
 	return plain(v)
 }

@@ -107,6 +107,8 @@ func TestDecodeData(t *testing.T) {
 	v, err = DecodeData([]byte(`{"a": 79201234567, "b": 1.5, "c": [true, null, "x"]}`))
 	require.NoError(t, err)
 	assert.Equal(t, map[string]any{"a": int64(79201234567), "b": 1.5, "c": []any{true, nil, "x"}}, v)
-	_, err = DecodeData([]byte(`{} {}`))
-	assert.Error(t, err)
+	for _, trailing := range []string{`{} {}`, `{}}`} {
+		_, err = DecodeData([]byte(trailing))
+		assert.Error(t, err, trailing)
+	}
 }
