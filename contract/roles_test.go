@@ -21,24 +21,13 @@ func runWithFixtures(t *testing.T, n int, edit func(*api.Fixtures), opts ...Opti
 	sb, err := sandbox.Start(ctx, sandbox.WithAPIKey(testKey), sandbox.WithClients(n))
 	require.NoError(t, err)
 	t.Cleanup(func() { sb.Close() })
-	c, err := api.NewClient(sb.URL(), api.WithAPIKey(testKey), api.WithTimeout(10*time.Second), api.WithMaxConns(8))
+	c, err := sb.Client(api.WithTimeout(10*time.Second), api.WithMaxConns(8))
 	require.NoError(t, err)
-	t.Cleanup(c.CloseIdleConnections)
 	fx := sb.Fixtures()
 	edit(fx)
 	res, err := Run(ctx, c, fx, append([]Option{WithValidator(sharedValidator), WithAPIKey(testKey)}, opts...)...)
 	require.NoError(t, err)
 	return res
-}
-
-func statusOf(res *Result, rule string) []Finding {
-	var out []Finding
-	for _, f := range res.Findings {
-		if f.Rule == rule {
-			out = append(out, f)
-		}
-	}
-	return out
 }
 
 // Discount clients listed after 40 cashback clients (a vendor exporting
@@ -58,7 +47,7 @@ func TestRolesFromTypeHintsNotTheFirstForty(t *testing.T) {
 		require.Equal(t, api.TypeCashback, fx.Clients[40].Type, "at least 41 cashback clients come first")
 	}, WithOnly("S3", "C5", "RT7"))
 	for _, rule := range []string{"S3", "C5", "RT7"} {
-		fs := statusOf(res, rule)
+		fs := findingsOf(res, rule)
 		require.NotEmpty(t, fs, rule)
 		for _, f := range fs {
 			assert.Equal(t, Pass, f.Status, "%s: %s", rule, f.Message)
@@ -89,7 +78,7 @@ func TestEmptyRoleSaysWhy(t *testing.T) {
 		}
 		fx.Clients = kept
 	}, WithOnly("S3"))
-	fs := statusOf(res, "S3")
+	fs := findingsOf(res, "S3")
 	require.Len(t, fs, 1)
 	assert.Equal(t, Skip, fs[0].Status)
 	assert.Contains(t, fs[0].Message, "fixtures have no discount client (all ")
@@ -106,7 +95,7 @@ func TestDiscoveryBudget(t *testing.T) {
 			fx.Clients[i].Type = ""
 		}
 	}, WithOnly("S3"), WithDiscoveryBudget(time.Nanosecond))
-	fs := statusOf(res, "S3")
+	fs := findingsOf(res, "S3")
 	require.Len(t, fs, 1)
 	assert.Equal(t, Skip, fs[0].Status)
 	assert.Contains(t, fs[0].Message, "the discovery budget of 1ns ran out after 1 of 30 fixture clients were searched")
