@@ -75,15 +75,6 @@ func everyThird() func(string, []byte) bool {
 	}
 }
 
-func coverageOf(res *Result, rule string) record.RuleCoverage {
-	for _, c := range res.Coverage {
-		if c.Rule == rule {
-			return c
-		}
-	}
-	return record.RuleCoverage{}
-}
-
 // notPassed asserts that the checks of the rules did not pass.
 func notPassed(t *testing.T, res *Result, rules ...string) {
 	t.Helper()
@@ -116,9 +107,9 @@ func TestFailedSearchesAreNotAPass(t *testing.T) {
 	assert.Equal(t, "FAIL", res.Verdict(), describe(res))
 	// S5 also searches the role clients' other identifiers, which the
 	// proxy breaks too: a failure of S5 itself.
-	assert.NotEqual(t, record.Verified, coverageOf(res, "S5").State, describe(res))
+	assert.NotEqual(t, record.Verified, coverageByRule(res)["S5"].State, describe(res))
 	for _, rule := range []string{"S6", "S7"} {
-		c := coverageOf(res, rule)
+		c := coverageByRule(res)[rule]
 		assert.Equal(t, record.Unverified, c.State, "%s: %s\n%s", rule, c.Reason, describe(res))
 		assert.Regexp(t, `\d+ of 20 fixture client searches got no usable answer \(\d+ HTTP 500\): `+rule+` is unverified on them`, c.Reason, rule)
 	}
@@ -133,12 +124,12 @@ func TestFailedSearchesAreNotAPass(t *testing.T) {
 		}
 	}
 	assert.Equal(t, 1, g4, "one cause, one failure, whichever check saw it first:\n%s", describe(res))
-	assert.Equal(t, record.Failed, coverageOf(res, "G4").State)
+	assert.Equal(t, record.Failed, coverageByRule(res)["G4"].State)
 
 	clean := runWrapped(t, breakWhere(func(string, []byte) bool { return false }, answer500), only...)
 	assert.Equal(t, "PASS", clean.Verdict(), describe(clean))
 	for _, rule := range []string{"S5", "S6", "S7"} {
-		assert.Equal(t, record.Verified, coverageOf(clean, rule).State, rule)
+		assert.Equal(t, record.Verified, coverageByRule(clean)[rule].State, rule)
 	}
 }
 
@@ -151,7 +142,7 @@ func TestUnansweredSearchesAreUnverified(t *testing.T) {
 	assert.False(t, res.Failed(), describe(res))
 	notPassed(t, res, "S6", "S7")
 	for _, rule := range []string{"S6", "S7"} {
-		c := coverageOf(res, rule)
+		c := coverageByRule(res)[rule]
 		assert.Equal(t, record.Unverified, c.State, rule)
 		assert.Regexp(t, `\d+ of \d+ .* got no usable answer \(\d+ no answer\)`, c.Reason, rule)
 	}
@@ -174,7 +165,7 @@ func TestUnansweredBadRequestsAreUnverified(t *testing.T) {
 	} {
 		t.Run(tc.rule, func(t *testing.T) {
 			res := runWrapped(t, breakWhere(tc.bad, hangUp), tc.check)
-			c := coverageOf(res, tc.rule)
+			c := coverageByRule(res)[tc.rule]
 			assert.Equal(t, record.Unverified, c.State, describe(res))
 			assert.Regexp(t, `1 of \d+ .* got no usable answer \(1 no answer\)`, c.Reason)
 			notPassed(t, res, tc.rule)
@@ -189,10 +180,10 @@ func TestUnreleasedHoldsLeaveL3Unverified(t *testing.T) {
 	releases := func(path string, _ []byte) bool { return path == api.EpRelease.Path() }
 	res := runWrapped(t, breakWhere(releases, answer500), "l3-no-leaked-holds")
 	notPassed(t, res, "L3")
-	c := coverageOf(res, "L3")
+	c := coverageByRule(res)["L3"]
 	assert.Equal(t, record.Unverified, c.State, describe(res))
 	assert.Regexp(t, `1 of 1 releases of the holds the ledger counts active got no usable answer \(1 HTTP 500\)`, c.Reason)
-	assert.Equal(t, record.Failed, coverageOf(res, "G4").State, describe(res))
+	assert.Equal(t, record.Failed, coverageByRule(res)["G4"].State, describe(res))
 }
 
 // TestBrokenAnswersLeaveG7G8Unverified: G7 judged on the requests that
@@ -213,10 +204,10 @@ func TestBrokenAnswersLeaveG7G8Unverified(t *testing.T) {
 		t.Run(tc.rule, func(t *testing.T) {
 			res := runWrapped(t, breakWhere(tc.bad, answer500), tc.check)
 			notPassed(t, res, tc.rule)
-			c := coverageOf(res, tc.rule)
+			c := coverageByRule(res)[tc.rule]
 			assert.Equal(t, record.Unverified, c.State, describe(res))
 			assert.Regexp(t, tc.reason, c.Reason)
-			assert.Equal(t, record.Failed, coverageOf(res, "G4").State, describe(res))
+			assert.Equal(t, record.Failed, coverageByRule(res)["G4"].State, describe(res))
 		})
 	}
 }
