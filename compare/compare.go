@@ -159,7 +159,7 @@ func Compare(base, newer *Run, opts ...Option) (*Result, error) {
 	}
 	res.Warnings = append(res.Warnings, unlike(base, newer)...)
 
-	names := seriesNames(base, newer)
+	names := SeriesNames(base, newer)
 	keys, bs := bounds(names, cfg.thresholds)
 	nErrors := 0
 	for _, k := range keys {
@@ -238,19 +238,20 @@ func unlike(base, newer *Run) []string {
 		w = append(w, fmt.Sprintf("different targets: BASE %s, NEW %s", base.Target, newer.Target))
 	}
 	for _, s := range base.Series {
-		if find(newer, s.Name) == nil {
+		if newer.Find(s.Name) == nil {
 			w = append(w, fmt.Sprintf("%s ran only in BASE", s.Name))
 		}
 	}
 	for _, s := range newer.Series {
-		if find(base, s.Name) == nil {
+		if base.Find(s.Name) == nil {
 			w = append(w, fmt.Sprintf("%s ran only in NEW", s.Name))
 		}
 	}
 	return w
 }
 
-func find(r *Run, name string) *Series {
+// Find returns the run's series of that name, nil when it has none.
+func (r *Run) Find(name string) *Series {
 	for i := range r.Series {
 		if r.Series[i].Name == name {
 			return &r.Series[i]
@@ -259,11 +260,12 @@ func find(r *Run, name string) *Series {
 	return nil
 }
 
-// seriesNames lists the series of both runs, BASE's order first.
-func seriesNames(base, newer *Run) []string {
+// SeriesNames lists the series of the runs, each once, in the order the
+// runs list them, the first run's first.
+func SeriesNames(runs ...*Run) []string {
 	var names []string
 	seen := map[string]bool{}
-	for _, r := range []*Run{base, newer} {
+	for _, r := range runs {
 		for _, s := range r.Series {
 			if !seen[s.Name] {
 				seen[s.Name] = true
@@ -284,7 +286,7 @@ func intervals(r *Run, keys []metricKey, conf float64) map[metricKey]interval {
 		}
 	}
 	for step, ks := range byStep {
-		s := find(r, step)
+		s := r.Find(step)
 		if s == nil {
 			continue
 		}

@@ -106,7 +106,7 @@ func distributionChart(c *Comparison, name string, i int) *chart.Percentile {
 		color string
 		dash  bool
 	}{{"BASE", c.Base, "#7F7F7F", true}, {"NEW", c.New, chart.StepColor(name, i), false}} {
-		s := findSeries(sd.run.Run, name)
+		s := sd.run.Run.Find(name)
 		if s == nil || s.Hist == nil || s.Hist.TotalCount() == 0 {
 			continue
 		}

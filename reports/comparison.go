@@ -170,8 +170,8 @@ var quantilesShown = []struct {
 // the runs list them, then sessions, then the metrics over every step.
 func (c *Comparison) series() []seriesFigures {
 	var out []seriesFigures
-	for _, name := range seriesNames(c.Base.Run, c.New.Run) {
-		b, n := findSeries(c.Base.Run, name), findSeries(c.New.Run, name)
+	for _, name := range compare.SeriesNames(c.Base.Run, c.New.Run) {
+		b, n := c.Base.Run.Find(name), c.New.Run.Find(name)
 		sf := seriesFigures{Name: name}
 		add := func(stat string, unit figureUnit, get func(*compare.Series, ComparedRun) (float64, bool)) {
 			f := figure{Stat: stat, Unit: unit, Metric: c.metric(stat, name)}
@@ -246,29 +246,6 @@ func quantile(s *compare.Series, q float64) (float64, bool) {
 		v = math.Min(v, float64(s.Max))
 	}
 	return v, true
-}
-
-func seriesNames(runs ...*compare.Run) []string {
-	var names []string
-	seen := map[string]bool{}
-	for _, r := range runs {
-		for _, s := range r.Series {
-			if !seen[s.Name] {
-				seen[s.Name] = true
-				names = append(names, s.Name)
-			}
-		}
-	}
-	return names
-}
-
-func findSeries(r *compare.Run, name string) *compare.Series {
-	for i := range r.Series {
-		if r.Series[i].Name == name {
-			return &r.Series[i]
-		}
-	}
-	return nil
 }
 
 // value writes one side of a figure.
