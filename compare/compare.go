@@ -79,12 +79,13 @@ const (
 // Verdict is the judgement on one compared metric.
 type Verdict string
 
-// Verdicts.
+// Verdicts. Those a run record's verdict reads are the record's names,
+// so that a record and compare cannot spell them apart.
 const (
 	OK          Verdict = "ok"
-	Regression  Verdict = "regression"
+	Regression  Verdict = record.MetricRegression
 	Improvement Verdict = "improvement"
-	NotJudged   Verdict = "not judged"
+	NotJudged   Verdict = record.MetricNotJudged
 )
 
 // Metric is one compared metric: the figures of both runs (the run

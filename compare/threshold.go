@@ -191,10 +191,9 @@ func sortKeys(keys []metricKey, series []string) {
 			i = len(series)
 		}
 		if k.metric == "errors" {
-			return i, 101
+			return i, 2 // after every quantile (at most 1)
 		}
-		q, _ := strconv.ParseFloat(k.metric[1:], 64)
-		return i, q
+		return i, quantileOf(k.metric)
 	}
 	slices.SortStableFunc(keys, func(a, b metricKey) int {
 		ai, aq := rank(a)
