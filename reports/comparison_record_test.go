@@ -4,7 +4,6 @@ import (
 	"encoding/xml"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/stretchr/testify/assert"
@@ -20,17 +19,12 @@ import (
 func withHistograms(t *testing.T, r *record.Record, ms, slower float64) {
 	t.Helper()
 	fill := func(m *record.StepMetrics) {
-		h := hdrhistogram.New(int64(time.Microsecond), int64(10*time.Minute), 3)
 		at := ms
 		if m.Name == "retail" {
 			at += slower
 		}
-		m.Latency.Max = 0
-		for i := range int(m.Requests) {
-			d := time.Duration((at + 2*float64(i%100)/100) * 1e6)
-			require.NoError(t, h.RecordValue(int64(d)))
-			m.Latency.Max = max(m.Latency.Max, d)
-		}
+		h, top := spreadHist(t, int(m.Requests), at)
+		m.Latency.Max = top
 		b, err := h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
 		require.NoError(t, err)
 		m.Histogram = string(b)
