@@ -47,6 +47,25 @@ func distTarget(t *testing.T, gathered bool, faults ...string) (url, fixtures st
 	return ts.URL, writeFixtures(t, srv.Fixtures()), c, srv.Fixtures()
 }
 
+// sandboxKey is the environment of a run against the test's sandbox: the
+// apikey in LOYALCHECK_APIKEY, nothing else.
+func sandboxKey(k string) string {
+	if k == api.APIKeyEnv {
+		return api.SandboxAPIKey
+	}
+	return ""
+}
+
+// planRun plans a distributed run on url into dir and returns the plan's
+// path; args are plan's other flags.
+func planRun(t *testing.T, dir, url, fixtures string, args ...string) string {
+	t.Helper()
+	args = append([]string{"plan", "--target", url, "--fixtures", fixtures, "--out", dir}, args...)
+	code, out, errs := inProcess(context.Background(), sandboxKey, args...)
+	require.Equal(t, exitOK, code, "plan: %s%s", out, errs)
+	return filepath.Join(dir, distributed.PlanFile)
+}
+
 // distributedRun plans a run of 3 shards, runs each shard as its own
 // process with JOB_COMPLETION_INDEX set as a Kubernetes Indexed Job sets
 // it, then merges in this process. It returns the run directory and the
@@ -54,16 +73,7 @@ func distTarget(t *testing.T, gathered bool, faults ...string) (url, fixtures st
 func distributedRun(t *testing.T, url, fixtures string, loadArgs ...string) (string, int, string) {
 	t.Helper()
 	dir := t.TempDir()
-	getenv := func(k string) string {
-		if k == api.APIKeyEnv {
-			return api.SandboxAPIKey
-		}
-		return ""
-	}
-	args := append([]string{"plan", "--shards", "3", "--target", url, "--fixtures", fixtures, "--start-in", "3s", "--out", dir}, loadArgs...)
-	code, out, errs := inProcess(context.Background(), getenv, args...)
-	require.Equal(t, exitOK, code, "plan: %s%s", out, errs)
-	plan := filepath.Join(dir, distributed.PlanFile)
+	plan := planRun(t, dir, url, fixtures, append([]string{"--shards", "3", "--start-in", "3s"}, loadArgs...)...)
 	cmds := make([]*exec.Cmd, 3)
 	logs := make([]*syncBuffer, 3)
 	for i := range cmds {
@@ -79,7 +89,7 @@ func distributedRun(t *testing.T, url, fixtures string, loadArgs ...string) (str
 		require.NoError(t, err, "shard %d: %s", i, logs[i].String())
 		assert.Contains(t, logs[i].String(), "shard "+strconv.Itoa(i)+" of 3")
 	}
-	code, out, errs = inProcess(context.Background(), getenv, "merge", dir, "--color", "never", "--wait", "10s")
+	code, out, errs := inProcess(context.Background(), sandboxKey, "merge", dir, "--color", "never", "--wait", "10s")
 	require.NotEqual(t, exitUsage, code, "merge: %s%s", out, errs)
 	assertNoKey(t, api.SandboxAPIKey, dir, out, errs)
 	return dir, code, out
@@ -90,6 +100,16 @@ func readJSON(t *testing.T, path string, v any) {
 	b, err := os.ReadFile(path)
 	require.NoError(t, err)
 	require.NoError(t, json.Unmarshal(b, v))
+}
+
+// recordedLoad is the load summary of the run record in dir.
+func recordedLoad(t *testing.T, dir string) load.Summary {
+	t.Helper()
+	var rec struct {
+		Load load.Summary `json:"load"`
+	}
+	readJSON(t, filepath.Join(dir, "run.json"), &rec)
+	return rec.Load
 }
 
 // Each of three shards holds at most what the hot client has; only the
@@ -112,16 +132,13 @@ func TestDistributedAuditCatchesARaceAcrossShards(t *testing.T) {
 			dir, code, out := distributedRun(t, url, fixtures, "--scenario", scenario)
 			t.Log(out)
 			require.Equal(t, tc.code, code, out)
-			var rec struct {
-				Load load.Summary `json:"load"`
-			}
-			readJSON(t, filepath.Join(dir, "run.json"), &rec)
-			led := rec.Load.Ledger
+			run := recordedLoad(t, dir)
+			led := run.Ledger
 			p, err := distributed.Read(filepath.Join(dir, distributed.PlanFile))
 			require.NoError(t, err)
 			if tc.code == exitOK {
 				assert.True(t, led.Passed(), "%+v", led)
-				assert.Equal(t, uint64(1), rec.Load.Contention.HoldsAccepted, "the correct sandbox grants one of the three holds")
+				assert.Equal(t, uint64(1), run.Contention.HoldsAccepted, "the correct sandbox grants one of the three holds")
 				return
 			}
 			require.NotEmpty(t, led.Findings)
@@ -203,15 +220,7 @@ func TestDistributedMergeCountsAndQuantiles(t *testing.T) {
 func TestDistributedUsageErrors(t *testing.T) {
 	url, fixtures, _, _ := distTarget(t, false)
 	dir := t.TempDir()
-	key := func(k string) string {
-		if k == api.APIKeyEnv {
-			return api.SandboxAPIKey
-		}
-		return ""
-	}
-	code, out, errs := inProcess(context.Background(), key, "plan", "--shards", "2", "--target", url, "--fixtures", fixtures, "--duration", "1s", "--out", dir)
-	require.Equal(t, exitOK, code, out+errs)
-	plan := filepath.Join(dir, distributed.PlanFile)
+	plan := planRun(t, dir, url, fixtures, "--shards", "2", "--duration", "1s")
 	b, err := os.ReadFile(plan)
 	require.NoError(t, err)
 	assert.NotContains(t, string(b), api.SandboxAPIKey, "the plan holds no secret")
@@ -220,7 +229,7 @@ func TestDistributedUsageErrors(t *testing.T) {
 			if k == jobIndexEnv {
 				return i
 			}
-			return key(k)
+			return sandboxKey(k)
 		}
 	}
 	for _, tc := range []struct {
@@ -230,17 +239,17 @@ func TestDistributedUsageErrors(t *testing.T) {
 		code   int
 		want   string
 	}{
-		{"plan without target", key, []string{"plan", "--shards", "2", "--out", dir}, exitUsage, "--target is required"},
-		{"plan without shards", key, []string{"plan", "--target", url, "--fixtures", fixtures, "--out", dir}, exitUsage, "--shards 0"},
-		{"plan without out", key, []string{"plan", "--shards", "2", "--target", url, "--fixtures", fixtures}, exitUsage, "--out DIR is required"},
-		{"shard without plan", key, []string{"load", "--shard", "1"}, exitUsage, "--shard needs --plan"},
-		{"shard with a load flag", key, []string{"load", "--plan", plan, "--shard", "0", "--rate", "5/s"}, exitUsage, "--rate: with --plan"},
-		{"shard without index", key, []string{"load", "--plan", plan}, exitUsage, jobIndexEnv},
+		{"plan without target", sandboxKey, []string{"plan", "--shards", "2", "--out", dir}, exitUsage, "--target is required"},
+		{"plan without shards", sandboxKey, []string{"plan", "--target", url, "--fixtures", fixtures, "--out", dir}, exitUsage, "--shards 0"},
+		{"plan without out", sandboxKey, []string{"plan", "--shards", "2", "--target", url, "--fixtures", fixtures}, exitUsage, "--out DIR is required"},
+		{"shard without plan", sandboxKey, []string{"load", "--shard", "1"}, exitUsage, "--shard needs --plan"},
+		{"shard with a load flag", sandboxKey, []string{"load", "--plan", plan, "--shard", "0", "--rate", "5/s"}, exitUsage, "--rate: with --plan"},
+		{"shard without index", sandboxKey, []string{"load", "--plan", plan}, exitUsage, jobIndexEnv},
 		{"shard out of range", withIndex("2"), []string{"load", "--plan", plan}, exitUsage, "shards 0..1"},
 		{"shard index not a number", withIndex("x"), []string{"load", "--plan", plan}, exitUsage, "want a shard number"},
-		{"missing plan", key, []string{"load", "--plan", filepath.Join(dir, "none.json"), "--shard", "0"}, exitUsage, "no such file"},
-		{"merge without dir", key, []string{"merge"}, exitUsage, "want one argument"},
-		{"merge of absent shards", key, []string{"merge", dir, "--wait", "0s"}, exitFail, "shards 0, 1 of 2 have not written"},
+		{"missing plan", sandboxKey, []string{"load", "--plan", filepath.Join(dir, "none.json"), "--shard", "0"}, exitUsage, "no such file"},
+		{"merge without dir", sandboxKey, []string{"merge"}, exitUsage, "want one argument"},
+		{"merge of absent shards", sandboxKey, []string{"merge", dir, "--wait", "0s"}, exitFail, "shards 0, 1 of 2 have not written"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, out, errs := inProcess(context.Background(), tc.getenv, tc.args...)
@@ -256,21 +265,14 @@ func TestDistributedUsageErrors(t *testing.T) {
 func TestDistributedLateShardRefuses(t *testing.T) {
 	url, fixtures, _, _ := distTarget(t, false)
 	dir := t.TempDir()
-	key := func(k string) string {
-		if k == api.APIKeyEnv {
-			return api.SandboxAPIKey
-		}
-		return ""
-	}
-	code, out, errs := inProcess(context.Background(), key, "plan", "--shards", "1", "--target", url, "--fixtures", fixtures, "--start-in", "1ms", "--out", dir)
-	require.Equal(t, exitOK, code, out+errs)
-	p, err := distributed.Read(filepath.Join(dir, distributed.PlanFile))
+	plan := planRun(t, dir, url, fixtures, "--shards", "1", "--start-in", "1ms")
+	p, err := distributed.Read(plan)
 	require.NoError(t, err)
 	p.Start = time.Now().Add(-time.Minute)
 	b, err := p.Encode()
 	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(filepath.Join(dir, distributed.PlanFile), b, 0o644))
-	code, _, errs = inProcess(context.Background(), key, "load", "--plan", filepath.Join(dir, distributed.PlanFile), "--shard", "0")
+	require.NoError(t, os.WriteFile(plan, b, 0o644))
+	code, _, errs := inProcess(context.Background(), sandboxKey, "load", "--plan", plan, "--shard", "0")
 	assert.Equal(t, exitUsage, code, errs)
 	assert.Contains(t, errs, "after the plan's start time")
 }
@@ -280,16 +282,8 @@ func TestDistributedLateShardRefuses(t *testing.T) {
 func TestK8sCommand(t *testing.T) {
 	url, fixtures, _, _ := distTarget(t, false)
 	dir := t.TempDir()
-	key := func(k string) string {
-		if k == api.APIKeyEnv {
-			return api.SandboxAPIKey
-		}
-		return ""
-	}
-	code, out, errs := inProcess(context.Background(), key, "plan", "--shards", "4", "--target", url, "--fixtures", fixtures, "--out", dir)
-	require.Equal(t, exitOK, code, out+errs)
-	plan := filepath.Join(dir, distributed.PlanFile)
-	code, out, errs = inProcess(context.Background(), key, "k8s", "--plan", plan, "--image", "loyalcheck:dev", "--namespace", "perf")
+	plan := planRun(t, dir, url, fixtures, "--shards", "4")
+	code, out, errs := inProcess(context.Background(), sandboxKey, "k8s", "--plan", plan, "--image", "loyalcheck:dev", "--namespace", "perf")
 	require.Equal(t, exitOK, code, errs)
 	assert.Contains(t, out, "completionMode: Indexed")
 	assert.Contains(t, out, "completions: 4")
@@ -301,7 +295,7 @@ func TestK8sCommand(t *testing.T) {
 		{"k8s", "--plan", filepath.Join(dir, "none.json"), "--image", "x"},
 		{"k8s", "--plan", plan, "--image", "x", "--name", "Not_A_Name"},
 	} {
-		code, _, errs := inProcess(context.Background(), key, args...)
+		code, _, errs := inProcess(context.Background(), sandboxKey, args...)
 		assert.Equal(t, exitUsage, code, "%v: %s", args, errs)
 		assert.NotEmpty(t, errs)
 	}
@@ -321,11 +315,8 @@ func TestDistributedHoldContention(t *testing.T) {
 			url, fixtures, _, _ := distTarget(t, true, tc.faults...)
 			dir, code, out := distributedRun(t, url, fixtures, "--scenario", "hold-contention", "--rate", "30/1s", "--duration", "1s")
 			require.Equal(t, tc.code, code, out)
-			var rec struct {
-				Load load.Summary `json:"load"`
-			}
-			readJSON(t, filepath.Join(dir, "run.json"), &rec)
-			led := rec.Load.Ledger
+			run := recordedLoad(t, dir)
+			led := run.Ledger
 			if tc.code == exitOK {
 				assert.True(t, led.Passed(), "%+v", led)
 				return
