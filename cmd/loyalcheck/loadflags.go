@@ -54,13 +54,11 @@ func (l *loadFlags) register(fs *pflag.FlagSet) {
 		scenarioUsage += " (with --read-only: read-only)"
 	}
 	fs.StringVar(&l.scenario, "scenario", "checkout", scenarioUsage)
-	if !l.search {
-		fs.StringVar(&l.rate, "rate", "", "session start rate, e.g. 50/1s (default: the scenario's)")
-		fs.DurationVar(&l.duration, "duration", 0, "how long to start sessions (default: the scenario's)")
-	}
 	if l.search {
 		fs.StringArrayVar(&l.slo, "slo", nil, "SLO every step must keep, e.g. 'p99(session)<200ms' (repeatable; replaces the scenario's)")
 	} else {
+		fs.StringVar(&l.rate, "rate", "", "session start rate, e.g. 50/1s (default: the scenario's)")
+		fs.DurationVar(&l.duration, "duration", 0, "how long to start sessions (default: the scenario's)")
 		fs.StringArrayVar(&l.slo, "slo", nil, "threshold, e.g. 'p99(retail)<300ms' (repeatable; added to the scenario's)")
 	}
 	fs.StringVar(&l.validate, "validate", "all", "share of responses to schema-validate: all, none, or a share like 10% or 0.1")
