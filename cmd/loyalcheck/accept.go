@@ -174,17 +174,18 @@ func readBaseline(e *env, cmd, path, scenario string, bf *compareFlags) (*baseli
 // on a regression.
 func (b *baselineRun) compareWith(e *env, cmd string, rec *record.Record, bf *compareFlags) int {
 	side, err := reports.ComparedRecord("this run", rec)
-	if err == nil {
-		var c *reports.Comparison
-		if c, err = bf.compare(b.side, side); err == nil {
-			rec.Comparison = reports.ComparisonRecord(c, b.rec)
-			word := "no regression"
-			if c.Result.Regression {
-				word = "REGRESSION"
-			}
-			fmt.Fprintf(e.stderr, "accept: compared with the baseline %s: %s\n", b.side.Label, word)
-			return exitOK
-		}
+	if err != nil {
+		return usageErr(e, cmd, "--baseline: %v", err)
 	}
-	return usageErr(e, cmd, "--baseline: %v", err)
+	c, err := bf.compare(b.side, side)
+	if err != nil {
+		return usageErr(e, cmd, "--baseline: %v", err)
+	}
+	rec.Comparison = reports.ComparisonRecord(c, b.rec)
+	word := "no regression"
+	if c.Result.Regression {
+		word = "REGRESSION"
+	}
+	fmt.Fprintf(e.stderr, "accept: compared with the baseline %s: %s\n", b.side.Label, word)
+	return exitOK
 }
