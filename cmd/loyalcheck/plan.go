@@ -68,8 +68,7 @@ func runPlan(ctx context.Context, e *env, args []string) int {
 	defer tg.close()
 	pre, st := checkTarget(ctx, e, "plan", tg)
 	if st != nil {
-		fmt.Fprintf(e.stderr, "loyalcheck plan: %s\n", scrub(st.err, tg.key(e)))
-		return st.code
+		return stopRun(e, "plan", nil, "", tg.key(e), st)
 	}
 	sc := setup.scenario
 	rate := lf.rate
