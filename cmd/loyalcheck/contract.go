@@ -112,11 +112,6 @@ func runContract(ctx context.Context, e *env, args []string) int {
 	stop := func(st *stopped) int {
 		code := stopRun(e, cmd, rec, *outDir, key, st)
 		if *jsonOut != "" {
-			if rec.Error == nil { // stopRun records the stop only with --out
-				rec.Error = &record.RunError{Kind: st.kind, Message: scrub(st.err, key)}
-				rec.Ended = nowUTC()
-				reports.Judge(rec)
-			}
 			if err := writeRecordFile(e, *jsonOut, rec, key); err != nil {
 				fmt.Fprintf(e.stderr, "loyalcheck %s: %v\n", cmd, err)
 			}

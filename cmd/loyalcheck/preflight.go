@@ -72,19 +72,22 @@ func runFailed(e *env, cmd string, rec *record.Record, dir, key string, err erro
 	return exitFail
 }
 
-// stopRun reports a run that could not judge the target on stderr and,
-// when dir is set, still writes its record and reports (run.json,
-// junit.xml, ...) holding the reason, so CI's JUnit publisher shows why
-// the gate failed. It returns the stop's exit code.
+// stopRun reports a run that could not judge the target on stderr,
+// records the reason in rec (when set) and, when dir is set, still writes
+// its record and reports (run.json, junit.xml, ...), so CI's JUnit
+// publisher shows why the gate failed. It returns the stop's exit code.
 func stopRun(e *env, cmd string, rec *record.Record, dir, key string, st *stopped) int {
 	msg := scrub(st.err, key)
 	fmt.Fprintf(e.stderr, "loyalcheck %s: %s\n", cmd, msg)
-	if dir == "" || rec == nil {
+	if rec == nil {
 		return st.code
 	}
 	rec.Error = &record.RunError{Kind: st.kind, Message: msg}
 	rec.Ended = nowUTC()
 	reports.Judge(rec)
+	if dir == "" {
+		return st.code
+	}
 	paths, err := saveRun(rec, dir, key)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "loyalcheck %s: %v\n", cmd, err)
