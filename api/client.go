@@ -377,6 +377,12 @@ func (e *StatusError) Error() string {
 	return fmt.Sprintf("%s: HTTP %d: %s", e.Endpoint, e.Status, Snippet(e.Body, 120))
 }
 
+// RefusesKey reports whether the answer is the target refusing the apikey
+// (401, 403, or an error body naming the apikey field).
+func (e *StatusError) RefusesKey() bool {
+	return e.Status == http.StatusUnauthorized || e.Status == http.StatusForbidden || e.Has("apikey")
+}
+
 // Has reports whether the error body names field.
 func (e *StatusError) Has(field string) bool { _, ok := e.Fields[field]; return ok }
 
@@ -392,6 +398,14 @@ func (e *DecodeError) Error() string {
 	return fmt.Sprintf("%s: undecodable 200 answer: %v", e.Endpoint, e.Err)
 }
 func (e *DecodeError) Unwrap() error { return e.Err }
+
+// Mistyped reports a 200 answer that decoded but for a mistyped field:
+// encoding/json fills every other field, so the answer is still usable.
+func Mistyped(err error) bool {
+	var de *DecodeError
+	var te *json.UnmarshalTypeError
+	return errors.As(err, &de) && errors.As(de.Err, &te)
+}
 
 // send marshals req, sends it and returns the exchange of a 200 answer
 // ready to decode; any other answer is a *StatusError, a body over the

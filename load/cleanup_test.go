@@ -14,6 +14,7 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"loyalcheck/api"
+	"loyalcheck/internal/holdback"
 	"loyalcheck/sandbox"
 	"loyalcheck/scenarios"
 )
@@ -119,26 +120,7 @@ func heldBack(t *testing.T, nth int64, cancel context.CancelFunc, answer <-chan 
 	t.Helper()
 	srv, err := sandbox.New(sandbox.WithDB(sandbox.MemoryDB), sandbox.WithClients(20))
 	require.NoError(t, err)
-	var holds atomic.Int64
-	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != api.EpHold.Path() || holds.Add(1) != nth {
-			srv.ServeHTTP(w, r)
-			return
-		}
-		rec := httptest.NewRecorder()
-		srv.ServeHTTP(rec, r)
-		cancel()
-		select {
-		case <-answer:
-		case <-r.Context().Done():
-			return
-		}
-		for k, v := range rec.Header() {
-			w.Header()[k] = v
-		}
-		w.WriteHeader(rec.Code)
-		w.Write(rec.Body.Bytes()) //nolint:errcheck // the client may be gone
-	}))
+	ts := httptest.NewServer(holdback.Nth(api.EpHold.Path(), nth, cancel, answer)(srv))
 	t.Cleanup(func() { ts.Close(); srv.Close() })
 	return ts, srv
 }

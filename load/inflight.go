@@ -47,7 +47,7 @@ func (e *engine) awaitHold(ctx context.Context, a *account, op *opRec, req api.H
 func (l *ledger) lateHold(ctx context.Context, a *account, op *opRec, r *api.HoldResponse, err error) {
 	defer l.flights.End()
 	_, refused := api.AsStatus(err)
-	if !refused && ((err != nil && !mistyped(err)) || r.Held.ID == "") {
+	if !refused && ((err != nil && !api.Mistyped(err)) || r.Held.ID == "") {
 		return // no answer after all: the audit lists it as unanswered
 	}
 	// After the sweep the audit reads the books unlocked: nothing may

@@ -2,11 +2,8 @@ package load
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
-	"net/http"
 	"sort"
 	"sync"
 	"time"
@@ -181,20 +178,6 @@ func openLedger(ctx context.Context, c *api.Client, fx *api.Fixtures, point stri
 	return l, nil
 }
 
-// mistyped reports whether err is a 200 answer with a mistyped field:
-// encoding/json has filled every other field, which is all the ledger
-// needs (the run's own validation reports the field).
-func mistyped(err error) bool {
-	var de *api.DecodeError
-	var te *json.UnmarshalTypeError
-	return errors.As(err, &de) && errors.As(de.Err, &te)
-}
-
-// refusesKey reports whether an answer is the target refusing the apikey.
-func refusesKey(se *api.StatusError) bool {
-	return se.Status == http.StatusUnauthorized || se.Status == http.StatusForbidden || se.Has("apikey")
-}
-
 // forEach runs f(0..n-1) on setupConcurrency goroutines.
 func forEach(n int, f func(i int)) {
 	var wg sync.WaitGroup
@@ -354,7 +337,7 @@ func (l *ledger) auditAccount(ctx context.Context, a *account) ([]LedgerFinding,
 		return nil, left, relErr
 	}
 	r, _, err := l.client.Search(ctx, api.SearchRequest{Search: a.key, Point: l.point})
-	if err != nil && !mistyped(err) {
+	if err != nil && !api.Mistyped(err) {
 		return nil, left, fmt.Errorf("final search of %s: %w", a.label(), err)
 	}
 	final := r.Client.Balance
@@ -438,7 +421,7 @@ func (l *ledger) heldExplains(ctx context.Context, a *account, holds []*holdRec,
 		ids = append(ids, holds[i].id)
 	}
 	r, _, err := l.client.Search(ctx, api.SearchRequest{Search: a.key, Point: l.point, Hold: ids})
-	return (err == nil || mistyped(err)) && api.Near(r.Client.Balance, expected)
+	return (err == nil || api.Mistyped(err)) && api.Near(r.Client.Balance, expected)
 }
 
 // overcommit sweeps the run's timeline for a moment when the holds that

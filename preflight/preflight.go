@@ -215,7 +215,7 @@ func classify(ex *api.Exchange, err error) (unknown string, refused bool, fatal 
 	if !ok {
 		return "", false, nil
 	}
-	if se.Status == http.StatusUnauthorized || se.Status == http.StatusForbidden || se.Has("apikey") {
+	if se.RefusesKey() {
 		return "", true, nil
 	}
 	if se.Status >= 400 && se.Status < 500 {

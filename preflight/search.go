@@ -2,8 +2,6 @@ package preflight
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"sync"
 
@@ -156,20 +154,13 @@ func search(bctx, parent context.Context, c *api.Client, fixtures []api.FixtureC
 			g.stop(&ConfigError{UnknownPoints: []string{point}, Clients: len(fixtures), Points: 1})
 		case unknown == "client":
 			cl.Unknown = true
-		case err == nil || mistyped(err):
+		case err == nil || api.Mistyped(err):
 			// A mistyped field leaves the others decoded, which is all
 			// a setup needs; the run's own validation reports the field.
 			cl.Found = r
 		}
 	})
 	return out, g.result(bctx, parent, done, len(fixtures), "fixture client searches")
-}
-
-// mistyped reports a 200 answer with a mistyped field.
-func mistyped(err error) bool {
-	var de *api.DecodeError
-	var te *json.UnmarshalTypeError
-	return errors.As(err, &de) && errors.As(de.Err, &te)
 }
 
 // checkPoints recalcs for client at each point and returns the points the
