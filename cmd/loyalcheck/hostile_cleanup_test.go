@@ -53,9 +53,7 @@ func newSlowTarget(t *testing.T, ep api.Endpoint, nth int64, cancel context.Canc
 		srv.ServeHTTP(w, r)
 	}))
 	t.Cleanup(func() { hs.Close(); srv.Close() })
-	fx := filepath.Join(t.TempDir(), "fixtures.json")
-	require.NoError(t, srv.Fixtures().WriteFile(fx))
-	return &slowTarget{srv: srv, url: hs.URL, fixtures: fx, quiesce: hs.Close}
+	return &slowTarget{srv: srv, url: hs.URL, fixtures: writeFixtures(t, srv.Fixtures()), quiesce: hs.Close}
 }
 
 func (s *slowTarget) active() []string {
@@ -144,9 +142,17 @@ flows:
         think: {min: 10s, max: 10s}
 `
 
-func TestLoadInterruptWithShortDrainLeavesNoHold(t *testing.T) {
+// holdAndWaitFile writes holdAndWait as a scenario file and returns its
+// path.
+func holdAndWaitFile(t *testing.T) string {
+	t.Helper()
 	sc := filepath.Join(t.TempDir(), "hold-and-wait.yaml")
 	require.NoError(t, os.WriteFile(sc, []byte(holdAndWait), 0o644))
+	return sc
+}
+
+func TestLoadInterruptWithShortDrainLeavesNoHold(t *testing.T) {
+	sc := holdAndWaitFile(t)
 	for _, cmd := range []string{"load", "capacity"} {
 		t.Run(cmd, func(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
@@ -192,8 +198,7 @@ func TestAcceptListsUnreleasedHoldsInEveryReport(t *testing.T) {
 // keeps the run's holds; load names each on the terminal and in every
 // report file.
 func TestLoadListsUnreleasedHolds(t *testing.T) {
-	sc := filepath.Join(t.TempDir(), "hold-and-wait.yaml")
-	require.NoError(t, os.WriteFile(sc, []byte(holdAndWait), 0o644))
+	sc := holdAndWaitFile(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	tg := newSlowTarget(t, api.EpHold, 10, cancel, true)
