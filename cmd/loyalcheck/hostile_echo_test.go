@@ -108,9 +108,7 @@ func echoTarget(t *testing.T, key string, mode echoMode) (url, fixtures string) 
 		w.Write(body)
 	}))
 	t.Cleanup(ts.Close)
-	fixtures = filepath.Join(t.TempDir(), "fixtures.json")
-	require.NoError(t, srv.Fixtures().WriteFile(fixtures))
-	return ts.URL, fixtures
+	return ts.URL, writeFixtures(t, srv.Fixtures())
 }
 
 // appendToMessages appends raw (JSON string text) to each string message

@@ -171,9 +171,7 @@ func prismSandbox(t *testing.T, opts ...sandbox.Option) (*sandbox.Sandbox, strin
 	sb, err := sandbox.Start(context.Background(), append([]sandbox.Option{sandbox.WithClients(40)}, opts...)...)
 	require.NoError(t, err)
 	t.Cleanup(func() { sb.Close() })
-	fx := filepath.Join(t.TempDir(), "fixtures.json")
-	require.NoError(t, sb.Fixtures().WriteFile(fx))
-	return sb, fx
+	return sb, writeFixtures(t, sb.Fixtures())
 }
 
 func mustFixtures(t *testing.T, path string) *api.Fixtures {

@@ -6,7 +6,6 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
-	"path/filepath"
 	"sync"
 	"testing"
 
@@ -47,8 +46,7 @@ func newLoggingProxy(t *testing.T) *loggingProxy {
 	}))
 	t.Cleanup(func() { hs.Close(); sb.Close() })
 	p.url = hs.URL
-	p.fx = filepath.Join(t.TempDir(), "fixtures.json")
-	require.NoError(t, sb.Fixtures().WriteFile(p.fx))
+	p.fx = writeFixtures(t, sb.Fixtures())
 	return p
 }
 
