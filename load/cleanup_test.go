@@ -2,10 +2,8 @@ package load
 
 import (
 	"context"
-	"net/http"
 	"net/http/httptest"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,6 +13,7 @@ import (
 
 	"loyalcheck/api"
 	"loyalcheck/internal/holdback"
+	"loyalcheck/internal/slowdown"
 	"loyalcheck/sandbox"
 	"loyalcheck/scenarios"
 )
@@ -48,22 +47,11 @@ func slowAfter(t *testing.T, nth int64, cancel context.CancelFunc, refuse bool) 
 	t.Helper()
 	srv, err := sandbox.New(sandbox.WithDB(sandbox.MemoryDB), sandbox.WithClients(20))
 	require.NoError(t, err)
-	var holds atomic.Int64
-	var fired atomic.Bool
-	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == api.EpHold.Path() && holds.Add(1) == nth {
-			fired.Store(true)
-			cancel()
-		}
-		if fired.Load() {
-			if refuse && r.URL.Path == api.EpRelease.Path() {
-				w.WriteHeader(http.StatusServiceUnavailable)
-				return
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-		srv.ServeHTTP(w, r)
-	}))
+	refusePath := ""
+	if refuse {
+		refusePath = api.EpRelease.Path()
+	}
+	ts := httptest.NewServer(slowdown.After(api.EpHold.Path(), nth, cancel, 100*time.Millisecond, refusePath)(srv))
 	t.Cleanup(func() { ts.Close(); srv.Close() })
 	c, err := api.NewClient(ts.URL, api.WithAPIKey(api.SandboxAPIKey))
 	require.NoError(t, err)

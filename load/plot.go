@@ -1,10 +1,8 @@
 package load
 
 import (
-	"bufio"
-	"errors"
 	"fmt"
-	"os"
+	"io"
 	"sort"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
@@ -16,7 +14,7 @@ import (
 // vegeta's plot draws.
 const plotBuckets = 2000
 
-// WritePlot renders vegeta's interactive latency plot of results files
+// WritePlot writes vegeta's interactive latency plot of results files
 // (a run's requests and its sessions), one series per step and per
 // outcome (vegeta's OK and ERROR labels). vegeta's plot holds every point
 // it is given until it draws 4,000 of each series, so a run of a million
@@ -25,7 +23,7 @@ const plotBuckets = 2000
 // the slowest result, the buckets widening as the run turns out longer,
 // so memory stays bounded whatever the run's length and every spike and
 // dip of latency is still drawn.
-func WritePlot(plotPath, title string, resultsPaths ...string) error {
+func WritePlot(w io.Writer, title string, resultsPaths ...string) error {
 	th := newThinner(plotBuckets)
 	for _, path := range resultsPaths {
 		if err := ReadResults(path, func(r *vegeta.Result) error { th.add(r); return nil }); err != nil {
@@ -39,16 +37,10 @@ func WritePlot(plotPath, title string, resultsPaths ...string) error {
 		}
 	}
 	p.Close()
-	out, err := os.Create(plotPath)
-	if err != nil {
-		return fmt.Errorf("plot: %w", err)
-	}
-	w := bufio.NewWriter(out)
 	if _, err := p.WriteTo(w); err != nil {
-		out.Close()
 		return fmt.Errorf("plot: %w", err)
 	}
-	return errors.Join(w.Flush(), out.Close())
+	return nil
 }
 
 // seriesKey is one line of the plot: vegeta's default labeler splits an

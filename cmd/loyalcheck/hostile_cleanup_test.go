@@ -4,11 +4,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"loyalcheck/api"
+	"loyalcheck/internal/slowdown"
 	"loyalcheck/sandbox"
 )
 
@@ -36,22 +35,11 @@ func newSlowTarget(t *testing.T, ep api.Endpoint, nth int64, cancel context.Canc
 	t.Helper()
 	srv, err := sandbox.New(sandbox.WithDB(sandbox.MemoryDB), sandbox.WithAPIKey(cleanupKey), sandbox.WithClients(20))
 	require.NoError(t, err)
-	var seen atomic.Int64
-	var fired atomic.Bool
-	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == ep.Path() && seen.Add(1) == nth {
-			fired.Store(true)
-			cancel()
-		}
-		if fired.Load() {
-			if refuse && r.URL.Path == api.EpRelease.Path() {
-				w.WriteHeader(http.StatusServiceUnavailable)
-				return
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-		srv.ServeHTTP(w, r)
-	}))
+	refusePath := ""
+	if refuse {
+		refusePath = api.EpRelease.Path()
+	}
+	hs := httptest.NewServer(slowdown.After(ep.Path(), nth, cancel, 100*time.Millisecond, refusePath)(srv))
 	t.Cleanup(func() { hs.Close(); srv.Close() })
 	return &slowTarget{srv: srv, url: hs.URL, fixtures: writeFixtures(t, srv.Fixtures()), quiesce: hs.Close}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -170,11 +171,12 @@ func writeLoadFiles(e *env, out string, res *loadResult, writeSummary bool) ([]s
 	results, sessions := filepath.Join(out, resultsFile), filepath.Join(out, sessionsFile)
 	files := []string{results, sessions}
 	pp := filepath.Join(out, "plot.html")
-	if err := load.WritePlot(pp, "loyalcheck "+sum.Scenario, results, sessions); err != nil {
+	var plot bytes.Buffer
+	if err := load.WritePlot(&plot, "loyalcheck "+sum.Scenario, results, sessions); err != nil {
 		return nil, err
 	}
-	if err := e.redactFile(pp); err != nil {
-		return nil, err
+	if err := e.writeFile(pp, plot.Bytes()); err != nil {
+		return nil, fmt.Errorf("plot: %w", err)
 	}
 	files = append(files, pp)
 	if !writeSummary {

@@ -4,7 +4,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -61,19 +60,6 @@ func flushOut(w io.Writer) {
 // writeFile writes a file of a run through the output safety net.
 func (e *env) writeFile(path string, b []byte) error {
 	return os.WriteFile(path, e.red.Output(b), 0o644)
-}
-
-// redactFile passes a file another package wrote through the output
-// safety net.
-func (e *env) redactFile(path string) error {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	if out := e.red.Output(b); !bytes.Equal(out, b) {
-		return os.WriteFile(path, out, 0o644)
-	}
-	return nil
 }
 
 type command struct {
